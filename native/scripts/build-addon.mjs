@@ -1,0 +1,1 @@
+console.log("[selfj/native] addon build not written yet");
