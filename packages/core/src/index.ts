@@ -1,1 +1,3 @@
-export {};
+export * from './errors.js';
+export * from './backend.js';
+export * from './records.js';

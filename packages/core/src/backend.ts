@@ -1,0 +1,89 @@
+/**
+ * The contracts between Self-J and a model. Backends (plugins/backend-*) implement `ModelBackend`; embedders
+ * (plugins/embed-*, or a backend's own embeddings) implement `Embedder`. Self-J never parses score text: it reads
+ * the probabilities of candidate next tokens, so `nextTokenProbabilities` is the heart of the contract.
+ */
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A raw text prompt, or chat messages that the backend renders with the model's chat template. */
+export type Prompt = string | ChatMessage[];
+
+export interface BackendCapabilities {
+  /** "full": the whole vocabulary distribution; "topK": only the k most likely tokens; "none": no log-probs. */
+  logprobs: 'full' | 'topK' | 'none';
+  /** With logprobs "topK": how many alternatives the backend returns. */
+  k?: number;
+  /** The backend can return hidden-state feature vectors (`features`). */
+  features: boolean;
+  /** The backend can return embeddings (`embed`). */
+  embeddings: boolean;
+  /** The model has a chat template that the backend applies to ChatMessage[] prompts. */
+  chatTemplate: boolean;
+  /** Context window in tokens, when known. */
+  contextSize?: number;
+}
+
+export interface GenerateOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  text: string;
+  /** Number of generated tokens, when the backend knows it. */
+  tokens?: number;
+  finishReason: 'stop' | 'length';
+}
+
+export interface NextTokenOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Probabilities of candidate strings being the very next token after a prompt.
+ * `probs[c]` is the probability (over the full vocabulary) that the next token is exactly candidate c, or
+ * `undefined` when the backend could not see it (top-k cut-off, or the candidate is not a single token there).
+ */
+export interface CandidateProbabilities {
+  probs: Record<string, number | undefined>;
+  /** "full" when every candidate's probability is known (possibly 0); "partial" when some are hidden. */
+  coverage: 'full' | 'partial';
+}
+
+export interface ModelBackend {
+  /** A stable id, e.g. "llama-cpp:/models/x.gguf" or "openai:http://host:8000/v1#model". */
+  readonly id: string;
+  capabilities(): BackendCapabilities;
+  generate(prompt: Prompt, options?: GenerateOptions): Promise<GenerateResult>;
+  /** One result per prompt, in order. Backends batch or run concurrently as they can. */
+  nextTokenProbabilities(
+    prompts: Prompt[],
+    candidates: string[],
+    options?: NextTokenOptions,
+  ): Promise<CandidateProbabilities[]>;
+  /** Token ids of a text, in the backend's own tokenizer (throws CAPABILITY_MISSING where unknown). */
+  tokenize(text: string): Promise<number[]>;
+  /** Hidden-state feature vector per prompt (capabilities().features). */
+  features?(prompts: Prompt[], options?: NextTokenOptions): Promise<Float32Array[]>;
+  /** Embedding per text (capabilities().embeddings). */
+  embed?(texts: string[], options?: NextTokenOptions): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export interface Embedder {
+  readonly id: string;
+  /** Dimension of every vector this embedder returns. */
+  readonly dim: number;
+  /** Row-major [texts.length x dim] embeddings, L2-normalised where the embedder says so. */
+  embed(texts: string[], options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  close?(): Promise<void>;
+}
