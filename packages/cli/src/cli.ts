@@ -1,0 +1,31 @@
+import yargs from 'yargs';
+import { isSelfjError } from '@selfj/core';
+import { commands } from './commands/index.js';
+
+/** Builds the `selfj` command and runs it; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const cli = yargs(argv)
+    .scriptName('selfj')
+    .usage('$0 <command> [options]\n\nSelective instruction following with Self-J: a model that judges its own answers.')
+    .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output (JSON), no progress bars' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only errors and final results' })
+    .demandCommand(1, 'Choose a command (see --help).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err, y) => {
+      exitCode = isSelfjError(err) && err.code === 'ABORTED' ? 130 : 1;
+      if (err) {
+        process.stderr.write(`selfj: ${err.message}\n`);
+      } else {
+        process.stderr.write(`${y.help()}\n\n${msg}\n`);
+      }
+    });
+  for (const command of commands) cli.command(command);
+  await cli.parseAsync();
+  return exitCode || Number(process.exitCode ?? 0);
+}
