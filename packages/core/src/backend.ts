@@ -59,6 +59,14 @@ export interface CandidateProbabilities {
   coverage: 'full' | 'partial';
 }
 
+/** One of the most likely next tokens: its text (as the tokenizer decodes it) and natural-log probability. */
+export interface TopToken {
+  token: string;
+  logprob: number;
+  /** Token id in the backend's own vocabulary, when known. */
+  id?: number;
+}
+
 export interface ModelBackend {
   /** A stable id, e.g. "llama-cpp:/models/x.gguf" or "openai:http://host:8000/v1#model". */
   readonly id: string;
@@ -70,6 +78,11 @@ export interface ModelBackend {
     candidates: string[],
     options?: NextTokenOptions,
   ): Promise<CandidateProbabilities[]>;
+  /**
+   * Optional: the k most likely next tokens after a prompt, most likely first (k = Infinity: the whole vocabulary).
+   * Used by `selfj serve` to answer OpenAI `logprobs`/`top_logprobs` requests.
+   */
+  topTokens?(prompt: Prompt, k: number, options?: NextTokenOptions): Promise<TopToken[]>;
   /** Token ids of a text, in the backend's own tokenizer (throws CAPABILITY_MISSING where unknown). */
   tokenize(text: string): Promise<number[]>;
   /** Hidden-state feature vector per prompt (capabilities().features). */
