@@ -1,0 +1,3 @@
+export { binomialCdf, clopperPearsonUpper, logGamma } from './binomial.js';
+export { calibrateThreshold, defaultScoreGrid } from './threshold.js';
+export type { CalibrateOptions, CalibrationResult, ThresholdCandidate } from './threshold.js';

@@ -1,0 +1,97 @@
+import { kendallTauB, pearson, spearman } from './correlation.js';
+import { aurc, auroc, selectiveRiskAtCoverage } from './selective.js';
+import { checkPairedNumbers } from './validate.js';
+
+export interface EvaluateOptions {
+  /** The grader's best possible score (e.g. 10 for GPT-4 ratings 1-10); loss = 1 - grade / maxGrade. */
+  maxGrade: number;
+  /** A grade strictly below this is a bad answer (for AUROC and the binary risk). */
+  badBelow: number;
+  /** Coverages at which to report selective risk. */
+  coverages?: number[];
+  /** Optional category per item, for a per-category breakdown. */
+  categories?: ArrayLike<string>;
+  /** Categories with fewer items than this are left out of the breakdown. */
+  minCategorySize?: number;
+}
+
+export interface ScoreMetrics {
+  n: number;
+  pearson: number;
+  spearman: number;
+  kendallTauB: number;
+  /** AURC with the graded loss 1 - grade/maxGrade. */
+  aurc: number;
+  /** AURC with the binary loss [grade < badBelow]. */
+  aurcBinary: number;
+  /** AURC of a random order (the mean loss) and of the best order, to read aurc against. */
+  aurcRandom: number;
+  aurcOracle: number;
+  auroc: number;
+  badRate: number;
+  selectiveRisk: { coverage: number; achievedCoverage: number; risk: number; riskBinary: number }[];
+}
+
+export interface EvaluationReport extends ScoreMetrics {
+  byCategory: Record<string, ScoreMetrics>;
+}
+
+const DEFAULT_COVERAGES = [0.2, 0.4, 0.6, 0.8, 1];
+
+/** All judge-vs-grader metrics the project reports, in one call. */
+export function evaluateScores(
+  scores: ArrayLike<number>,
+  grades: ArrayLike<number>,
+  options: EvaluateOptions,
+): EvaluationReport {
+  checkPairedNumbers('evaluateScores', scores, grades, 2);
+  const overall = metricsFor(scores, grades, options);
+  const byCategory: Record<string, ScoreMetrics> = {};
+  if (options.categories) {
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < scores.length; i++) {
+      const c = options.categories[i] ?? 'unknown';
+      let g = groups.get(c);
+      if (!g) groups.set(c, (g = []));
+      g.push(i);
+    }
+    for (const [c, idx] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+      if (idx.length < Math.max(2, options.minCategorySize ?? 2)) continue;
+      byCategory[c] = metricsFor(
+        idx.map((i) => scores[i]),
+        idx.map((i) => grades[i]),
+        options,
+      );
+    }
+  }
+  return { ...overall, byCategory };
+}
+
+function metricsFor(scores: ArrayLike<number>, grades: ArrayLike<number>, o: EvaluateOptions): ScoreMetrics {
+  const n = scores.length;
+  const loss = Float64Array.from({ length: n }, (_, i) => 1 - grades[i] / o.maxGrade);
+  const bad = Array.from({ length: n }, (_, i) => grades[i] < o.badBelow);
+  const lossBinary = Float64Array.from(bad, (b) => (b ? 1 : 0));
+  const selectiveRisk = (o.coverages ?? DEFAULT_COVERAGES).map((coverage) => {
+    const p = selectiveRiskAtCoverage(scores, loss, coverage);
+    const pb = selectiveRiskAtCoverage(scores, lossBinary, coverage);
+    return { coverage, achievedCoverage: p.coverage, risk: p.risk, riskBinary: pb.risk };
+  });
+  return {
+    n,
+    pearson: pearson(scores, grades),
+    spearman: spearman(scores, grades),
+    kendallTauB: kendallTauB(scores, grades),
+    aurc: aurc(scores, loss),
+    aurcBinary: aurc(scores, lossBinary),
+    aurcRandom: loss.reduce((a, b) => a + b, 0) / n,
+    // the oracle answers the lowest-loss items first: score = -loss
+    aurcOracle: aurc(
+      Float64Array.from(loss, (l) => -l),
+      loss,
+    ),
+    auroc: auroc(scores, bad),
+    badRate: lossBinary.reduce((a, b) => a + b, 0) / n,
+    selectiveRisk,
+  };
+}
