@@ -1,3 +1,5 @@
 export * from './errors.js';
 export * from './backend.js';
 export * from './records.js';
+export * from './metrics/index.js';
+export * from './calibrate/index.js';
