@@ -3,3 +3,4 @@ export * from './backend.js';
 export * from './records.js';
 export * from './metrics/index.js';
 export * from './calibrate/index.js';
+export * from './backend/index.js';

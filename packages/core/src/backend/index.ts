@@ -1,0 +1,3 @@
+export * from './digit-scoring.js';
+export * from './backend-id.js';
+export * from './registry.js';
