@@ -17,15 +17,18 @@ export async function main(argv: string[]): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((msg, err, y) => {
-      exitCode = isSelfjError(err) && err.code === 'ABORTED' ? 130 : 1;
-      if (err) {
-        process.stderr.write(`selfj: ${err.message}\n`);
-      } else {
-        process.stderr.write(`${y.help()}\n\n${msg}\n`);
-      }
+    .fail((msg, err) => {
+      if (err) throw err; // handled once, below
+      exitCode = 1;
+      process.stderr.write(`${msg}\nRun "selfj --help" for usage.\n`);
     });
   for (const command of commands) cli.command(command);
-  await cli.parseAsync();
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    // errors thrown by command handlers (validation failures arrive through .fail above)
+    exitCode = isSelfjError(err) && err.code === 'ABORTED' ? 130 : 1;
+    process.stderr.write(`selfj: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
   return exitCode || Number(process.exitCode ?? 0);
 }

@@ -1,6 +1,11 @@
 import type { CommandModule } from 'yargs';
+import calibrate from './calibrate.js';
+import evalCommand from './eval.js';
 
 // One module per command (node-llama-cpp style). Add yours with one import and one entry below.
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  calibrate,
+  evalCommand,
+];

@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { calibrateThreshold, evaluateScores, pairwiseAgreement } from '@selfj/core';
+import { main } from '../src/cli.js';
+
+const fixtures = resolve(__dirname, '../../../../shared/fixtures');
+const dir = mkdtempSync(join(tmpdir(), 'selfj-eval-'));
+
+// A naive, real-data baseline "judge": the response length. The grader is GPT-4 (real ratings from Auto-J).
+const autoj = readFileSync(join(fixtures, 'autoj_single_gpt4_rated.dev.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as { response: string; gpt4_score: number; scenario: string });
+const scoredFile = join(dir, 'autoj-scored.jsonl');
+writeFileSync(scoredFile, autoj.map((r) => JSON.stringify({ ...r, judge: { score: r.response.length / 500 } })).join('\n'));
+
+describe('selfj eval', () => {
+  it('computes the library metrics on a real fixture, with fields named by flags', async () => {
+    const out = join(dir, 'report.json');
+    const code = await main(['eval', '--input', scoredFile, '--score-field', 'judge.score', '--grader-field', 'gpt4_score',
+      '--category-field', 'scenario', '--out', out, '--quiet']);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const expected = evaluateScores(autoj.map((r) => r.response.length / 500), autoj.map((r) => r.gpt4_score), {
+      maxGrade: 10, badBelow: 6, coverages: [0.2, 0.4, 0.6, 0.8, 1], categories: autoj.map((r) => r.scenario), minCategorySize: 5,
+    });
+    expect(report.items.n).toBe(828);
+    expect(report.items.pearson).toBeCloseTo(expected.pearson, 12);
+    expect(report.items.kendallTauB).toBeCloseTo(expected.kendallTauB, 12);
+    expect(report.items.byCategory.code_generation.n).toBe(expected.byCategory.code_generation.n);
+  });
+
+  it('evaluates real preference pairs (LLMBar labels 1/2)', async () => {
+    const pairs = readFileSync(join(fixtures, 'llmbar_natural_pairwise.dev.jsonl'), 'utf8').split('\n').filter(Boolean)
+      .map((l) => JSON.parse(l) as { output_1: string; output_2: string; label: number });
+    const file = join(dir, 'pairs.jsonl');
+    writeFileSync(file, pairs.map((p) => JSON.stringify({ ...p, s1: p.output_1.length, s2: p.output_2.length })).join('\n'));
+    const out = join(dir, 'pairs-report.json');
+    const code = await main(['eval', '--pairs', file, '--score-a-field', 's1', '--score-b-field', 's2', '--label-field', 'label',
+      '--label-a', '1', '--label-b', '2', '--out', out, '--quiet']);
+    expect(code).toBe(0);
+    const expected = pairwiseAgreement(pairs.map((p) => p.output_1.length), pairs.map((p) => p.output_2.length),
+      pairs.map((p) => (p.label === 1 ? 'a' : 'b')));
+    expect(JSON.parse(readFileSync(out, 'utf8')).pairwise).toEqual(expected);
+  });
+
+  it('names file, line and field for a bad record, and skips it on request', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"score": 1, "grade": 5}\n{"score": "x", "grade": 2}\n{"score": 3, "grade": 9}\n');
+    const errors: string[] = [];
+    const origWrite = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (errors.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      expect(await main(['eval', '--input', bad])).toBe(1);
+    } finally {
+      process.stderr.write = origWrite;
+    }
+    expect(errors.join('')).toMatch(/bad\.jsonl:2: field "score" is "x", not a number/);
+    const out = join(dir, 'skip.json');
+    expect(await main(['eval', '--input', bad, '--on-bad-record', 'skip', '--out', out, '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ skipped: 1, items: { n: 2 } });
+  });
+});
+
+describe('selfj calibrate', () => {
+  it('writes a threshold file equal to the library result', async () => {
+    const out = join(dir, 'threshold.json');
+    const code = await main(['calibrate', '--input', scoredFile, '--score-field', 'judge.score', '--grader-field', 'gpt4_score',
+      '--bad-below', '4', '--target-risk', '0.5', '--delta', '0.1', '--out', out, '--quiet']);
+    expect(code).toBe(0);
+    const file = JSON.parse(readFileSync(out, 'utf8'));
+    const lib = calibrateThreshold({
+      scores: autoj.map((r) => r.response.length / 500), bad: autoj.map((r) => r.gpt4_score < 4), targetRisk: 0.5, delta: 0.1,
+    });
+    expect(file).toMatchObject({ tau: lib.tau, coverage: lib.coverage, feasible: lib.feasible, badBelow: 4 });
+    expect(existsSync(`${out}.${process.pid}.tmp`)).toBe(false);
+  });
+});
