@@ -65,6 +65,8 @@ export interface TopToken {
   logprob: number;
   /** Token id in the backend's own vocabulary, when known. */
   id?: number;
+  /** An end-of-generation token (EOS/EOT): generation stops here and its text is not output. */
+  eog?: boolean;
 }
 
 export interface ModelBackend {
