@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
 import calibrate from './calibrate.js';
 import evalCommand from './eval.js';
+import rank from './rank.js';
+import buildVectors from './build-vectors.js';
 
 // One module per command (node-llama-cpp style). Add yours with one import and one entry below.
 
@@ -8,4 +10,6 @@ import evalCommand from './eval.js';
 export const commands: CommandModule<any, any>[] = [
   calibrate,
   evalCommand,
+  rank,
+  buildVectors,
 ];
