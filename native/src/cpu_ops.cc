@@ -1,0 +1,208 @@
+// Threaded CPU kernels built on the ISA table. Per-row results never depend on thread count or batch size; the
+// gradient reduction uses fixed 64-row chunks summed in chunk order (columns are split across threads instead).
+#include "cpu_ops.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace selfj {
+namespace {
+
+constexpr size_t kChunk = 64;  // gradient reduction chunk (rows); part of the determinism contract
+
+const KernelTable& K() { return *activeKernels().table; }
+ThreadPool& pool() { return ThreadPool::instance(); }
+
+// Minimum rows per thread so a thread gets at least ~64K floats of work.
+size_t minRows(size_t dim) { return std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(dim, 1)); }
+
+// z[k] = logit + bias + offset; writes log-softmax into logp and softmax into p (double precision).
+void logSoftmax(const float* logits, const float* bias, const float* offset, size_t bins, double* logp, double* p) {
+  double m = -INFINITY;
+  for (size_t k = 0; k < bins; ++k) {
+    double z = static_cast<double>(logits[k]) + bias[k] + (offset ? offset[k] : 0.0f);
+    logp[k] = z;
+    m = std::max(m, z);
+  }
+  double s = 0.0;
+  for (size_t k = 0; k < bins; ++k) s += std::exp(logp[k] - m);
+  double lse = m + std::log(s);
+  for (size_t k = 0; k < bins; ++k) {
+    logp[k] -= lse;
+    p[k] = std::exp(logp[k]);
+  }
+}
+
+}  // namespace
+
+void cpuCosineRows(const float* a, const float* b, size_t n, size_t dim, float* out) {
+  pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) { K().cosineRows(a, b, dim, r0, r1, out); });
+}
+
+void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_t dim, float* out) {
+  std::vector<double> invA(na), invB(nb);
+  pool().parallelFor(na, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(a, dim, r0, r1, invA.data()); });
+  pool().parallelFor(nb, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(b, dim, r0, r1, invB.data()); });
+  // Split rows of a over threads; each thread packs its own panels (no synchronisation inside the GEMM).
+  size_t work = std::max<size_t>(1, nb * dim);
+  pool().parallelFor(na, std::max<size_t>(1, (size_t(1) << 18) / work), [&](size_t r0, size_t r1) {
+    K().cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out);
+  });
+}
+
+void cpuHeadForward(const float* h, size_t n, size_t dim, const float* w, const float* bias, const float* offset,
+                    size_t bins, float* probs, float* scores) {
+  pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) {
+    std::vector<float> logits(kChunk * bins);
+    double logp[64], p[64];
+    for (size_t b0 = r0; b0 < r1; b0 += kChunk) {
+      size_t rows = std::min(kChunk, r1 - b0);
+      K().headDots(h + b0 * dim, rows, dim, w, bins, logits.data());
+      for (size_t r = 0; r < rows; ++r) {
+        size_t i = b0 + r;
+        logSoftmax(logits.data() + r * bins, bias, offset ? offset + i * bins : nullptr, bins, logp, p);
+        double sc = 0.0;
+        for (size_t k = 0; k < bins; ++k) {
+          probs[i * bins + k] = static_cast<float>(p[k]);
+          sc += static_cast<double>(k) * p[k];
+        }
+        scores[i] = static_cast<float>(sc);
+      }
+    }
+  });
+}
+
+TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, const float* offS,
+                           const float* targets, const float* weights, size_t n, size_t dim, size_t bins,
+                           const float* w, const float* bias, const TrainHyper& hp, float* gW, float* gb) {
+  double sumW = 0.0;
+  for (size_t i = 0; i < n; ++i) sumW += weights ? weights[i] : 1.0f;
+  const size_t nChunks = (n + kChunk - 1) / kChunk;
+  // Rows per block: both views of a block (~4 MiB) stay in cache between the forward and the gradient pass.
+  const size_t blockRows = std::max(kChunk, ((size_t(4) << 20) / (dim * 8)) / kChunk * kChunk);
+  std::vector<double> chunkLoss(nChunks * 3, 0.0), chunkGb(nChunks * bins, 0.0);
+  std::vector<float> dzBuf(2 * 2 * blockRows * bins);
+  std::fill(gW, gW + bins * dim, 0.0f);
+  int nt = static_cast<int>(std::min<size_t>(pool().size(), std::max<size_t>(1, n * dim / (size_t(1) << 16))));
+  SpinBarrier barrier(nt);
+  const double a = hp.studentWeight, bKl = hp.klWeight;
+
+  pool().team(nt, [&](int tid, int T) {
+    const size_t align = K().gradAlign, units = (dim + align - 1) / align;
+    const size_t d0 = std::min(dim, units * tid / T * align), d1 = std::min(dim, units * (tid + 1) / T * align);
+    std::vector<float> lT(kChunk * bins), lS(kChunk * bins);
+    double lpT[64], pT[64], lpS[64], pS[64];
+    for (size_t blk = 0; blk * blockRows < n; ++blk) {
+      const size_t rb0 = blk * blockRows, rb1 = std::min(n, rb0 + blockRows);
+      const size_t c0 = rb0 / kChunk, c1 = (rb1 + kChunk - 1) / kChunk;
+      float* dzT = dzBuf.data() + (blk % 2) * 2 * blockRows * bins;
+      float* dzS = dzT + blockRows * bins;
+      // Phase 1: forward both views for this thread's chunks of the block; write scaled dz.
+      for (size_t c = c0 + (c1 - c0) * tid / T; c < c0 + (c1 - c0) * (tid + 1) / T; ++c) {
+        const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0);
+        K().headDots(hT + r0 * dim, rows, dim, w, bins, lT.data());
+        K().headDots(hS + r0 * dim, rows, dim, w, bins, lS.data());
+        double ceT = 0, ceS = 0, kl = 0;
+        for (size_t r = 0; r < rows; ++r) {
+          const size_t i = r0 + r;
+          logSoftmax(lT.data() + r * bins, bias, offT ? offT + i * bins : nullptr, bins, lpT, pT);
+          logSoftmax(lS.data() + r * bins, bias, offS ? offS + i * bins : nullptr, bins, lpS, pS);
+          const double wt = weights ? weights[i] : 1.0, s = wt / sumW;
+          const float* y = targets + i * bins;
+          double rT = 0, rS = 0, rK = 0;
+          for (size_t k = 0; k < bins; ++k) {
+            rT -= y[k] * lpT[k];
+            rS -= y[k] * lpS[k];
+            rK += pT[k] * (lpT[k] - lpS[k]);
+            const double gT = s * (pT[k] - y[k]);
+            const double gS = s * (a * (pS[k] - y[k]) + bKl * (pS[k] - pT[k]));
+            dzT[(i - rb0) * bins + k] = static_cast<float>(gT);
+            dzS[(i - rb0) * bins + k] = static_cast<float>(gS);
+            chunkGb[c * bins + k] += gT + gS;
+          }
+          ceT += wt * rT;
+          ceS += wt * rS;
+          kl += wt * rK;
+        }
+        chunkLoss[c * 3] = ceT;
+        chunkLoss[c * 3 + 1] = ceS;
+        chunkLoss[c * 3 + 2] = kl;
+      }
+      barrier.wait();
+      // Phase 2: this thread's columns of gW, chunk by chunk in order (dz is double-buffered across blocks).
+      if (d0 < d1)
+        for (size_t c = c0; c < c1; ++c) {
+          const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0), off = (r0 - rb0) * bins;
+          K().gradChunk(dzT + off, hT + r0 * dim, dzS + off, hS + r0 * dim, rows, dim, bins, d0, d1, gW);
+        }
+    }
+  });
+
+  TrainLoss out{0, 0, 0, 0};
+  for (size_t k = 0; k < bins; ++k) {
+    double s = 0.0;
+    for (size_t c = 0; c < nChunks; ++c) s += chunkGb[c * bins + k];
+    gb[k] = static_cast<float>(s);
+  }
+  for (size_t c = 0; c < nChunks; ++c) {
+    out.ceTeacher += chunkLoss[c * 3];
+    out.ceStudent += chunkLoss[c * 3 + 1];
+    out.kl += chunkLoss[c * 3 + 2];
+  }
+  out.ceTeacher /= sumW;
+  out.ceStudent /= sumW;
+  out.kl /= sumW;
+  out.loss = out.ceTeacher + a * out.ceStudent + bKl * out.kl;
+  return out;
+}
+
+void adamwUpdate(float* p, const float* g, float* m, float* v, size_t count, int64_t step, const TrainHyper& hp,
+                 bool decay) {
+  const double bc1 = 1.0 - std::pow(static_cast<double>(hp.beta1), static_cast<double>(step));
+  const double bc2 = 1.0 - std::pow(static_cast<double>(hp.beta2), static_cast<double>(step));
+  const double keep = decay ? 1.0 - static_cast<double>(hp.lr) * hp.weightDecay : 1.0;
+  for (size_t i = 0; i < count; ++i) {
+    const double gi = g[i];
+    const double mi = hp.beta1 * static_cast<double>(m[i]) + (1.0 - hp.beta1) * gi;
+    const double vi = hp.beta2 * static_cast<double>(v[i]) + (1.0 - hp.beta2) * gi * gi;
+    m[i] = static_cast<float>(mi);
+    v[i] = static_cast<float>(vi);
+    const double pi = static_cast<double>(p[i]) * keep;
+    p[i] = static_cast<float>(pi - hp.lr * (mi / bc1) / (std::sqrt(vi / bc2) + hp.eps));
+  }
+}
+
+double readBandwidth(size_t bytes, int iters, int threads) {
+  const size_t n = std::max<size_t>(bytes / sizeof(float), 1024);
+  std::vector<float> buf(n);
+  if (threads < 1) threads = 1;
+  if (iters < 1) iters = 1;
+  auto part = [&](int tid, int T, size_t& b, size_t& e) { b = n * tid / T, e = n * (tid + 1) / T; };
+  pool().team(threads, [&](int tid, int T) {  // first touch by the reading thread
+    size_t b, e;
+    part(tid, T, b, e);
+    for (size_t i = b; i < e; ++i) buf[i] = static_cast<float>(i & 7);
+  });
+  std::vector<double> sink(threads);
+  auto pass = [&] {
+    pool().team(threads, [&](int tid, int T) {
+      size_t b, e;
+      part(tid, T, b, e);
+      sink[tid] += K().sum(buf.data() + b, e - b);
+    });
+  };
+  pass();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int it = 0; it < iters; ++it) pass();
+  double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  volatile double keep = sink[0];
+  (void)keep;
+  return static_cast<double>(n) * sizeof(float) * iters / sec / 1e9;
+}
+
+}  // namespace selfj

@@ -1,0 +1,47 @@
+// Per-ISA kernel table. Each ISA translation unit (kernels_<isa>.cc) fills one table; dispatch.cc picks one at
+// run time so a single binary runs on any CPU of the architecture.
+#pragma once
+#include <cmath>
+#include <cstddef>
+
+namespace selfj {
+
+struct KernelTable {
+  const char* isa;
+  // out[r] = cos(a_r, b_r) for rows [r0, r1).
+  void (*cosineRows)(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out);
+  // inv[r] = 1/|a_r| (0 for a zero row) for rows [r0, r1).
+  void (*invNorms)(const float* a, size_t dim, size_t r0, size_t r1, double* inv);
+  // out[i*nb + j] = dot(a_i, b_j) * invA[i] * invB[j] for rows i in [r0, r1) (packed, register-tiled GEMM).
+  void (*cosineMatrixRows)(const float* a, const float* b, size_t nb, size_t dim, const double* invA,
+                           const double* invB, size_t r0, size_t r1, float* out);
+  // logits[r*bins + k] = dot(h_r, w_k) for rows [0, rows).
+  void (*headDots)(const float* h, size_t rows, size_t dim, const float* w, size_t bins, float* logits);
+  // For one row chunk: g[k*dim + d] += sum_r sum_v dz_v[r*bins + k] * h_v[r*dim + d] for d in [d0, d1),
+  // accumulated per element in (r, v) order starting from 0, then added to g (fixed order for determinism).
+  void (*gradChunk)(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
+                    size_t bins, size_t d0, size_t d1, float* g);
+  // Streaming sum (the read-bandwidth probe).
+  double (*sum)(const float* a, size_t n);
+  size_t gradAlign;  // column split granularity for gradChunk
+};
+
+const KernelTable* kernelsScalar();
+const KernelTable* kernelsAvx2();    // null when not compiled for this architecture
+const KernelTable* kernelsAvx512();  // null when not compiled for this architecture
+const KernelTable* kernelsNeon();    // null when not compiled for this architecture
+
+struct IsaChoice {
+  const KernelTable* table;
+  const char* fallbackReason;  // null unless SELFJ_NATIVE_ISA asked for something unavailable
+};
+// Chosen once (env SELFJ_NATIVE_ISA may force a lower ISA).
+const IsaChoice& activeKernels();
+
+// Shared cosine finish so every ISA and kernel agrees on zero-norm handling.
+inline float cosineFinish(double dot, double na, double nb) {
+  if (na == 0.0 || nb == 0.0) return 0.0f;
+  return static_cast<float>(dot / (std::sqrt(na) * std::sqrt(nb)));
+}
+
+}  // namespace selfj

@@ -1,0 +1,37 @@
+// AVX2 + FMA kernels (compiled with -mavx2 -mfma; only called when the CPU reports both).
+#include <algorithm>
+#include <vector>
+
+#include "kernels.h"
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+namespace selfj {
+namespace avx2 {
+using V = __m256;
+constexpr int W = 8;
+constexpr int HR = 3, HG = 3, GG = 6;  // 9 + 3 + 1 and 12 + 2 + 1 registers of 16
+#define ISA_NAME "avx2"
+static inline V vzero() { return _mm256_setzero_ps(); }
+static inline V vload(const float* p) { return _mm256_loadu_ps(p); }
+static inline void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
+static inline V vset1(float x) { return _mm256_set1_ps(x); }
+static inline V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+static inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
+static inline float vhsum(V v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+static inline float sfma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+#include "kernels_impl.h"
+#undef ISA_NAME
+}  // namespace avx2
+const KernelTable* kernelsAvx2() { return &avx2::kTable; }
+}  // namespace selfj
+#else
+namespace selfj {
+const KernelTable* kernelsAvx2() { return nullptr; }
+}  // namespace selfj
+#endif

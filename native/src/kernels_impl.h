@@ -1,0 +1,249 @@
+// ISA-generic kernel bodies (the includer provides <algorithm> and <vector>). Included by each kernels_<isa>.cc inside its own namespace after it defines:
+//   V, W (lanes), vzero, vload, vstore, vset1, vfma(a,b,c)=a*b+c, vadd, vhsum, sfma (scalar, same rounding as vfma),
+//   HR/HG (head-dot tile: rows x bins), GG (gradient tile: bins), ISA_NAME.
+// Every output element is accumulated in an order that depends only on dim (never on batch size, tile position
+// or thread count), so results are batch- and thread-invariant.
+
+[[maybe_unused]] static inline void prefetch(const float* p) { __builtin_prefetch(p, 0, 0); }
+
+static void cosineRowsK(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out) {
+  for (size_t r = r0; r < r1; ++r) {
+    const float* x = a + r * dim;
+    const float* y = b + r * dim;
+    V d0 = vzero(), d1 = vzero(), d2 = vzero(), d3 = vzero();
+    V p0 = vzero(), p1 = vzero(), p2 = vzero(), p3 = vzero();
+    V q0 = vzero(), q1 = vzero(), q2 = vzero(), q3 = vzero();
+    size_t k = 0;
+    for (; k + 4 * W <= dim; k += 4 * W) {
+      V x0 = vload(x + k), x1 = vload(x + k + W), x2 = vload(x + k + 2 * W), x3 = vload(x + k + 3 * W);
+      V y0 = vload(y + k), y1 = vload(y + k + W), y2 = vload(y + k + 2 * W), y3 = vload(y + k + 3 * W);
+      d0 = vfma(x0, y0, d0); d1 = vfma(x1, y1, d1); d2 = vfma(x2, y2, d2); d3 = vfma(x3, y3, d3);
+      p0 = vfma(x0, x0, p0); p1 = vfma(x1, x1, p1); p2 = vfma(x2, x2, p2); p3 = vfma(x3, x3, p3);
+      q0 = vfma(y0, y0, q0); q1 = vfma(y1, y1, q1); q2 = vfma(y2, y2, q2); q3 = vfma(y3, y3, q3);
+    }
+    for (; k + W <= dim; k += W) {
+      V x0 = vload(x + k), y0 = vload(y + k);
+      d0 = vfma(x0, y0, d0); p0 = vfma(x0, x0, p0); q0 = vfma(y0, y0, q0);
+    }
+    float dot = vhsum(vadd(vadd(d0, d1), vadd(d2, d3)));
+    float na = vhsum(vadd(vadd(p0, p1), vadd(p2, p3)));
+    float nb = vhsum(vadd(vadd(q0, q1), vadd(q2, q3)));
+    for (; k < dim; ++k) { dot = sfma(x[k], y[k], dot); na = sfma(x[k], x[k], na); nb = sfma(y[k], y[k], nb); }
+    out[r] = cosineFinish(dot, na, nb);
+  }
+}
+
+static float sqNorm(const float* x, size_t dim) {
+  V p0 = vzero(), p1 = vzero(), p2 = vzero(), p3 = vzero();
+  size_t k = 0;
+  for (; k + 4 * W <= dim; k += 4 * W) {
+    V x0 = vload(x + k), x1 = vload(x + k + W), x2 = vload(x + k + 2 * W), x3 = vload(x + k + 3 * W);
+    p0 = vfma(x0, x0, p0); p1 = vfma(x1, x1, p1); p2 = vfma(x2, x2, p2); p3 = vfma(x3, x3, p3);
+  }
+  for (; k + W <= dim; k += W) { V x0 = vload(x + k); p0 = vfma(x0, x0, p0); }
+  float s = vhsum(vadd(vadd(p0, p1), vadd(p2, p3)));
+  for (; k < dim; ++k) s = sfma(x[k], x[k], s);
+  return s;
+}
+
+static void invNormsK(const float* a, size_t dim, size_t r0, size_t r1, double* inv) {
+  for (size_t r = r0; r < r1; ++r) {
+    double s = sqNorm(a + r * dim, dim);
+    inv[r] = s == 0.0 ? 0.0 : 1.0 / std::sqrt(s);
+  }
+}
+
+// ---- cosine matrix: Goto-style packed GEMM of a * b^T with an MR x NR register tile ----
+constexpr int MR = 6, NR = 2 * W;
+constexpr size_t KC = 256, MC = 96, NC = 2048;  // fixed k block: per-element order depends only on dim
+
+// c (ldc) = (load ? c : 0) + Ap^T Bp over kc; Ap is MR-interleaved, Bp is NR-interleaved.
+static inline void microTile(size_t kc, const float* Ap, const float* Bp, float* c, size_t ldc, bool load) {
+  V c0[MR], c1[MR];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    c0[i] = load ? vload(c + i * ldc) : vzero();
+    c1[i] = load ? vload(c + i * ldc + W) : vzero();
+  }
+  for (size_t k = 0; k < kc; ++k) {
+    V b0 = vload(Bp), b1 = vload(Bp + W);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      V av = vset1(Ap[i]);
+      c0[i] = vfma(av, b0, c0[i]);
+      c1[i] = vfma(av, b1, c1[i]);
+    }
+    Ap += MR;
+    Bp += NR;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) { vstore(c + i * ldc, c0[i]); vstore(c + i * ldc + W, c1[i]); }
+}
+
+// Packs rows [r0, r0+rows) x cols [k0, k0+kc) of m (ld = dim) into tile-interleaved panels (zero padded).
+static void packPanel(const float* m, size_t dim, size_t r0, size_t rows, size_t k0, size_t kc, int tile, float* dst) {
+  for (size_t t = 0; t < rows; t += tile) {
+    size_t tr = std::min<size_t>(tile, rows - t);
+    for (size_t i = 0; i < (size_t)tile; ++i) {
+      if (i < tr) {
+        const float* src = m + (r0 + t + i) * dim + k0;
+        for (size_t k = 0; k < kc; ++k) dst[k * tile + i] = src[k];
+      } else {
+        for (size_t k = 0; k < kc; ++k) dst[k * tile + i] = 0.0f;
+      }
+    }
+    dst += kc * tile;
+  }
+}
+
+static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t dim, const double* invA,
+                              const double* invB, size_t r0, size_t r1, float* out) {
+  std::vector<float> Ap(MC * KC + 64), Bp(NC * KC + 64);
+  float tmp[MR * NR];
+  for (size_t jc = 0; jc < nb; jc += NC) {
+    size_t nc = std::min(NC, nb - jc);
+    for (size_t pc = 0; pc < dim; pc += KC) {
+      size_t kc = std::min(KC, dim - pc);
+      bool first = pc == 0, last = pc + kc >= dim;
+      packPanel(b, dim, jc, nc, pc, kc, NR, Bp.data());
+      for (size_t ic = r0; ic < r1; ic += MC) {
+        size_t mc = std::min(MC, r1 - ic);
+        packPanel(a, dim, ic, mc, pc, kc, MR, Ap.data());
+        for (size_t jr = 0; jr < nc; jr += NR) {
+          size_t nr = std::min<size_t>(NR, nc - jr);
+          const float* bp = Bp.data() + (jr / NR) * kc * NR;
+          for (size_t ir = 0; ir < mc; ir += MR) {
+            size_t mr = std::min<size_t>(MR, mc - ir);
+            const float* ap = Ap.data() + (ir / MR) * kc * MR;
+            float* c = out + (ic + ir) * nb + jc + jr;
+            bool full = mr == (size_t)MR && nr == (size_t)NR;
+            float* ct = full ? c : tmp;
+            size_t ldt = full ? nb : NR;
+            if (!full && !first)
+              for (size_t i = 0; i < mr; ++i)
+                for (size_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * nb + j];
+            microTile(kc, ap, bp, ct, ldt, !first);
+            if (!full)
+              for (size_t i = 0; i < mr; ++i)
+                for (size_t j = 0; j < nr; ++j) c[i * nb + j] = tmp[i * NR + j];
+            if (last)
+              for (size_t i = 0; i < mr; ++i) {
+                double sa = invA[ic + ir + i];
+                for (size_t j = 0; j < nr; ++j)
+                  c[i * nb + j] = static_cast<float>(static_cast<double>(c[i * nb + j]) * sa * invB[jc + jr + j]);
+              }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- judge head: dot products of each h row with the bins rows of w ----
+constexpr size_t HDC = 512;  // dim chunk so h and w chunks stay in L1; accumulators persist exactly across chunks
+
+template <int R, int G>
+static inline void headTile(const float* h, size_t dim, const float* w, size_t k0, size_t k1, V* acc, size_t bins) {
+  V c[R][G];
+  for (int r = 0; r < R; ++r)
+    for (int g = 0; g < G; ++g) c[r][g] = acc[r * bins + g];
+  for (size_t k = k0; k < k1; k += W) {
+    V hv[R];
+    for (int r = 0; r < R; ++r) hv[r] = vload(h + r * dim + k);
+    for (int g = 0; g < G; ++g) {
+      V wv = vload(w + g * dim + k);
+      for (int r = 0; r < R; ++r) c[r][g] = vfma(hv[r], wv, c[r][g]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int g = 0; g < G; ++g) acc[r * bins + g] = c[r][g];
+}
+
+template <int R>
+static void headRows(const float* h, size_t dim, const float* w, size_t bins, float* logits) {
+  V acc[R * 64];
+  for (size_t i = 0; i < R * bins; ++i) acc[i] = vzero();
+  size_t dv = dim / W * W;
+  for (size_t k0 = 0; k0 < dv; k0 += HDC) {
+    size_t k1 = std::min(dv, k0 + HDC);
+    size_t g = 0;
+    for (; g + HG <= bins; g += HG) headTile<R, HG>(h, dim, w + g * dim, k0, k1, acc + g, bins);
+    for (; g < bins; ++g) headTile<R, 1>(h, dim, w + g * dim, k0, k1, acc + g, bins);
+  }
+  for (int r = 0; r < R; ++r)
+    for (size_t g = 0; g < bins; ++g) {
+      float s = vhsum(acc[r * bins + g]);
+      for (size_t k = dv; k < dim; ++k) s = sfma(h[r * dim + k], w[g * dim + k], s);
+      logits[r * bins + g] = s;
+    }
+}
+
+static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, size_t bins, float* logits) {
+  size_t r = 0;
+  for (; r + HR <= rows; r += HR) headRows<HR>(h + r * dim, dim, w, bins, logits + r * bins);
+  for (; r < rows; ++r) headRows<1>(h + r * dim, dim, w, bins, logits + r * bins);
+}
+
+// ---- judge head gradient: one row chunk, columns [d0, d1) ----
+template <int G, int NV>
+static inline void gradTile(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows,
+                            size_t dim, size_t bins, size_t kb, size_t d, float* g) {
+  V c[G][NV];
+  for (int i = 0; i < G; ++i)
+    for (int j = 0; j < NV; ++j) c[i][j] = vzero();
+  for (size_t r = 0; r < rows; ++r) {
+    V t[NV], s[NV];
+    for (int j = 0; j < NV; ++j) { t[j] = vload(hT + r * dim + d + j * W); s[j] = vload(hS + r * dim + d + j * W); }
+    for (int i = 0; i < G; ++i) {
+      V zt = vset1(dzT[r * bins + kb + i]);
+      for (int j = 0; j < NV; ++j) c[i][j] = vfma(zt, t[j], c[i][j]);
+      V zs = vset1(dzS[r * bins + kb + i]);
+      for (int j = 0; j < NV; ++j) c[i][j] = vfma(zs, s[j], c[i][j]);
+    }
+  }
+  for (int i = 0; i < G; ++i)
+    for (int j = 0; j < NV; ++j) {
+      float* p = g + (kb + i) * dim + d + j * W;
+      vstore(p, vadd(vload(p), c[i][j]));
+    }
+}
+
+template <int NV>
+static void gradCols(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
+                     size_t bins, size_t d, float* g) {
+  size_t kb = 0;
+  for (; kb + GG <= bins; kb += GG) gradTile<GG, NV>(dzT, hT, dzS, hS, rows, dim, bins, kb, d, g);
+  for (; kb + 2 <= bins; kb += 2) gradTile<2, NV>(dzT, hT, dzS, hS, rows, dim, bins, kb, d, g);
+  for (; kb < bins; ++kb) gradTile<1, NV>(dzT, hT, dzS, hS, rows, dim, bins, kb, d, g);
+}
+
+static void gradChunkK(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
+                       size_t bins, size_t d0, size_t d1, float* g) {
+  size_t d = d0;
+  for (; d + 2 * W <= d1; d += 2 * W) gradCols<2>(dzT, hT, dzS, hS, rows, dim, bins, d, g);
+  for (; d + W <= d1; d += W) gradCols<1>(dzT, hT, dzS, hS, rows, dim, bins, d, g);
+  for (; d < d1; ++d)
+    for (size_t k = 0; k < bins; ++k) {
+      float c = 0.0f;
+      for (size_t r = 0; r < rows; ++r) {
+        c = sfma(dzT[r * bins + k], hT[r * dim + d], c);
+        c = sfma(dzS[r * bins + k], hS[r * dim + d], c);
+      }
+      g[k * dim + d] += c;
+    }
+}
+
+static double sumK(const float* a, size_t n) {
+  V s0 = vzero(), s1 = vzero(), s2 = vzero(), s3 = vzero();
+  size_t k = 0;
+  for (; k + 4 * W <= n; k += 4 * W) {
+    s0 = vadd(s0, vload(a + k)); s1 = vadd(s1, vload(a + k + W));
+    s2 = vadd(s2, vload(a + k + 2 * W)); s3 = vadd(s3, vload(a + k + 3 * W));
+  }
+  double s = vhsum(vadd(vadd(s0, s1), vadd(s2, s3)));
+  for (; k < n; ++k) s += a[k];
+  return s;
+}
+
+static const KernelTable kTable = {ISA_NAME, cosineRowsK, invNormsK, cosineMatrixRowsK, headDotsK, gradChunkK, sumK,
+                                   (size_t)(2 * W)};

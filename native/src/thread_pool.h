@@ -1,0 +1,53 @@
+// Small fixed pool of std::thread workers. Work is given as a "team" job: fn(tid, nthreads) runs exactly once on
+// each of nthreads threads (the caller is thread 0), so jobs may use a SpinBarrier between phases.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace selfj {
+
+class ThreadPool {
+ public:
+  static ThreadPool& instance();
+  int size() const { return size_; }
+  void setSize(int n);  // default team size (1..256)
+  // Runs fn(tid, n) on n threads (n <= 0: size()). Exceptions from workers are rethrown in the caller.
+  void team(int n, const std::function<void(int, int)>& fn);
+  // Splits [0, count) into contiguous ranges, one per thread; tiny jobs run inline. Results must not depend on it.
+  void parallelFor(size_t count, size_t minPerThread, const std::function<void(size_t, size_t)>& fn);
+
+ private:
+  ThreadPool();
+  void ensureWorkers(int n);
+  void workerLoop(int tid);
+
+  int size_ = 1;
+  std::mutex runMutex_;  // one job at a time (several Node environments may share the pool)
+  std::mutex m_;
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int, int)>* job_ = nullptr;
+  int jobThreads_ = 0;
+  unsigned long generation_ = 0;
+  int pending_ = 0;
+  std::exception_ptr error_;
+};
+
+// Barrier for the threads of one team job: spins briefly, then yields.
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(int n) : n_(n) {}
+  void wait();
+
+ private:
+  int n_;
+  std::atomic<int> count_{0};
+  std::atomic<unsigned> phase_{0};
+};
+
+}  // namespace selfj
