@@ -1,1 +1,20 @@
-export {};
+/** @selfj/backend-openai: a ModelBackend over any OpenAI-compatible server, and `selfj serve` (startOpenAIServer). */
+import { OpenAIBackend, createOpenAIBackend } from './backend.js';
+
+export { OpenAIBackend, createOpenAIBackend } from './backend.js';
+export type { OpenAIBackendOptions } from './options.js';
+export { parseOpenAISpec } from './options.js';
+export { flavourTraits, detectFlavour, type ServerFlavour, type FlavourTraits } from './flavour.js';
+export { mapCandidates, normaliseToken, type Alternative } from './logprobs.js';
+export { HttpTransport, type TransportOptions } from './transport.js';
+export { redact } from './redact.js';
+export { startOpenAIServer, type OpenAIServer, type OpenAIServerOptions } from './serve/server.js';
+
+/** The selfj plugin: backend scheme "openai". */
+const plugin = {
+  name: '@selfj/backend-openai',
+  backends: {
+    openai: (spec: string, options: Record<string, unknown>): Promise<OpenAIBackend> => createOpenAIBackend(spec, options),
+  },
+};
+export default plugin;

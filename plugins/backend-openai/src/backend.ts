@@ -1,0 +1,275 @@
+/**
+ * ModelBackend over any OpenAI-compatible server. Digit probabilities come from one max_tokens=1, temperature=0
+ * request per prompt with logprobs/top_logprobs (or llama.cpp's n_probs); candidates the server did not return
+ * stay undefined (partial coverage) unless the server returned the whole distribution.
+ */
+import {
+  SelfjError,
+  abortError,
+  isSelfjError,
+  type BackendCapabilities,
+  type CandidateProbabilities,
+  type ChatMessage,
+  type GenerateOptions,
+  type GenerateResult,
+  type ModelBackend,
+  type NextTokenOptions,
+  type Prompt,
+} from '@selfj/core';
+import { detectFlavour, flavourTraits, type FlavourTraits, type ServerFlavour } from './flavour.js';
+import {
+  alternativesFromChat,
+  alternativesFromCompletions,
+  alternativesFromLlamaNative,
+  mapCandidates,
+  type Alternative,
+} from './logprobs.js';
+import { parseOpenAISpec, type OpenAIBackendOptions } from './options.js';
+import { HttpTransport } from './transport.js';
+
+type Choice = { text?: string; message?: { content?: string | null }; finish_reason?: string | null };
+type CompletionJSON = { choices?: Choice[]; usage?: { completion_tokens?: number } };
+
+export class OpenAIBackend implements ModelBackend {
+  readonly id: string;
+  readonly model: string;
+  private readonly http: HttpTransport;
+  private readonly closing = new AbortController();
+  private traits: FlavourTraits;
+  private nVocab?: number;
+  private contextSize?: number;
+  private detected?: Promise<void>;
+
+  constructor(private readonly options: OpenAIBackendOptions) {
+    const urls = options.baseURLs ?? (options.baseURL ? [options.baseURL] : []);
+    const env = options.env ?? process.env;
+    const apiKey = options.apiKey ?? env[options.apiKeyEnv ?? 'OPENAI_API_KEY'];
+    this.http = new HttpTransport({ ...options, baseURLs: urls, apiKey });
+    this.model = options.model;
+    this.id = `openai:${this.http.urls.join(',')}#${options.model}`;
+    const flavour = options.flavour && options.flavour !== 'auto' ? options.flavour : 'openai';
+    this.traits = flavourTraits(flavour, options);
+    this.contextSize = options.contextSize;
+    if (!options.flavour || options.flavour === 'auto') this.detected = undefined;
+    else this.detected = Promise.resolve();
+  }
+
+  get flavour(): ServerFlavour {
+    return this.traits.flavour;
+  }
+
+  /** Asks /v1/models which server this is (flavour 'auto') and, for llama.cpp with nProbs -1, the vocabulary size. */
+  async init(signal?: AbortSignal): Promise<void> {
+    this.detected ??= this.detect(signal).catch((e: unknown) => {
+      this.detected = undefined; // a later call tries again (the server may come up)
+      throw e;
+    });
+    return this.detected;
+  }
+
+  private async detect(signal?: AbortSignal): Promise<void> {
+    let models: unknown;
+    try {
+      models = await this.http.json({ method: 'GET', path: '/models', signal: this.signal(signal) });
+    } catch (e) {
+      if (isSelfjError(e, 'NOT_FOUND') || isSelfjError(e, 'HTTP_ERROR')) return; // no /models: stay conservative
+      throw e;
+    }
+    const found = detectFlavour(models, this.model);
+    if (found.flavour) {
+      this.traits = flavourTraits(found.flavour, {
+        maxLogprobs: this.options.maxLogprobs ?? found.maxLogprobs,
+        nProbs: this.options.nProbs,
+      });
+    }
+    this.nVocab = found.nVocab;
+    const m = (models as { data?: { id?: string; max_model_len?: number }[] })?.data?.find((d) => d.id === this.model);
+    this.contextSize ??= m?.max_model_len;
+  }
+
+  capabilities(): BackendCapabilities {
+    const k = this.traits.k;
+    return {
+      logprobs: k === -1 ? 'full' : 'topK',
+      ...(k === -1 ? {} : { k }),
+      features: false,
+      embeddings: true,
+      chatTemplate: true,
+      ...(this.contextSize ? { contextSize: this.contextSize } : {}),
+    };
+  }
+
+  private signal(user?: AbortSignal): AbortSignal {
+    return user ? AbortSignal.any([user, this.closing.signal]) : this.closing.signal;
+  }
+
+  private endpointFor(prompt: Prompt): 'chat' | 'completions' {
+    if (typeof prompt !== 'string') {
+      if (this.options.endpoint === 'completions') {
+        throw new SelfjError('BAD_INPUT', 'Chat messages need the chat endpoint, but this backend is set to endpoint "completions".', {
+          solutions: ['Pass a string prompt', 'Drop endpoint=completions'],
+        });
+      }
+      return 'chat';
+    }
+    return this.options.endpoint ?? this.traits.stringEndpoint;
+  }
+
+  private messages(prompt: Prompt): ChatMessage[] {
+    return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt;
+  }
+
+  async nextTokenProbabilities(prompts: Prompt[], candidates: string[], options: NextTokenOptions = {}): Promise<CandidateProbabilities[]> {
+    if (!candidates.length) throw new SelfjError('BAD_INPUT', 'nextTokenProbabilities needs at least one candidate string.');
+    prompts.forEach(checkPrompt);
+    await this.init(options.signal);
+    // One failure stops the other requests of this batch instead of letting them run on unobserved.
+    const batch = new AbortController();
+    const signal = this.signal(options.signal ? AbortSignal.any([options.signal, batch.signal]) : batch.signal);
+    try {
+      return await Promise.all(prompts.map((p) => this.one(p, candidates, signal)));
+    } catch (e) {
+      batch.abort();
+      if (options.signal?.aborted) throw abortError(options.signal);
+      throw e;
+    }
+  }
+
+  private async one(prompt: Prompt, candidates: string[], signal: AbortSignal): Promise<CandidateProbabilities> {
+    const t = this.traits;
+    const endpoint = this.endpointFor(prompt);
+    let alts: Alternative[] | undefined;
+    let complete = t.k === -1;
+    if (endpoint === 'completions' && t.nativeCompletion) {
+      let nProbs = t.k;
+      if (nProbs === -1) {
+        if (!this.nVocab) {
+          throw new SelfjError('BAD_CONFIG', 'nProbs -1 (whole vocabulary) needs the vocabulary size, and the llama.cpp server did not report it.', {
+            solutions: ['Set nProbs to a number, e.g. the model vocabulary size'],
+          });
+        }
+        nProbs = this.nVocab;
+      }
+      complete = this.nVocab !== undefined && nProbs >= this.nVocab;
+      const json = await this.http.json({
+        path: '/completion',
+        root: true,
+        body: { prompt, n_predict: 1, temperature: 0, n_probs: nProbs, cache_prompt: true },
+        signal,
+      });
+      alts = alternativesFromLlamaNative(json);
+    } else if (endpoint === 'completions') {
+      const json = await this.http.json({
+        path: '/completions',
+        body: { model: this.model, prompt, max_tokens: 1, temperature: 0, logprobs: t.k },
+        signal,
+      });
+      alts = alternativesFromCompletions(json);
+    } else {
+      const json = await this.http.json({
+        path: '/chat/completions',
+        body: { model: this.model, messages: this.messages(prompt), max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: t.k },
+        signal,
+      });
+      alts = alternativesFromChat(json);
+    }
+    if (!alts) {
+      throw new SelfjError('CAPABILITY_MISSING', `The server at ${this.http.urls.join(', ')} answered without log-probabilities (${endpoint}).`, {
+        details: { flavour: t.flavour, endpoint },
+        solutions: [t.logprobsHint, 'Set the flavour explicitly (flavour=vllm|llama.cpp|ollama|tgi|openai) if auto-detection guessed wrong'],
+      });
+    }
+    return mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
+  }
+
+  async generate(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerateResult> {
+    checkPrompt(prompt, 0);
+    await this.init(options.signal);
+    const endpoint = this.endpointFor(prompt);
+    const body: Record<string, unknown> = {
+      model: this.model,
+      max_tokens: options.maxTokens ?? 256,
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+      ...(options.topP !== undefined ? { top_p: options.topP } : {}),
+      ...(options.topK !== undefined && this.traits.topK ? { top_k: options.topK } : {}),
+      ...(options.stop?.length ? { stop: options.stop } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    };
+    if (endpoint === 'chat') body.messages = this.messages(prompt);
+    else body.prompt = prompt;
+    const json = await this.http.json<CompletionJSON>({
+      path: endpoint === 'chat' ? '/chat/completions' : '/completions',
+      body,
+      signal: this.signal(options.signal),
+    });
+    const choice = json?.choices?.[0];
+    const text = endpoint === 'chat' ? choice?.message?.content : choice?.text;
+    if (typeof text !== 'string') {
+      throw new SelfjError('HTTP_ERROR', `The server's ${endpoint} response has no text in choices[0].`, { details: { endpoint } });
+    }
+    return {
+      text,
+      ...(json.usage?.completion_tokens !== undefined ? { tokens: json.usage.completion_tokens } : {}),
+      finishReason: choice?.finish_reason === 'length' ? 'length' : 'stop',
+    };
+  }
+
+  async embed(texts: string[], options: NextTokenOptions = {}): Promise<Float32Array[]> {
+    if (!texts.length) return [];
+    const signal = this.signal(options.signal);
+    const chunks: string[][] = [];
+    for (let i = 0; i < texts.length; i += 256) chunks.push(texts.slice(i, i + 256));
+    const parts = await Promise.all(
+      chunks.map(async (input) => {
+        const json = await this.http.json<{ data?: { index?: number; embedding?: number[] }[] }>({
+          path: '/embeddings',
+          body: { model: this.options.embeddingModel ?? this.model, input, encoding_format: 'float' },
+          signal,
+        });
+        const data = [...(json?.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+        if (data.length !== input.length || data.some((d) => !Array.isArray(d.embedding))) {
+          throw new SelfjError('HTTP_ERROR', `/embeddings returned ${data.length} vectors for ${input.length} texts.`);
+        }
+        return data.map((d) => Float32Array.from(d.embedding as number[]));
+      }),
+    );
+    return parts.flat();
+  }
+
+  async tokenize(text: string): Promise<number[]> {
+    await this.init();
+    const dialect = this.traits.tokenize;
+    if (!dialect) {
+      throw new SelfjError('CAPABILITY_MISSING', `A ${this.traits.flavour} server has no /tokenize endpoint.`, {
+        solutions: ['Use a vLLM, llama.cpp or selfj server, or a local backend, when token ids are needed'],
+      });
+    }
+    const body =
+      dialect === 'vllm'
+        ? { model: this.model, prompt: text, add_special_tokens: false }
+        : dialect === 'tgi'
+          ? { inputs: text }
+          : { content: text, add_special: false };
+    const json = await this.http.json<unknown>({ path: '/tokenize', root: true, body, signal: this.closing.signal });
+    const list = Array.isArray(json) ? json : (json as { tokens?: unknown[] })?.tokens;
+    if (!Array.isArray(list)) throw new SelfjError('HTTP_ERROR', '/tokenize returned no token list.');
+    return list.map((t) => (typeof t === 'number' ? t : Number((t as { id?: number }).id)));
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+}
+
+function checkPrompt(prompt: Prompt, index: number): void {
+  const empty = typeof prompt === 'string' ? prompt.length === 0 : !Array.isArray(prompt) || prompt.length === 0;
+  if (empty) throw new SelfjError('BAD_INPUT', `Prompt ${index} is empty.`, { details: { index } });
+}
+
+/** Creates and initialises a backend from `<base url>[,...]#<model>[;k=v]` plus options (the plugin factory). */
+export async function createOpenAIBackend(spec: string, options: Partial<OpenAIBackendOptions> = {}): Promise<OpenAIBackend> {
+  const parsed = parseOpenAISpec(spec);
+  const backend = new OpenAIBackend({ ...parsed, ...options, baseURLs: options.baseURLs ?? parsed.baseURLs, model: options.model ?? parsed.model });
+  await backend.init();
+  return backend;
+}

@@ -1,0 +1,165 @@
+/**
+ * `selfj serve`: an OpenAI-compatible HTTP server (node:http) over any selfj ModelBackend (+ optional Embedder).
+ * Routes: GET /v1/models, POST /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, GET /health.
+ * Errors use OpenAI's JSON shape. close() stops accepting, lets running requests finish (up to graceMs), then
+ * cancels what is left through each request's AbortSignal. A client that disconnects cancels its request too.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Embedder, ModelBackend } from '@selfj/core';
+import { ApiError, toErrorBody } from './errors.js';
+import { chatCompletions, completions, embeddings, models, tokenize, type ServeContext } from './handlers.js';
+
+export interface OpenAIServerOptions {
+  backend: ModelBackend;
+  embedder?: Embedder;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The model id clients send and /v1/models lists. */
+  modelName: string;
+  /** Aborting it closes the server. */
+  signal?: AbortSignal;
+  /** How long close() waits for running requests before cancelling them (default 10 s). */
+  graceMs?: number;
+  /** Largest accepted request body (default 16 MiB). */
+  maxBodyBytes?: number;
+  /** One line per request (method, path, status, ms). */
+  log?: (line: string) => void;
+}
+
+export interface OpenAIServer {
+  /** Base URL for OpenAI clients, e.g. http://127.0.0.1:8080/v1 */
+  url: string;
+  host: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+type Route = (ctx: ServeContext, body: Record<string, unknown>) => Promise<unknown> | unknown;
+
+const POST_ROUTES: Record<string, Route> = {
+  '/v1/completions': completions,
+  '/v1/chat/completions': chatCompletions,
+  '/v1/embeddings': embeddings,
+  '/tokenize': tokenize,
+  '/v1/tokenize': tokenize,
+};
+
+function readBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new ApiError(413, `Request body larger than ${limit} bytes.`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = text.length ? JSON.parse(text) : {};
+      } catch {
+        reject(new ApiError(400, 'The request body is not valid JSON.'));
+        return;
+      }
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+        reject(new ApiError(400, 'The request body must be a JSON object.'));
+        return;
+      }
+      resolve(json as Record<string, unknown>);
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, closing: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(data),
+    ...(closing ? { connection: 'close' } : {}),
+  });
+  res.end(data);
+}
+
+export async function startOpenAIServer(options: OpenAIServerOptions): Promise<OpenAIServer> {
+  const host = options.host ?? '127.0.0.1';
+  const graceMs = options.graceMs ?? 10_000;
+  const maxBody = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const created = Math.floor(Date.now() / 1000);
+  const inflight = new Set<AbortController>();
+  let closing = false;
+  let closed: Promise<void> | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const ctl = new AbortController();
+    inflight.add(ctl);
+    res.on('close', () => {
+      if (!res.writableFinished) ctl.abort(); // the client went away: cancel the backend work
+      inflight.delete(ctl);
+      options.log?.(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
+    });
+    try {
+      if (closing) throw new ApiError(503, 'The server is shutting down.', 'server_error');
+      const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+      const ctx: ServeContext = { backend: options.backend, embedder: options.embedder, modelName: options.modelName, created, signal: ctl.signal };
+      if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) return send(res, 200, models(ctx), closing);
+      if (req.method === 'GET' && path.startsWith('/v1/models/')) {
+        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const entry = models(ctx).data.find((m) => m.id === id);
+        if (!entry) throw new ApiError(404, `The model \`${id}\` does not exist.`, 'invalid_request_error', 'model', 'model_not_found');
+        return send(res, 200, entry, closing);
+      }
+      if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' }, closing);
+      const route = POST_ROUTES[path];
+      if (!route) throw new ApiError(404, `Unknown route ${req.method} ${path}.`, 'invalid_request_error', null, 'unknown_url');
+      if (req.method !== 'POST') throw new ApiError(405, `${path} takes POST.`, 'invalid_request_error');
+      const body = await readBody(req, maxBody);
+      const answer = await route(ctx, body);
+      send(res, 200, answer, closing);
+    } catch (e) {
+      const [status, body] = toErrorBody(e);
+      send(res, status, body, closing);
+    }
+  };
+
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inflight.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const c of inflight) c.abort();
+      await new Promise((r) => setTimeout(r, 20)); // let cancelled handlers answer
+      server.closeAllConnections();
+      await stopped;
+    })();
+    return closed;
+  };
+  if (options.signal) {
+    if (options.signal.aborted) await close();
+    else options.signal.addEventListener('abort', () => void close(), { once: true });
+  }
+  return { url: `http://${hostInUrl}:${port}/v1`, host, port, server, close };
+}
