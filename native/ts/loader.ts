@@ -1,0 +1,127 @@
+/**
+ * Backend loader (a chain like sharp's): SELFJ_NATIVE_BACKEND=js|cpu|cuda forces a backend; SELFJ_NATIVE_PATH
+ * overrides the addon path; else native/build/Release/selfj_native.node next to this package. A missing or broken
+ * addon gives ONE process warning (silence with SELFJ_NATIVE_WARN=0 or SELFJ_NATIVE_BACKEND=js) and the TS reference.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { BackendName } from './types.js';
+
+/** The raw N-API addon (see docs/dev/NATIVE-CONTRACT.md); every function validates its own arguments. */
+export interface RawAddon {
+  cosineRows(a: Float32Array, b: Float32Array, dim: number, out?: Float32Array): Float32Array;
+  cosineMatrix(a: Float32Array, b: Float32Array, dim: number, out?: Float32Array): Float32Array;
+  judgeHeadForward(h: Float32Array, w: Float32Array, bias: Float32Array, offset: Float32Array | null, dim: number,
+    bins: number, probsOut: Float32Array | null, scoresOut: Float32Array | null): { probs: Float32Array; scores: Float32Array };
+  judgeHeadTrainStep(args: Record<string, unknown>): { loss: number; ceTeacher: number; ceStudent: number; kl: number };
+  info(): { backend: string; isa: string; threads: number; cudaCompiled: boolean; cudaDevice?: string };
+  setBackend(name: 'cpu' | 'cuda'): boolean;
+  setThreads(n: number): void;
+  readBandwidthProbe(bytes: number, iters: number, threads: number): number;
+  benchDevice?(kernel: string, n: number, nb: number, dim: number, bins: number, iters: number):
+    { msPerCall: number; bytesPerCall: number } | null;
+}
+
+export interface LoadedBackend {
+  backend: BackendName;
+  addon: RawAddon | null;
+  addonPath?: string;
+  fallbackReason?: string;
+}
+
+const REQUIRED = ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep', 'info', 'setThreads'] as const;
+const WARNED = Symbol.for('selfj.native.warned');
+
+/** Default addon location: <package>/build/Release/selfj_native.node (same from ts/ and dist/). */
+export function defaultAddonPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, '..', 'build', 'Release', 'selfj_native.node');
+}
+
+/** Loads an addon file; returns it or the reason it is unusable (never throws). */
+export function tryLoadAddon(file: string): { addon: RawAddon } | { error: string } {
+  try {
+    const req = createRequire(import.meta.url);
+    const mod = req(file) as Partial<RawAddon> | null;
+    const missing = REQUIRED.filter((k) => typeof (mod as Record<string, unknown> | null)?.[k] !== 'function');
+    if (missing.length) return { error: `${file} loaded but lacks ${missing.join(', ')} (not a selfj addon or stale build)` };
+    return { addon: mod as RawAddon };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return { error: `${file} could not be loaded: ${msg}` };
+  }
+}
+
+/** Emits the fallback warning once per process (even if this module is loaded twice). */
+export function warnOnce(message: string): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[WARNED] || process.env.SELFJ_NATIVE_WARN === '0') return;
+  g[WARNED] = true;
+  process.emitWarning(message, { type: 'SelfjNativeWarning', code: 'SELFJ_NATIVE_FALLBACK' });
+}
+
+const SOLUTIONS = [
+  'Build the addon: npm run build:addon -w @selfj/native',
+  'Install cmake (>= 3.18) and a C++17 compiler (g++ or clang++), then rebuild',
+  'Point SELFJ_NATIVE_PATH at a built selfj_native.node',
+  'Set SELFJ_NATIVE_BACKEND=js to use the TypeScript kernels without this warning (SELFJ_NATIVE_WARN=0 silences it too)',
+];
+
+function fallbackMessage(tried: string, reason: string): string {
+  return `@selfj/native: using the TypeScript reference kernels (slower). Tried ${tried}: ${reason}\n` +
+    `Possible solutions:\n${SOLUTIONS.map((s) => `- ${s}`).join('\n')}`;
+}
+
+function requestedBackend(): BackendName | 'auto' {
+  const v = (process.env.SELFJ_NATIVE_BACKEND ?? '').trim().toLowerCase();
+  if (v === '' || v === 'auto') return 'auto';
+  if (v === 'js' || v === 'cpu' || v === 'cuda') return v;
+  warnOnce(`@selfj/native: ignoring SELFJ_NATIVE_BACKEND=${v} (expected js, cpu or cuda); choosing automatically.`);
+  return 'auto';
+}
+
+/** Runs the chain once; the public API caches the result. */
+export function loadBackend(): LoadedBackend {
+  const want = requestedBackend();
+  if (want === 'js') return { backend: 'js', addon: null, fallbackReason: 'SELFJ_NATIVE_BACKEND=js' };
+  const override = process.env.SELFJ_NATIVE_PATH;
+  const file = override ? path.resolve(override) : defaultAddonPath();
+  const tried = override ? `SELFJ_NATIVE_PATH=${override}` : file;
+  const r = tryLoadAddon(file);
+  if ('error' in r) {
+    const forced = want === 'auto' ? '' : ` (SELFJ_NATIVE_BACKEND=${want} needs the addon)`;
+    warnOnce(fallbackMessage(tried, r.error + forced));
+    return { backend: 'js', addon: null, fallbackReason: r.error };
+  }
+  const addon = r.addon;
+  let info: ReturnType<RawAddon['info']>;
+  try {
+    info = addon.info();
+  } catch (e) {
+    const reason = `${file} loaded but info() failed: ${e instanceof Error ? e.message : String(e)}`;
+    warnOnce(fallbackMessage(tried, reason));
+    return { backend: 'js', addon: null, fallbackReason: reason };
+  }
+  const setBackend = (name: 'cpu' | 'cuda'): boolean => {
+    try {
+      return typeof addon.setBackend === 'function' ? addon.setBackend(name) !== false : name === 'cpu';
+    } catch {
+      return false;
+    }
+  };
+  if (want === 'cuda' || (want === 'auto' && info.cudaCompiled && info.cudaDevice)) {
+    if (setBackend('cuda')) return { backend: 'cuda', addon, addonPath: file };
+    const reason = info.cudaCompiled ? 'no usable CUDA device' : 'the addon was built without CUDA';
+    if (want === 'cuda') {
+      warnOnce(`@selfj/native: SELFJ_NATIVE_BACKEND=cuda requested but ${reason}; using the CPU kernels.\n` +
+        'Possible solutions:\n- Run on a machine with an NVIDIA GPU and driver\n' +
+        '- Rebuild with the CUDA toolkit installed: npm run build:addon -w @selfj/native\n' +
+        '- Set SELFJ_NATIVE_BACKEND=cpu to choose the CPU kernels without this warning');
+    }
+    setBackend('cpu');
+    return { backend: 'cpu', addon, addonPath: file, fallbackReason: want === 'cuda' ? reason : undefined };
+  }
+  setBackend('cpu');
+  return { backend: 'cpu', addon, addonPath: file };
+}

@@ -1,0 +1,93 @@
+/** Public types of @selfj/native (see docs/dev/NATIVE-CONTRACT.md). */
+
+export interface JudgeHeadForwardArgs {
+  /** [n*dim] features, row-major. */
+  h: Float32Array;
+  /** [bins*dim] head weights. */
+  w: Float32Array;
+  /** [bins] head bias. */
+  bias: Float32Array;
+  /** [n*bins] per-row additive logit offset (zero-shot digit log-probs); absent = 0. */
+  offset?: Float32Array | null;
+  dim: number;
+  bins: number;
+  probsOut?: Float32Array | null;
+  scoresOut?: Float32Array | null;
+}
+
+export interface JudgeHeadForwardResult {
+  /** [n*bins] softmax probabilities. */
+  probs: Float32Array;
+  /** [n] expected bin index sum_k k*p_k. */
+  scores: Float32Array;
+}
+
+export interface AdamWState {
+  mW: Float32Array;
+  vW: Float32Array;
+  mB: Float32Array;
+  vB: Float32Array;
+  /** Number of steps taken; incremented before each update (PyTorch semantics). */
+  step: number;
+}
+
+export interface JudgeHeadTrainStepArgs {
+  hTeacher: Float32Array;
+  hStudent: Float32Array;
+  offsetTeacher?: Float32Array | null;
+  offsetStudent?: Float32Array | null;
+  targets: Float32Array;
+  sampleWeights?: Float32Array | null;
+  w: Float32Array;
+  bias: Float32Array;
+  dim: number;
+  bins: number;
+  state: AdamWState;
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  studentWeight?: number;
+  klWeight?: number;
+}
+
+export interface JudgeHeadLoss {
+  loss: number;
+  ceTeacher: number;
+  ceStudent: number;
+  kl: number;
+}
+
+/** Train-step hyper-parameters with every default filled in. */
+export interface TrainHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  studentWeight: number;
+  klWeight: number;
+}
+
+export const DEFAULT_HYPER: Readonly<TrainHyper> = Object.freeze({
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  studentWeight: 0.3,
+  klWeight: 2,
+});
+
+export type BackendName = 'cuda' | 'cpu' | 'js';
+
+export interface NativeInfo {
+  backend: BackendName;
+  isa: string;
+  threads: number;
+  cudaCompiled: boolean;
+  cudaDevice?: string;
+  addonPath?: string;
+  fallbackReason?: string;
+}
