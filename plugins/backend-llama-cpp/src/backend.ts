@@ -1,0 +1,236 @@
+/**
+ * LlamaCppBackend: a GGUF model in-process through node-llama-cpp. One context with several sequences serves all
+ * requests; prompts are evaluated concurrently (one per sequence, batched together by node-llama-cpp).
+ */
+import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
+import {
+  SelfjError,
+  throwIfAborted,
+  type BackendCapabilities,
+  type CandidateProbabilities,
+  type GenerateOptions,
+  type GenerateResult,
+  type ModelBackend,
+  type NextTokenOptions,
+  type Prompt,
+  type TopToken,
+} from '@selfj/core';
+import { generateOnSequence } from './generate.js';
+import { loadGguf, type LoadOptions } from './load.js';
+import { PromptRenderer, type RenderedPrompt } from './prompt.js';
+import { SequencePool, mapConcurrent } from './sequence-pool.js';
+
+export interface LlamaCppBackendOptions extends LoadOptions {
+  /** Tokens per sequence (default: the model's training context, at most 4096). */
+  contextSize?: number;
+  /** CPU threads for evaluation (default 2, set explicitly: node-llama-cpp's default shrinks on a busy machine). */
+  threads?: number;
+  /** Tokens per llama.cpp batch across all sequences (default 512). */
+  batchSize?: number;
+  /** Concurrent sequences = prompts evaluated at once (default 4). */
+  sequences?: number;
+}
+
+export const DEFAULT_THREADS = 2;
+export const DEFAULT_SEQUENCES = 4;
+
+/** Read the full next-token distribution: temperature 0 keeps node-llama-cpp from truncating the map. */
+const NEXT_PROBS = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
+
+export class LlamaCppBackend implements ModelBackend {
+  readonly id: string;
+  private readonly renderer: PromptRenderer;
+  private readonly pool: SequencePool;
+  private embedding?: Promise<LlamaEmbeddingContext>;
+  private embeddingQueue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly modelPath: string,
+    readonly llama: Llama,
+    readonly model: LlamaModel,
+    readonly context: LlamaContext,
+    private readonly options: Required<Pick<LlamaCppBackendOptions, 'threads' | 'sequences' | 'batchSize'>>,
+  ) {
+    this.id = `llama-cpp:${modelPath}`;
+    this.renderer = new PromptRenderer(model);
+    this.pool = new SequencePool(Array.from({ length: context.totalSequences }, () => context.getSequence()));
+  }
+
+  /** Loads a GGUF file; typed errors for a missing, non-GGUF or corrupt file, or too little memory. */
+  static async load(modelPath: string, options: LlamaCppBackendOptions = {}): Promise<LlamaCppBackend> {
+    const { llama, model } = await loadGguf(modelPath, options);
+    const sequences = Math.max(1, Math.floor(options.sequences ?? DEFAULT_SEQUENCES));
+    const threads = Math.max(1, Math.floor(options.threads ?? DEFAULT_THREADS));
+    const batchSize = Math.max(1, Math.floor(options.batchSize ?? 512));
+    const contextSize = Math.max(16, Math.floor(options.contextSize ?? Math.min(model.trainContextSize, 4096)));
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({ contextSize, sequences, threads, batchSize });
+    } catch (e) {
+      await model.dispose();
+      throw new SelfjError('MODEL_LOAD_FAILED', `Could not create a llama.cpp context (${contextSize} tokens x ${sequences} sequences): ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+        solutions: ['Lower contextSize or sequences.', 'Use a smaller model or quantisation.'],
+      });
+    }
+    return new LlamaCppBackend(modelPath, llama, model, context, { threads, sequences, batchSize });
+  }
+
+  capabilities(): BackendCapabilities {
+    return {
+      logprobs: 'full',
+      features: true,
+      embeddings: true,
+      chatTemplate: this.renderer.hasChatTemplate,
+      contextSize: this.context.contextSize,
+    };
+  }
+
+  /** What this backend runs on (for logs and benchmarks). */
+  runtimeInfo(): { gpu: string | false; threads: number; sequences: number; batchSize: number; contextSize: number; vocabSize: number } {
+    return {
+      gpu: this.llama.gpu,
+      threads: this.options.threads,
+      sequences: this.options.sequences,
+      batchSize: this.options.batchSize,
+      contextSize: this.context.contextSize,
+      vocabSize: this.vocabSize(),
+    };
+  }
+
+  vocabSize(): number {
+    return this.model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length ?? 0;
+  }
+
+  /** Renders and length-checks a prompt (BAD_INPUT, PROMPT_TOO_LONG) before any work starts. */
+  prepare(prompt: Prompt): RenderedPrompt {
+    this.checkOpen();
+    const r = this.renderer.render(prompt);
+    const limit = this.context.contextSize;
+    if (r.tokens.length >= limit) {
+      throw new SelfjError('PROMPT_TOO_LONG', `The prompt has ${r.tokens.length} tokens; the context holds ${limit} (one is kept for the answer).`, {
+        details: { tokens: r.tokens.length, contextSize: limit },
+        solutions: [
+          `Raise contextSize (this model was trained with ${this.model.trainContextSize} tokens).`,
+          'Shorten the prompt: truncate the instruction, response or reference.',
+        ],
+      });
+    }
+    return r;
+  }
+
+  async generate(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerateResult> {
+    throwIfAborted(options.signal);
+    const r = this.prepare(prompt);
+    return this.pool.use(options.signal, (seq) =>
+      generateOnSequence(this.model, seq, r.tokens, r.stopTokens, options, this.context.contextSize - r.tokens.length),
+    );
+  }
+
+  /** The full next-token distribution after already-rendered tokens (a Map sorted by probability). */
+  async distribution(tokens: Token[], signal?: AbortSignal): Promise<Map<Token, number>> {
+    return this.pool.use(signal, async (seq) => {
+      await seq.clearHistory();
+      const last = tokens.length - 1;
+      const out = await seq.controlledEvaluate(tokens.map((t, i) => (i === last ? [t, NEXT_PROBS] : t)));
+      throwIfAborted(signal);
+      const probs = out[last]?.next.probabilities;
+      if (!probs) throw new SelfjError('INTERNAL', 'llama.cpp returned no next-token probabilities.');
+      return probs;
+    });
+  }
+
+  async nextTokenProbabilities(prompts: Prompt[], candidates: string[], options: NextTokenOptions = {}): Promise<CandidateProbabilities[]> {
+    throwIfAborted(options.signal);
+    const rendered = prompts.map((p) => this.prepare(p));
+    return mapConcurrent(rendered, this.options.sequences, async (r) => {
+      const dist = await this.distribution(r.tokens, options.signal);
+      const probs: Record<string, number | undefined> = {};
+      for (const c of candidates) {
+        const id = this.renderer.candidateToken(r, c);
+        // The map covers the whole vocabulary, so an absent id has probability 0; undefined = not one token here.
+        probs[c] = id === undefined ? undefined : (dist.get(id) ?? 0);
+      }
+      return { probs, coverage: 'full' as const };
+    });
+  }
+
+  /** The k most likely next tokens (k = Infinity: the whole vocabulary), most likely first. */
+  async topTokens(prompt: Prompt, k: number, options: NextTokenOptions = {}): Promise<TopToken[]> {
+    throwIfAborted(options.signal);
+    const dist = await this.distribution(this.prepare(prompt).tokens, options.signal);
+    const out: TopToken[] = [];
+    for (const [id, p] of dist) {
+      if (out.length >= k) break;
+      out.push({ token: this.model.detokenize([id], true), logprob: Math.log(p), id, eog: this.model.isEogToken(id) });
+    }
+    return out;
+  }
+
+  async tokenize(text: string): Promise<number[]> {
+    this.checkOpen();
+    return this.model.tokenize(text, false);
+  }
+
+  /**
+   * Final hidden state of the prompt: the output of the model's last normalisation layer (the input of the LM
+   * head) at the LAST prompt token, i.e. at the position whose next-token distribution scores the digits. No
+   * pooling for decoder models (llama.cpp pooling "none"); a GGUF that declares a pooling type (embedding models)
+   * gets llama.cpp's pooled vector instead. Not normalised. Evaluated one prompt at a time on an embedding context.
+   */
+  async features(prompts: Prompt[], options: NextTokenOptions = {}): Promise<Float32Array[]> {
+    throwIfAborted(options.signal);
+    const rendered = prompts.map((p) => this.prepare(p));
+    const out: Float32Array[] = [];
+    for (const r of rendered) out.push(await this.hiddenState(r.tokens, options.signal));
+    return out;
+  }
+
+  /** Embeddings of plain texts: the same vector as `features` of the text, L2-normalised. */
+  async embed(texts: string[], options: NextTokenOptions = {}): Promise<Float32Array[]> {
+    throwIfAborted(options.signal);
+    const rendered = texts.map((t) => this.prepare(t));
+    const out: Float32Array[] = [];
+    for (const r of rendered) {
+      const v = await this.hiddenState(r.tokens, options.signal);
+      let n = 0;
+      for (const x of v) n += x * x;
+      n = Math.sqrt(n);
+      if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+      out.push(v);
+    }
+    return out;
+  }
+
+  private hiddenState(tokens: Token[], signal?: AbortSignal): Promise<Float32Array> {
+    // The embedding context has one sequence: queue the calls.
+    const run = this.embeddingQueue.then(async () => {
+      throwIfAborted(signal);
+      this.embedding ??= this.model.createEmbeddingContext({
+        contextSize: this.context.contextSize,
+        batchSize: this.context.contextSize,
+        threads: this.options.threads,
+      });
+      const ctx = await this.embedding;
+      const e = await ctx.getEmbeddingFor(tokens);
+      throwIfAborted(signal);
+      return Float32Array.from(e.vector);
+    });
+    this.embeddingQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.close();
+    if (this.embedding) await (await this.embedding.catch(() => undefined))?.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SelfjError('BACKEND_UNAVAILABLE', `${this.id} is closed.`);
+  }
+}
