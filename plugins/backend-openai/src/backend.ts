@@ -34,16 +34,19 @@ export class OpenAIBackend implements ModelBackend {
   readonly id: string;
   readonly model: string;
   private readonly http: HttpTransport;
-  private readonly closing = new AbortController();
+  /** Options without secrets (key, env, headers live only inside the transport). */
+  private readonly options: Omit<OpenAIBackendOptions, 'apiKey' | 'env' | 'headers'>;
   private traits: FlavourTraits;
   private nVocab?: number;
   private contextSize?: number;
   private detected?: Promise<void>;
 
-  constructor(private readonly options: OpenAIBackendOptions) {
+  constructor(options: OpenAIBackendOptions) {
+    const { apiKey: givenKey, env: givenEnv, headers: _headers, ...safe } = options;
+    this.options = safe;
     const urls = options.baseURLs ?? (options.baseURL ? [options.baseURL] : []);
-    const env = options.env ?? process.env;
-    const apiKey = options.apiKey ?? env[options.apiKeyEnv ?? 'OPENAI_API_KEY'];
+    const env = givenEnv ?? process.env;
+    const apiKey = givenKey ?? env[options.apiKeyEnv ?? 'OPENAI_API_KEY'];
     this.http = new HttpTransport({ ...options, baseURLs: urls, apiKey });
     this.model = options.model;
     this.id = `openai:${this.http.urls.join(',')}#${options.model}`;
@@ -70,7 +73,7 @@ export class OpenAIBackend implements ModelBackend {
   private async detect(signal?: AbortSignal): Promise<void> {
     let models: unknown;
     try {
-      models = await this.http.json({ method: 'GET', path: '/models', signal: this.signal(signal) });
+      models = await this.http.json({ method: 'GET', path: '/models', signal });
     } catch (e) {
       if (isSelfjError(e, 'NOT_FOUND') || isSelfjError(e, 'HTTP_ERROR')) return; // no /models: stay conservative
       throw e;
@@ -99,10 +102,6 @@ export class OpenAIBackend implements ModelBackend {
     };
   }
 
-  private signal(user?: AbortSignal): AbortSignal {
-    return user ? AbortSignal.any([user, this.closing.signal]) : this.closing.signal;
-  }
-
   private endpointFor(prompt: Prompt): 'chat' | 'completions' {
     if (typeof prompt !== 'string') {
       if (this.options.endpoint === 'completions') {
@@ -124,14 +123,19 @@ export class OpenAIBackend implements ModelBackend {
     prompts.forEach(checkPrompt);
     await this.init(options.signal);
     // One failure stops the other requests of this batch instead of letting them run on unobserved.
+    // (A plain listener, not AbortSignal.any: that one is slow and retains signals on Node 20.)
     const batch = new AbortController();
-    const signal = this.signal(options.signal ? AbortSignal.any([options.signal, batch.signal]) : batch.signal);
+    const user = options.signal;
+    const forward = () => batch.abort();
+    user?.addEventListener('abort', forward, { once: true });
     try {
-      return await Promise.all(prompts.map((p) => this.one(p, candidates, signal)));
+      return await Promise.all(prompts.map((p) => this.one(p, candidates, batch.signal)));
     } catch (e) {
       batch.abort();
-      if (options.signal?.aborted) throw abortError(options.signal);
+      if (user?.aborted) throw abortError(user);
       throw e;
+    } finally {
+      user?.removeEventListener('abort', forward);
     }
   }
 
@@ -200,7 +204,7 @@ export class OpenAIBackend implements ModelBackend {
     const json = await this.http.json<CompletionJSON>({
       path: endpoint === 'chat' ? '/chat/completions' : '/completions',
       body,
-      signal: this.signal(options.signal),
+      signal: options.signal,
     });
     const choice = json?.choices?.[0];
     const text = endpoint === 'chat' ? choice?.message?.content : choice?.text;
@@ -216,7 +220,7 @@ export class OpenAIBackend implements ModelBackend {
 
   async embed(texts: string[], options: NextTokenOptions = {}): Promise<Float32Array[]> {
     if (!texts.length) return [];
-    const signal = this.signal(options.signal);
+    const signal = options.signal;
     const chunks: string[][] = [];
     for (let i = 0; i < texts.length; i += 256) chunks.push(texts.slice(i, i + 256));
     const parts = await Promise.all(
@@ -250,14 +254,15 @@ export class OpenAIBackend implements ModelBackend {
         : dialect === 'tgi'
           ? { inputs: text }
           : { content: text, add_special: false };
-    const json = await this.http.json<unknown>({ path: '/tokenize', root: true, body, signal: this.closing.signal });
+    const json = await this.http.json<unknown>({ path: '/tokenize', root: true, body });
     const list = Array.isArray(json) ? json : (json as { tokens?: unknown[] })?.tokens;
     if (!Array.isArray(list)) throw new SelfjError('HTTP_ERROR', '/tokenize returned no token list.');
     return list.map((t) => (typeof t === 'number' ? t : Number((t as { id?: number }).id)));
   }
 
+  /** Cancels requests in flight (they fail with ABORTED); the backend is unusable afterwards. */
   async close(): Promise<void> {
-    this.closing.abort();
+    this.http.close();
   }
 }
 

@@ -4,7 +4,7 @@
  * bearer token or an OpenAI-style key (servers sometimes echo part of a bad key back in their error body).
  */
 const PATTERNS: RegExp[] = [
-  /(authorization\s*[:=]\s*)("?)(bearer\s+)?[^\s",}]+/gi,
+  /(authorization\s*[:=]\s*)("?)(bearer\s+)?[^\s",})]+/gi,
   /\bbearer\s+[A-Za-z0-9._~+/=-]{4,}/gi,
   /\bsk-[A-Za-z0-9_*-]{6,}/g,
   /([?&](?:api[-_]?key|key|token|access_token)=)[^&\s#]+/gi,

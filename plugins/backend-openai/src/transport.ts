@@ -1,12 +1,13 @@
 /**
  * The HTTP side of the OpenAI backend: a pool of base URLs (round-robin, failover, unhealthy ones skipped for a
  * while), a concurrency limit, per-attempt timeouts, retries with full-jitter exponential backoff that honour
- * Retry-After, and AbortSignal support. Uses Node's global fetch (undici, keep-alive by default).
+ * Retry-After, and AbortSignal support. Connections are kept alive (see senders.ts for the two HTTP clients).
  * The API key lives in a private field and is redacted from every message this class produces.
  */
 import { SelfjError, abortError } from '@selfj/core';
 import { redact, safeURL } from './redact.js';
 import { Semaphore, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
+import { fetchSender, nodeSender, type Sender } from './senders.js';
 
 export interface TransportOptions {
   /** OpenAI base URLs, e.g. "http://host:8000/v1"; several form a load-balanced pool. */
@@ -30,6 +31,8 @@ export interface TransportOptions {
   logger?: (line: string) => void;
   /** Source of randomness for the jitter (tests). */
   random?: () => number;
+  /** HTTP client: node:http with a keep-alive agent (default, leaner) or the global fetch (undici). */
+  httpClient?: 'node' | 'fetch';
 }
 
 export interface HttpRequest {
@@ -78,7 +81,9 @@ export class HttpTransport {
   private readonly endpoints: Endpoint[];
   private readonly sem: Semaphore;
   private rr = 0;
-  private readonly o: Required<Omit<TransportOptions, 'apiKey' | 'headers' | 'logger' | 'baseURLs'>> &
+  private readonly closing = new AbortController();
+  private readonly send: Sender;
+  private readonly o: Required<Omit<TransportOptions, 'apiKey' | 'headers' | 'logger' | 'baseURLs' | 'httpClient'>> &
     Pick<TransportOptions, 'logger'>;
 
   constructor(options: TransportOptions) {
@@ -103,6 +108,7 @@ export class HttpTransport {
       logger: options.logger,
     };
     this.sem = new Semaphore(this.o.concurrency);
+    this.send = options.httpClient === 'fetch' ? fetchSender() : nodeSender(this.o.concurrency);
   }
 
   /** Base URLs of the pool, safe to print. */
@@ -115,8 +121,15 @@ export class HttpTransport {
     return redact(text, this.#secrets);
   }
 
+  /** Cancels every request in flight and refuses new ones (ABORTED). */
+  close(): void {
+    this.closing.abort(new SelfjError('ABORTED', 'The OpenAI backend was closed.'));
+    this.send.close?.();
+  }
+
   /** Sends one JSON request with retries and returns the parsed JSON body. */
   async json<T = unknown>(req: HttpRequest): Promise<T> {
+    if (this.closing.signal.aborted) throw abortError(this.closing.signal);
     const release = await this.sem.acquire(req.signal);
     try {
       return (await this.withRetries(req)) as T;
@@ -130,6 +143,7 @@ export class HttpTransport {
     let last: Endpoint | undefined;
     for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
       if (req.signal?.aborted) throw abortError(req.signal);
+      if (this.closing.signal.aborted) throw abortError(this.closing.signal);
       const ep = this.pick(last);
       last = ep;
       const result = await this.attempt(ep, req);
@@ -194,21 +208,22 @@ export class HttpTransport {
     }, this.o.timeoutMs);
     const onAbort = () => ctl.abort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    this.closing.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await fetch(this.url(ep, req), {
+      const res = await this.send(this.url(ep, req), {
         method: req.method ?? 'POST',
         headers: this.#headers,
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal: ctl.signal,
       });
-      const text = await res.text();
-      if (!res.ok) {
+      const text = res.text;
+      if (res.status < 200 || res.status > 299) {
         return {
           ok: false,
           failure: {
             kind: 'status',
             status: res.status,
-            retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+            retryAfterMs: parseRetryAfter(res.retryAfter),
             message: `HTTP ${res.status}${serverMessage(text) ? `: ${serverMessage(text)}` : ''}`,
           },
         };
@@ -220,11 +235,13 @@ export class HttpTransport {
       }
     } catch (e) {
       if (req.signal?.aborted) throw abortError(req.signal);
+      if (this.closing.signal.aborted) throw abortError(this.closing.signal);
       if (timedOut) return { ok: false, failure: { kind: 'timeout', message: `no complete answer within ${this.o.timeoutMs} ms` } };
       return { ok: false, failure: { kind: 'connection', message: describeNetworkError(e) } };
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
+      this.closing.signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -290,8 +307,8 @@ function serverMessage(text: string): string {
 }
 
 function describeNetworkError(e: unknown): string {
-  const err = e as { message?: string; cause?: { code?: string; message?: string } };
-  const code = err.cause?.code;
+  const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const code = err.cause?.code ?? err.code;
   const detail = err.cause?.message ?? err.message ?? String(e);
   return code ? `${code} (${detail})` : detail;
 }

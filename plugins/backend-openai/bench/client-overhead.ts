@@ -1,0 +1,124 @@
+/**
+ * HTTP client overhead of OpenAIBackend. A loopback server in a child process answers every request instantly
+ * with a fixed logprobs response; the client (this process) runs at concurrency 1, 8 and 64 for a fixed time with
+ *   raw:   node:http request with a keep-alive agent + JSON.parse (the floor for any client), and
+ *   fetch: Node's global fetch (undici) + JSON.parse, the transport OpenAIBackend is built on, and
+ *   selfj: OpenAIBackend.nextTokenProbabilities (fetch/undici, semaphore, retries armed, candidate mapping).
+ * Client CPU per request comes from process.cpuUsage (the server's CPU is in the other process).
+ * Targets: selfj client overhead <= 2 ms per request at concurrency 64 (CPU per request, and added wall time per
+ * request 1/throughput_selfj - 1/throughput_raw), and throughput grows with concurrency until the server limits it.
+ * Run: npm run bench -w @selfj/backend-openai   (BENCH_SECONDS=1.5 per cell by default)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OpenAIBackend } from '@selfj/backend-openai';
+
+const DIGITS = [...'0123456789'.split(''), ...'0123456789'.split('').map((d) => ` ${d}`)];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+
+function serve(): void {
+  const top: Record<string, number> = {};
+  DIGITS.forEach((d, i) => (top[d] = Math.log((i + 1) / 210)));
+  const body = JSON.stringify({
+    id: 'cmpl-bench', object: 'text_completion', created: 0, model: 'bench',
+    choices: [{ index: 0, text: '7', logprobs: { tokens: ['7'], token_logprobs: [top['7']], top_logprobs: [top], text_offset: [0] }, finish_reason: 'length' }],
+    usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+  });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.send!((server.address() as AddressInfo).port));
+}
+
+interface Cell {
+  rps: number;
+  meanMs: number;
+  cpuMsPerReq: number;
+}
+
+async function measure(concurrency: number, one: () => Promise<void>): Promise<Cell> {
+  for (let i = 0; i < Math.min(64, concurrency * 4); i++) await one(); // warm sockets and JIT
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  let latency = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const s = performance.now();
+        await one();
+        latency += performance.now() - s;
+        done++;
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { rps: (done / wall) * 1000, meanMs: latency / done, cpuMsPerReq: (cpu.user + cpu.system) / 1000 / done };
+}
+
+async function main(): Promise<void> {
+  const child: ChildProcess = fork(process.argv[1], ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
+  const base = `http://127.0.0.1:${port}/v1`;
+  const payload = JSON.stringify({ model: 'bench', prompt: 'Score:', max_tokens: 1, temperature: 0, logprobs: 20 });
+  const rows: { c: number; raw: Cell; fetch: Cell; selfj: Cell }[] = [];
+  try {
+    for (const c of [1, 8, 64]) {
+      const agent = new Agent({ keepAlive: true, maxSockets: c });
+      const raw = () =>
+        new Promise<void>((resolve, reject) => {
+          const req = request(`${base}/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () => {
+              JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              resolve();
+            });
+          });
+          req.on('error', reject);
+          req.end(payload);
+        });
+      const viaFetch = async () => {
+        const res = await fetch(`${base}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+        JSON.parse(await res.text());
+      };
+      const backend = new OpenAIBackend({ baseURL: base, model: 'bench', flavour: 'vllm', maxLogprobs: 20, concurrency: c, env: {} });
+      const selfj = async () => {
+        await backend.nextTokenProbabilities(['Score:'], DIGITS);
+      };
+      rows.push({ c, raw: await measure(c, raw), fetch: await measure(c, viaFetch), selfj: await measure(c, selfj) });
+      agent.destroy();
+      await backend.close();
+    }
+  } finally {
+    child.kill();
+  }
+  const f = (x: number, d = 2) => x.toFixed(d).padStart(9);
+  console.log(`\nOpenAIBackend client overhead vs raw node:http (loopback server answering instantly, ${SECONDS}s per cell)\n`);
+  console.log('conc | client |     req/s | latency ms | client CPU ms/req | added ms/req vs raw');
+  for (const row of rows) {
+    for (const name of ['raw', 'fetch', 'selfj'] as const) {
+      const x = row[name];
+      const added = name === 'raw' ? '' : f(1000 / x.rps - 1000 / row.raw.rps, 3);
+      console.log(`${String(row.c).padStart(4)} | ${name.padEnd(6)} | ${f(x.rps, 0)} | ${f(x.meanMs, 3)}  | ${f(x.cpuMsPerReq, 3)}         | ${added}`);
+    }
+  }
+  const r64 = rows.find((r) => r.c === 64)!;
+  const overhead = Math.max(r64.selfj.cpuMsPerReq, 1000 / r64.selfj.rps - 1000 / r64.raw.rps);
+  const grows = rows[1].selfj.rps > rows[0].selfj.rps * 1.2 && r64.selfj.rps >= rows[1].selfj.rps * 0.8;
+  console.log(`\ntarget: client overhead <= 2 ms/request at concurrency 64 -> ${overhead.toFixed(3)} ms: ${overhead <= 2 ? 'PASS' : 'FAIL'}`);
+  console.log(`target: throughput grows with concurrency until the server limits it (1 -> 8 up >= 20%, 64 within 20% of 8 or higher) -> ${grows ? 'PASS' : 'FAIL'}`);
+  console.log(`        selfj/fetch throughput at 64: ${((r64.selfj.rps / r64.fetch.rps) * 100).toFixed(0)}% (what selfj adds on top of undici)`);
+  console.log(`        selfj/raw throughput at 64: ${((r64.selfj.rps / r64.raw.rps) * 100).toFixed(0)}% (raw = what the same server gives the leanest client)`);
+}
+
+if (process.argv.includes('--serve')) serve();
+else await main();
