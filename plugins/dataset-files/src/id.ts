@@ -1,0 +1,6 @@
+/** Stable record ids: the same source, revision, file and row always give the same id, so reruns and resumes line up. */
+import { createHash } from 'node:crypto';
+
+export function stableId(source: string, revision: string, file: string, row: number): string {
+  return createHash('sha256').update(`${source}\0${revision}\0${file}\0${row}`).digest('hex').slice(0, 24);
+}
