@@ -57,6 +57,8 @@ export interface CandidateProbabilities {
   probs: Record<string, number | undefined>;
   /** "full" when every candidate's probability is known (possibly 0); "partial" when some are hidden. */
   coverage: 'full' | 'partial';
+  /** Optional: the token id each candidate resolved to after the prompt (absent where it is not one token). */
+  ids?: Record<string, number | undefined>;
 }
 
 /** One of the most likely next tokens: its text (as the tokenizer decodes it) and natural-log probability. */

@@ -147,23 +147,28 @@ export class LlamaCppBackend implements ModelBackend {
     return mapConcurrent(rendered, this.options.sequences, async (r) => {
       const dist = await this.distribution(r.tokens, options.signal);
       const probs: Record<string, number | undefined> = {};
+      const ids: Record<string, number | undefined> = {};
       for (const c of candidates) {
         const id = this.renderer.candidateToken(r, c);
         // The map covers the whole vocabulary, so an absent id has probability 0; undefined = not one token here.
         probs[c] = id === undefined ? undefined : (dist.get(id) ?? 0);
+        ids[c] = id;
       }
-      return { probs, coverage: 'full' as const };
+      return { probs, coverage: 'full' as const, ids };
     });
   }
 
   /** The k most likely next tokens (k = Infinity: the whole vocabulary), most likely first. */
   async topTokens(prompt: Prompt, k: number, options: NextTokenOptions = {}): Promise<TopToken[]> {
     throwIfAborted(options.signal);
-    const dist = await this.distribution(this.prepare(prompt).tokens, options.signal);
+    const tokens = this.prepare(prompt).tokens;
+    const dist = await this.distribution(tokens, options.signal);
+    // Decode each token after the prompt's tail, so SPM's leading space shows (" Once", not "Once").
+    const context = tokens.slice(-4);
     const out: TopToken[] = [];
     for (const [id, p] of dist) {
       if (out.length >= k) break;
-      out.push({ token: this.model.detokenize([id], true), logprob: Math.log(p), id, eog: this.model.isEogToken(id) });
+      out.push({ token: this.model.detokenize([id], true, context), logprob: Math.log(p), id, eog: this.model.isEogToken(id) });
     }
     return out;
   }
