@@ -3,7 +3,8 @@
  * with a fixed logprobs response; the client (this process) runs at concurrency 1, 8 and 64 for a fixed time with
  *   raw:   node:http request with a keep-alive agent + JSON.parse (the floor for any client), and
  *   fetch: Node's global fetch (undici) + JSON.parse, the transport OpenAIBackend is built on, and
- *   selfj: OpenAIBackend.nextTokenProbabilities (fetch/undici, semaphore, retries armed, candidate mapping).
+ *   selfj: OpenAIBackend.nextTokenProbabilities (node:http sender, semaphore, retries armed, candidate mapping),
+ *   selfjF: the same with httpClient 'fetch'.
  * Client CPU per request comes from process.cpuUsage (the server's CPU is in the other process).
  * Targets: selfj client overhead <= 2 ms per request at concurrency 64 (CPU per request, and added wall time per
  * request 1/throughput_selfj - 1/throughput_raw), and throughput grows with concurrency until the server limits it.
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
   const base = `http://127.0.0.1:${port}/v1`;
   const payload = JSON.stringify({ model: 'bench', prompt: 'Score:', max_tokens: 1, temperature: 0, logprobs: 20 });
-  const rows: { c: number; raw: Cell; fetch: Cell; selfj: Cell }[] = [];
+  const rows: { c: number; raw: Cell; fetch: Cell; selfj: Cell; selfjF: Cell }[] = [];
   try {
     for (const c of [1, 8, 64]) {
       const agent = new Agent({ keepAlive: true, maxSockets: c });
@@ -91,10 +92,15 @@ async function main(): Promise<void> {
         JSON.parse(await res.text());
       };
       const backend = new OpenAIBackend({ baseURL: base, model: 'bench', flavour: 'vllm', maxLogprobs: 20, concurrency: c, env: {} });
+      const backendF = new OpenAIBackend({ baseURL: base, model: 'bench', flavour: 'vllm', maxLogprobs: 20, concurrency: c, env: {}, httpClient: 'fetch' });
       const selfj = async () => {
         await backend.nextTokenProbabilities(['Score:'], DIGITS);
       };
-      rows.push({ c, raw: await measure(c, raw), fetch: await measure(c, viaFetch), selfj: await measure(c, selfj) });
+      const selfjF = async () => {
+        await backendF.nextTokenProbabilities(['Score:'], DIGITS);
+      };
+      rows.push({ c, raw: await measure(c, raw), fetch: await measure(c, viaFetch), selfj: await measure(c, selfj), selfjF: await measure(c, selfjF) });
+      await backendF.close();
       agent.destroy();
       await backend.close();
     }
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
   console.log(`\nOpenAIBackend client overhead vs raw node:http (loopback server answering instantly, ${SECONDS}s per cell)\n`);
   console.log('conc | client |     req/s | latency ms | client CPU ms/req | added ms/req vs raw');
   for (const row of rows) {
-    for (const name of ['raw', 'fetch', 'selfj'] as const) {
+    for (const name of ['raw', 'fetch', 'selfj', 'selfjF'] as const) {
       const x = row[name];
       const added = name === 'raw' ? '' : f(1000 / x.rps - 1000 / row.raw.rps, 3);
       console.log(`${String(row.c).padStart(4)} | ${name.padEnd(6)} | ${f(x.rps, 0)} | ${f(x.meanMs, 3)}  | ${f(x.cpuMsPerReq, 3)}         | ${added}`);
@@ -116,7 +122,7 @@ async function main(): Promise<void> {
   const grows = rows[1].selfj.rps > rows[0].selfj.rps * 1.2 && r64.selfj.rps >= rows[1].selfj.rps * 0.8;
   console.log(`\ntarget: client overhead <= 2 ms/request at concurrency 64 -> ${overhead.toFixed(3)} ms: ${overhead <= 2 ? 'PASS' : 'FAIL'}`);
   console.log(`target: throughput grows with concurrency until the server limits it (1 -> 8 up >= 20%, 64 within 20% of 8 or higher) -> ${grows ? 'PASS' : 'FAIL'}`);
-  console.log(`        selfj/fetch throughput at 64: ${((r64.selfj.rps / r64.fetch.rps) * 100).toFixed(0)}% (what selfj adds on top of undici)`);
+  console.log(`        selfjF/fetch throughput at 64: ${((r64.selfjF.rps / r64.fetch.rps) * 100).toFixed(0)}% (what selfj adds on top of undici)`);
   console.log(`        selfj/raw throughput at 64: ${((r64.selfj.rps / r64.raw.rps) * 100).toFixed(0)}% (raw = what the same server gives the leanest client)`);
 }
 

@@ -3,6 +3,7 @@
  * request per prompt with logprobs/top_logprobs (or llama.cpp's n_probs); candidates the server did not return
  * stay undefined (partial coverage) unless the server returned the whole distribution.
  */
+import { setMaxListeners } from 'node:events';
 import {
   SelfjError,
   abortError,
@@ -125,6 +126,7 @@ export class OpenAIBackend implements ModelBackend {
     // One failure stops the other requests of this batch instead of letting them run on unobserved.
     // (A plain listener, not AbortSignal.any: that one is slow and retains signals on Node 20.)
     const batch = new AbortController();
+    setMaxListeners(0, batch.signal); // one listener per prompt in flight
     const user = options.signal;
     const forward = () => batch.abort();
     user?.addEventListener('abort', forward, { once: true });

@@ -4,6 +4,7 @@
  * Retry-After, and AbortSignal support. Connections are kept alive (see senders.ts for the two HTTP clients).
  * The API key lives in a private field and is redacted from every message this class produces.
  */
+import { setMaxListeners } from 'node:events';
 import { SelfjError, abortError } from '@selfj/core';
 import { redact, safeURL } from './redact.js';
 import { Semaphore, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
@@ -108,6 +109,7 @@ export class HttpTransport {
       logger: options.logger,
     };
     this.sem = new Semaphore(this.o.concurrency);
+    setMaxListeners(0, this.closing.signal); // one listener per request in flight
     this.send = options.httpClient === 'fetch' ? fetchSender() : nodeSender(this.o.concurrency);
   }
 

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SelfjError, type Embedder, type GenerateOptions, type ModelBackend, type Prompt, type TopToken } from '@selfj/core';
+import { OpenAIBackend, createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '../src/index.js';
+import { distribution } from './fake-server.js';
+
+const DIGITS = [...'0123456789'.split(''), ...'0123456789'.split('').map((d) => ` ${d}`)];
+const text = (p: Prompt) => (typeof p === 'string' ? p : p.map((m) => m.content).join('\n'));
+
+/** An in-memory backend whose next-token distribution is `distribution(prompt)`; "\n" ends generation. */
+class MemoryBackend implements ModelBackend {
+  readonly id = 'memory:test';
+  calls: { prompt: Prompt; options: GenerateOptions }[] = [];
+  aborted = 0;
+  capabilities() {
+    return { logprobs: 'full' as const, features: false, embeddings: false, chatTemplate: true, contextSize: 128 };
+  }
+  async generate(prompt: Prompt, options: GenerateOptions = {}) {
+    this.calls.push({ prompt, options });
+    if (text(prompt) === 'slow') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 400);
+        options.signal?.addEventListener('abort', () => {
+          this.aborted++;
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      if (options.signal?.aborted) throw new SelfjError('ABORTED', 'cancelled');
+    }
+    if (text(prompt) === 'too long') throw new SelfjError('PROMPT_TOO_LONG', 'The prompt has 9999 tokens; the context holds 128.');
+    return { text: `echo:${text(prompt)}`, tokens: 3, finishReason: 'length' as const };
+  }
+  async topTokens(prompt: Prompt, k: number): Promise<TopToken[]> {
+    const all = distribution(text(prompt)).map((t, id) => ({ ...t, id, ...(t.token === '\n' ? { eog: true } : {}) }));
+    return Number.isFinite(k) ? all.slice(0, k) : all;
+  }
+  async nextTokenProbabilities(prompts: Prompt[], candidates: string[]) {
+    return prompts.map((p) => {
+      const m = new Map(distribution(text(p)).map((t) => [t.token, Math.exp(t.logprob)]));
+      return { probs: Object.fromEntries(candidates.map((c) => [c, m.get(c) ?? 0])), coverage: 'full' as const };
+    });
+  }
+  async tokenize(s: string) {
+    return [...s].map((c) => c.charCodeAt(0));
+  }
+  async close() {}
+}
+
+const embedder: Embedder = {
+  id: 'len', dim: 2,
+  async embed(texts) {
+    return Float32Array.from(texts.flatMap((t) => [t.length, 0.5]));
+  },
+};
+
+let backend: MemoryBackend;
+let server: OpenAIServer;
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(server.url.replace('/v1', '') + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+};
+
+beforeAll(async () => {
+  backend = new MemoryBackend();
+  server = await startOpenAIServer({ backend, embedder, host: '127.0.0.1', port: 0, modelName: 'mem' });
+});
+afterAll(() => server.close());
+
+describe('selfj serve over a ModelBackend', () => {
+  it('lists the model and is detected as a full-vocabulary selfj server', async () => {
+    const models = (await (await fetch(`${server.url}/models`)).json()) as { data: { id: string; owned_by: string; selfj: { max_logprobs: number } }[] };
+    expect(models.data[0]).toMatchObject({ id: 'mem', owned_by: 'selfj', max_model_len: 128, selfj: { max_logprobs: -1 } });
+    const client = await createOpenAIBackend(`${server.url}#mem`, { env: {} });
+    expect(client.flavour).toBe('selfj');
+    expect(client.capabilities().logprobs).toBe('full');
+  });
+
+  it('serves digit probabilities equal to the in-process ones, on completions and chat', async () => {
+    const prompts: Prompt[] = ['Score: ', 'Another prompt', [{ role: 'user', content: 'rate it' }]];
+    const want = await backend.nextTokenProbabilities(prompts, DIGITS);
+    for (const endpoint of [undefined, 'chat'] as const) {
+      const client = new OpenAIBackend({ baseURL: server.url, model: 'mem', env: {}, endpoint });
+      const got = await client.nextTokenProbabilities(prompts, DIGITS);
+      for (const [i, r] of got.entries()) {
+        expect(r.coverage).toBe('full');
+        for (const d of DIGITS) expect(r.probs[d]).toBeCloseTo(want[i].probs[d]!, 12);
+      }
+    }
+  });
+
+  it('answers /v1/completions with OpenAI logprobs, greedy and stopping at stop strings / end of generation', async () => {
+    const prompt = 'Once upon';
+    const { status, json } = await post('/v1/completions', { model: 'mem', prompt, max_tokens: 3, temperature: 0, logprobs: 2 });
+    expect(status).toBe(200);
+    expect(json.object).toBe('text_completion');
+    const lp = json.choices[0].logprobs;
+    const first = distribution(prompt);
+    expect(lp.tokens[0]).toBe(first[0].token === '\n' ? undefined : first[0].token);
+    expect(lp.tokens.length).toBe(lp.token_logprobs.length);
+    expect(Object.keys(lp.top_logprobs[0]).length).toBe(2);
+    expect(lp.top_logprobs[0][first[0].token]).toBeCloseTo(first[0].logprob, 12);
+    expect(lp.text_offset[0]).toBe(0);
+    expect(json.choices[0].text).toBe(lp.tokens.join(''));
+    expect(json.usage.prompt_tokens).toBe(prompt.length);
+    // Seeded sampling is reproducible.
+    const a = await post('/v1/completions', { prompt, max_tokens: 4, temperature: 1, seed: 7, logprobs: 0 });
+    const b = await post('/v1/completions', { prompt, max_tokens: 4, temperature: 1, seed: 7, logprobs: 0 });
+    expect(a.json.choices[0].text).toBe(b.json.choices[0].text);
+    const stop = first[0].token;
+    const s = await post('/v1/completions', { prompt, max_tokens: 3, temperature: 0, logprobs: 1, stop });
+    expect(s.json.choices[0]).toMatchObject({ text: '', finish_reason: 'stop' });
+  });
+
+  it('answers chat with logprobs content and top_logprobs', async () => {
+    const messages = [{ role: 'user', content: 'Score it' }];
+    const { status, json } = await post('/v1/chat/completions', { model: 'mem', messages, max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 5 });
+    expect(status).toBe(200);
+    const c = json.choices[0];
+    expect(c.message.role).toBe('assistant');
+    expect(c.logprobs.content[0].top_logprobs).toHaveLength(5);
+    expect(c.logprobs.content[0].token).toBe(distribution('Score it')[0].token);
+    expect(c.logprobs.content[0].bytes).toEqual([...Buffer.from(c.logprobs.content[0].token)]);
+    const bad = await post('/v1/chat/completions', { messages, max_tokens: 5, logprobs: true });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ type: 'invalid_request_error', param: 'max_tokens' });
+  });
+
+  it('passes sampling options through to generate without logprobs', async () => {
+    const { json } = await post('/v1/completions', { prompt: 'hi', max_tokens: 9, temperature: 0.5, top_p: 0.8, seed: 3, stop: ['x'] });
+    expect(json.choices[0]).toMatchObject({ text: 'echo:hi', finish_reason: 'length', logprobs: null });
+    expect(backend.calls.at(-1)!.options).toMatchObject({ maxTokens: 9, temperature: 0.5, topP: 0.8, seed: 3, stop: ['x'] });
+    const chat = await post('/v1/chat/completions', { messages: [{ role: 'system', content: 's' }, { role: 'user', content: [{ type: 'text', text: 'u' }] }] });
+    expect(chat.json.choices[0].message.content).toBe('echo:s\nu');
+  });
+
+  it('serves embeddings (float and base64) and /tokenize', async () => {
+    const f = await post('/v1/embeddings', { model: 'mem', input: ['ab', 'abcd'] });
+    expect(f.json.data.map((d: { embedding: number[] }) => d.embedding)).toEqual([[2, 0.5], [4, 0.5]]);
+    const b = await post('/v1/embeddings', { input: 'abc', encoding_format: 'base64' });
+    const buf = Buffer.from(b.json.data[0].embedding, 'base64');
+    expect(Array.from(new Float32Array(buf.buffer, buf.byteOffset, 2))).toEqual([3, 0.5]);
+    const client = new OpenAIBackend({ baseURL: server.url, model: 'mem', env: {} });
+    expect((await client.embed(['xyz']))[0]).toEqual(Float32Array.from([3, 0.5]));
+    expect(await client.tokenize('AB')).toEqual([65, 66]);
+  });
+
+  it('answers errors in OpenAI shape with the right status', async () => {
+    const cases: [string, unknown, number, string?][] = [
+      ['/v1/completions', '{not json', 400],
+      ['/v1/completions', { prompt: 'x', model: 'other' }, 404, 'model_not_found'],
+      ['/v1/completions', { prompt: 'x', n: 2 }, 400],
+      ['/v1/completions', { prompt: 'x', stream: true }, 400],
+      ['/v1/completions', { prompt: '' }, 400],
+      ['/v1/completions', { prompt: 'x', temperature: 5 }, 400],
+      ['/v1/completions', { prompt: 'too long' }, 400, 'prompt_too_long'],
+      ['/v1/chat/completions', { messages: [{ role: 'robot', content: 'x' }] }, 400],
+      ['/v1/nope', {}, 404, 'unknown_url'],
+    ];
+    for (const [path, body, status, code] of cases) {
+      const r = await post(path, body);
+      expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(status);
+      expect(typeof r.json.error.message).toBe('string');
+      expect(typeof r.json.error.type).toBe('string');
+      if (code) expect(r.json.error.code).toBe(code);
+    }
+    const get = await fetch(`${server.url}/completions`);
+    expect(get.status).toBe(405);
+    const noEmb = await startOpenAIServer({ backend, modelName: 'mem' });
+    try {
+      const r = await fetch(`${noEmb.url}/embeddings`, { method: 'POST', body: JSON.stringify({ input: 'x' }) });
+      expect(r.status).toBe(501);
+    } finally {
+      await noEmb.close();
+    }
+  });
+
+  it('cancels backend work when the client disconnects', async () => {
+    const before = backend.aborted;
+    const ctl = new AbortController();
+    const p = fetch(`${server.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'slow' }), signal: ctl.signal }).catch(() => 'aborted');
+    await new Promise((r) => setTimeout(r, 50));
+    ctl.abort();
+    expect(await p).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(backend.aborted).toBe(before + 1);
+  });
+
+  it('closes gracefully: running requests finish, new ones are refused; a signal closes it too', async () => {
+    const ctl = new AbortController();
+    const s = await startOpenAIServer({ backend, modelName: 'mem', signal: ctl.signal });
+    const running = fetch(`${s.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'slow' }) }).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 50));
+    ctl.abort();
+    expect(((await running) as { choices: { text: string }[] }).choices[0].text).toBe('echo:slow');
+    await s.close();
+    await expect(fetch(`${s.url}/models`)).rejects.toThrow();
+  });
+});
