@@ -38,6 +38,8 @@ function addonFailed(op: string, inputs: [string, Float32Array | null | undefine
   for (const [, arr] of inputs) if (arr && !allFinite(arr)) throwNonFinite(op, inputs, e);
   if (e instanceof NativeError) throw e;
   const msg = e instanceof Error ? e.message : String(e);
+  // The addon tags its own validation errors; keep them as BAD_INPUT (its rules may be stricter than ours).
+  if ((e as { code?: unknown } | null)?.code === 'BAD_INPUT') throw new NativeError('BAD_INPUT', msg, { cause: e });
   throw new NativeError('NATIVE', `${op} failed in the native addon: ${msg}`, {
     cause: e,
     solutions: ['Rebuild the addon: npm run build:addon -w @selfj/native', 'Set SELFJ_NATIVE_BACKEND=js to use the TS kernels'],
