@@ -7,7 +7,7 @@ import { SelfjError, throwIfAborted, type DatasetLoader, type InstructionRecord 
 import { badRecord, RecordProblem, type Where } from './errors.js';
 import { formatOf, openFile, type FileFormat } from './format.js';
 import { expandLocal } from './glob.js';
-import { stableId } from './id.js';
+import { idMaker } from './id.js';
 import { compileMapping, detectPreset, presetMapper, PRESET_NAMES, type FieldMapping, type Mapper, type PresetName } from './mapping.js';
 import { rejectsFile, type Reject, type RejectSink } from './rejects.js';
 import type { OpenedFile, RawRow } from './readers/types.js';
@@ -131,6 +131,7 @@ export class FilesDataset implements DatasetLoader {
       throwIfAborted(signal);
       const file = input.name ?? input.path;
       const fileWhere: Where = { source: this.source, file, row: null };
+      const idOf = idMaker(this.source, revision, file);
       const format = o.format ?? formatOf(input.name ?? input.path) ?? formatOf(input.path);
       if (!format) {
         throw new SelfjError('BAD_CONFIG', `${this.source}: ${file}: unknown file type.`, {
@@ -173,7 +174,7 @@ export class FilesDataset implements DatasetLoader {
             continue;
           }
           const category = o.category ?? mapped.category;
-          const rec: InstructionRecord = { id: stableId(this.source, revision, file, raw.row), instruction: mapped.instruction, reference: mapped.reference, source: this.source };
+          const rec: InstructionRecord = { id: idOf(raw.row), instruction: mapped.instruction, reference: mapped.reference, source: this.source };
           if (category !== undefined) rec.category = category;
           this.stats.records++;
           yield rec;

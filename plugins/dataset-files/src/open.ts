@@ -17,8 +17,9 @@ export async function isGzip(path: string): Promise<boolean> {
 
 /** Yields Buffers; a gzip stream that stops early becomes a fatal `truncated` problem. */
 export async function* readBytes(path: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const gz = await isGzip(path); // before opening a stream, so a missing file fails here, once
   const raw = createReadStream(path, { highWaterMark: 1 << 20, signal });
-  if (!(await isGzip(path))) {
+  if (!gz) {
     yield* raw as AsyncIterable<Buffer>;
     return;
   }

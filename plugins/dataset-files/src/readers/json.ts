@@ -21,7 +21,7 @@ async function* arrayRows(chunks: AsyncIterable<string>, opts: ReaderOptions): A
   let oversize = false;
   let row = 0;
   const finish = (text: string): RawRow => {
-    if (oversize) {
+    if (oversize || text.length > opts.maxRecordBytes) {
       oversize = false;
       return { row: row++, problem: new RecordProblem(`an array element larger than ${opts.maxRecordBytes} characters`, 'too-large') };
     }
@@ -131,21 +131,30 @@ function recordsOf(obj: Record<string, unknown>, field?: string): unknown[] {
   return arrays[0][1] as unknown[];
 }
 
-/** Peeks at the first non-space character and the first line. */
-async function peek(path: string, signal?: AbortSignal): Promise<{ first: string; firstLine: string }> {
+/** Peeks at the first non-space character, the first line, and whether anything follows it. */
+async function peek(path: string, signal?: AbortSignal): Promise<{ first: string; firstLine: string; moreLines: boolean }> {
   let text = '';
   for await (const chunk of readText(path, signal)) {
     text += chunk;
-    if (text.includes('\n') || text.length > 1 << 20) break;
+    const t = text.trimStart();
+    const nl = t.indexOf('\n');
+    if ((nl >= 0 && t.slice(nl).trim() !== '') || text.length > 1 << 20) break;
   }
   const trimmed = text.trimStart();
-  return { first: trimmed[0] ?? '', firstLine: trimmed.split('\n')[0] };
+  const nl = trimmed.indexOf('\n');
+  return { first: trimmed[0] ?? '', firstLine: nl >= 0 ? trimmed.slice(0, nl) : trimmed, moreLines: nl >= 0 && trimmed.slice(nl).trim() !== '' };
+}
+
+/** A one-line file holding {"...": [records]} is a container, not JSON Lines with one record. */
+function looksLikeContainer(v: unknown): boolean {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  return Object.values(v).some((x) => Array.isArray(x) && x.length > 0 && x.every((e) => e && typeof e === 'object' && !Array.isArray(e)));
 }
 
 export function openJson(path: string, opts: ReaderOptions): OpenedFile {
   return {
     async *rows() {
-      const { first, firstLine } = await peek(path, opts.signal);
+      const { first, firstLine, moreLines } = await peek(path, opts.signal);
       if (first === '[') {
         yield* arrayRows(readText(path, opts.signal), opts);
         return;
@@ -153,8 +162,8 @@ export function openJson(path: string, opts: ReaderOptions): OpenedFile {
       if (first === '{') {
         let jsonl = false;
         try {
-          JSON.parse(firstLine);
-          jsonl = true;
+          const v = JSON.parse(firstLine) as unknown;
+          jsonl = moreLines || !looksLikeContainer(v);
         } catch {
           jsonl = false;
         }
