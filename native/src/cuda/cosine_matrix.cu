@@ -117,6 +117,7 @@ __global__ void __launch_bounds__(kThreads) cosineMatrixKernel(const float* __re
 cudaError_t launchCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_t dim, const float* invA,
                                const float* invB, float* out) {
   if (na == 0 || nb == 0) return cudaSuccess;
+  if (na <= kSkinnyMax || nb <= kSkinnyMax) return launchCosineSkinny(a, na, b, nb, dim, invA, invB, out);
   if (nb > kMatrixMaxCols || na > size_t(INT_MAX) || dim > size_t(INT_MAX)) return cudaErrorInvalidValue;
   const dim3 grid(ceilDiv(na, BM), ceilDiv(nb, BN));
   if (dim % 4 == 0)

@@ -18,11 +18,16 @@ cudaError_t launchCosineRows(const float* a, const float* b, size_t n, size_t di
 cudaError_t launchInverseNorms(const float* x, size_t n, size_t dim, float* invNorm);
 
 // out[i*nb+j] = dot(a_i, b_j) * invA[i] * invB[j]; tiled SGEMM, fixed k order. nb <= 65535*128.
+// When min(na, nb) <= kSkinnyMax it dispatches to launchCosineSkinny (same bits, streams the big side once).
 cudaError_t launchCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_t dim, const float* invA,
                                const float* invB, float* out);
 
-// Largest nb the matrix launcher accepts (grid.y limit).
+// Largest nb the matrix launcher accepts (grid.y limit of the SGEMM path).
 constexpr size_t kMatrixMaxCols = size_t(65535) * 128;
+
+constexpr size_t kSkinnyMax = 32;
+cudaError_t launchCosineSkinny(const float* a, size_t na, const float* b, size_t nb, size_t dim, const float* invA,
+                               const float* invB, float* out);
 
 // z = offset (nullable) + h W^T + bias. Mode probs: probs[n*bins] = softmax(z), scores[n] = sum_k k p_k.
 // Mode logp: probs[] receives log_softmax(z) and scores is unused (nullable).
