@@ -8,6 +8,7 @@ import {
   SelfjError,
   abortError,
   isSelfjError,
+  throwIfAborted,
   type BackendCapabilities,
   type CandidateProbabilities,
   type ChatMessage,
@@ -16,6 +17,7 @@ import {
   type ModelBackend,
   type NextTokenOptions,
   type Prompt,
+  type TopToken,
 } from '@selfj/core';
 import { detectFlavour, flavourTraits, type FlavourTraits, type ServerFlavour } from './flavour.js';
 import {
@@ -23,6 +25,7 @@ import {
   alternativesFromCompletions,
   alternativesFromLlamaNative,
   mapCandidates,
+  normaliseToken,
   type Alternative,
 } from './logprobs.js';
 import { parseOpenAISpec, type OpenAIBackendOptions } from './options.js';
@@ -40,6 +43,7 @@ export class OpenAIBackend implements ModelBackend {
   private traits: FlavourTraits;
   private nVocab?: number;
   private contextSize?: number;
+  private embeddings = true;
   private detected?: Promise<void>;
 
   constructor(options: OpenAIBackendOptions) {
@@ -87,8 +91,9 @@ export class OpenAIBackend implements ModelBackend {
       });
     }
     this.nVocab = found.nVocab;
-    const m = (models as { data?: { id?: string; max_model_len?: number }[] })?.data?.find((d) => d.id === this.model);
+    const m = (models as { data?: { id?: string; max_model_len?: number; selfj?: { embeddings?: boolean } }[] })?.data?.find((d) => d.id === this.model);
     this.contextSize ??= m?.max_model_len;
+    if (typeof m?.selfj?.embeddings === 'boolean') this.embeddings = m.selfj.embeddings;
   }
 
   capabilities(): BackendCapabilities {
@@ -97,7 +102,7 @@ export class OpenAIBackend implements ModelBackend {
       logprobs: k === -1 ? 'full' : 'topK',
       ...(k === -1 ? {} : { k }),
       features: false,
-      embeddings: true,
+      embeddings: this.embeddings,
       chatTemplate: true,
       ...(this.contextSize ? { contextSize: this.contextSize } : {}),
     };
@@ -120,6 +125,7 @@ export class OpenAIBackend implements ModelBackend {
   }
 
   async nextTokenProbabilities(prompts: Prompt[], candidates: string[], options: NextTokenOptions = {}): Promise<CandidateProbabilities[]> {
+    throwIfAborted(options.signal);
     if (!candidates.length) throw new SelfjError('BAD_INPUT', 'nextTokenProbabilities needs at least one candidate string.');
     prompts.forEach(checkPrompt);
     await this.init(options.signal);
@@ -142,12 +148,18 @@ export class OpenAIBackend implements ModelBackend {
   }
 
   private async one(prompt: Prompt, candidates: string[], signal: AbortSignal): Promise<CandidateProbabilities> {
+    const { alts, complete } = await this.alternatives(prompt, this.traits.k, signal);
+    return mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
+  }
+
+  /** One max_tokens=1 request asking for k alternatives (-1: all); `complete` when they are the whole vocabulary. */
+  private async alternatives(prompt: Prompt, k: number, signal?: AbortSignal): Promise<{ alts: Alternative[]; complete: boolean }> {
     const t = this.traits;
     const endpoint = this.endpointFor(prompt);
     let alts: Alternative[] | undefined;
-    let complete = t.k === -1;
+    let complete = k === -1;
     if (endpoint === 'completions' && t.nativeCompletion) {
-      let nProbs = t.k;
+      let nProbs = k;
       if (nProbs === -1) {
         if (!this.nVocab) {
           throw new SelfjError('BAD_CONFIG', 'nProbs -1 (whole vocabulary) needs the vocabulary size, and the llama.cpp server did not report it.', {
@@ -167,14 +179,14 @@ export class OpenAIBackend implements ModelBackend {
     } else if (endpoint === 'completions') {
       const json = await this.http.json({
         path: '/completions',
-        body: { model: this.model, prompt, max_tokens: 1, temperature: 0, logprobs: t.k },
+        body: { model: this.model, prompt, max_tokens: 1, temperature: 0, logprobs: k },
         signal,
       });
       alts = alternativesFromCompletions(json);
     } else {
       const json = await this.http.json({
         path: '/chat/completions',
-        body: { model: this.model, messages: this.messages(prompt), max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: t.k },
+        body: { model: this.model, messages: this.messages(prompt), max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: k },
         signal,
       });
       alts = alternativesFromChat(json);
@@ -185,10 +197,25 @@ export class OpenAIBackend implements ModelBackend {
         solutions: [t.logprobsHint, 'Set the flavour explicitly (flavour=vllm|llama.cpp|ollama|tgi|openai) if auto-detection guessed wrong'],
       });
     }
-    return mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
+    return { alts, complete };
+  }
+
+  /** The k most likely next tokens as the server reports them (at most the flavour's k; Infinity: all it gives). */
+  async topTokens(prompt: Prompt, k: number, options: NextTokenOptions = {}): Promise<TopToken[]> {
+    throwIfAborted(options.signal);
+    checkPrompt(prompt, 0);
+    await this.init(options.signal);
+    const max = this.traits.k;
+    const want = !Number.isFinite(k) || k < 0 ? max : max === -1 ? k : Math.min(k, max);
+    const { alts } = await this.alternatives(prompt, want, options.signal);
+    const sorted = alts
+      .map((a) => ({ token: normaliseToken(a.token), logprob: a.logprob, ...(a.id !== undefined ? { id: a.id } : {}) }))
+      .sort((a, b) => b.logprob - a.logprob);
+    return Number.isFinite(k) ? sorted.slice(0, Math.max(0, k)) : sorted;
   }
 
   async generate(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerateResult> {
+    throwIfAborted(options.signal);
     checkPrompt(prompt, 0);
     await this.init(options.signal);
     const endpoint = this.endpointFor(prompt);
@@ -221,6 +248,7 @@ export class OpenAIBackend implements ModelBackend {
   }
 
   async embed(texts: string[], options: NextTokenOptions = {}): Promise<Float32Array[]> {
+    throwIfAborted(options.signal);
     if (!texts.length) return [];
     const signal = options.signal;
     const chunks: string[][] = [];

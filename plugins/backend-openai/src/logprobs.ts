@@ -106,8 +106,9 @@ export function mapCandidates(alts: Alternative[], candidates: string[], options
     const p = Number.isFinite(a.logprob) ? Math.exp(a.logprob) : 0;
     mass += p;
     const key = normaliseToken(a.token);
-    // Two vocabulary entries can decode to the same text; the next text is the candidate either way.
-    seen.set(key, (seen.get(key) ?? 0) + p);
+    // Two vocabulary entries can decode to the same text (a piece and its byte-fallback twin). The candidate is
+    // one token in the model's own tokenizer, the canonical piece, which is the likelier one: keep the maximum.
+    seen.set(key, Math.max(seen.get(key) ?? 0, p));
   }
   const whole = options.complete === true || mass >= 1 - (options.massEpsilon ?? 1e-5);
   const asked = new Set(candidates);

@@ -52,7 +52,7 @@ interface Endpoint {
 }
 
 type Failure =
-  | { kind: 'status'; status: number; retryAfterMs?: number; message: string }
+  | { kind: 'status'; status: number; retryAfterMs?: number; message: string; code?: string; type?: string }
   | { kind: 'timeout'; message: string }
   | { kind: 'connection'; message: string }
   | { kind: 'badjson'; message: string };
@@ -218,7 +218,7 @@ export class HttpTransport {
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal: ctl.signal,
       });
-      const text = res.text;
+      const { text } = res;
       if (res.status < 200 || res.status > 299) {
         return {
           ok: false,
@@ -226,7 +226,7 @@ export class HttpTransport {
             kind: 'status',
             status: res.status,
             retryAfterMs: parseRetryAfter(res.retryAfter),
-            message: `HTTP ${res.status}${serverMessage(text) ? `: ${serverMessage(text)}` : ''}`,
+            ...serverError(res.status, text),
           },
         };
       }
@@ -266,6 +266,17 @@ export class HttpTransport {
         solutions: ['Check the model name after "#" in the backend id', 'Check that the base URL ends in /v1'],
       });
     }
+    const code = `${f.code ?? ''} ${f.type ?? ''}`.toLowerCase();
+    if (/context_length_exceeded|prompt_too_long|exceed_context_size/.test(code) || CONTEXT_MESSAGE.test(msg)) {
+      return new SelfjError('PROMPT_TOO_LONG', `The server at ${where} says the prompt is too long: ${msg}`, {
+        details,
+        solutions: ['Shorten the prompt (truncate instruction, response or reference)', 'Serve the model with a larger context'],
+      });
+    }
+    if (code.includes('capability_missing') || f.status === 501) {
+      return new SelfjError('CAPABILITY_MISSING', `The server at ${where} cannot do this: ${msg}`, { details });
+    }
+    if (code.includes('bad_input')) return new SelfjError('BAD_INPUT', `The server at ${where} rejected the input: ${msg}`, { details });
     return new SelfjError('HTTP_ERROR', `Request to ${where} failed: ${msg}`, { details });
   }
 
@@ -297,15 +308,26 @@ export class HttpTransport {
   }
 }
 
-/** The `error.message` of an OpenAI-style error body, or a short prefix of the body. */
-function serverMessage(text: string): string {
+/** How servers word "prompt longer than the context" (vLLM, llama.cpp, TGI, OpenAI). */
+const CONTEXT_MESSAGE = /maximum context length|exceeds? the (available )?context|context (size|window) (is )?exceeded|input validation error: .*must have less than/i;
+
+/** Message, code and type of an OpenAI-style error body (or a short prefix of any other body). */
+function serverError(status: number, text: string): { message: string; code?: string; type?: string } {
+  let message = '';
+  let code: string | undefined;
+  let type: string | undefined;
   try {
-    const j = JSON.parse(text) as { error?: { message?: string } | string; message?: string; detail?: string };
-    if (typeof j.error === 'string') return j.error;
-    return j.error?.message ?? j.message ?? j.detail ?? '';
+    const j = JSON.parse(text) as { error?: { message?: string; code?: unknown; type?: string } | string; message?: string; detail?: string; error_type?: string };
+    if (typeof j.error === 'string') message = j.error;
+    else {
+      message = j.error?.message ?? j.message ?? j.detail ?? '';
+      code = j.error?.code === undefined || j.error?.code === null ? undefined : String(j.error.code);
+      type = j.error?.type ?? j.error_type;
+    }
   } catch {
-    return text.slice(0, 200).trim();
+    message = text.slice(0, 200).trim();
   }
+  return { message: `HTTP ${status}${message ? `: ${message}` : ''}`, code, type };
 }
 
 function describeNetworkError(e: unknown): string {

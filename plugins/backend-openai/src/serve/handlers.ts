@@ -72,13 +72,13 @@ async function run(ctx: ServeContext, prompt: Prompt, body: Body, k: number | un
   return { text: r.text, steps: undefined, finishReason: r.finishReason, tokens: r.tokens };
 }
 
-/** Merges alternatives that decode to the same text (a JSON map has one entry per text): log-sum-exp. */
+/**
+ * A JSON map has one entry per text: of tokens that decode to the same text (a piece and its byte-fallback twin)
+ * the likelier one, the canonical piece, is kept, as the OpenAI client maps candidates by text.
+ */
 function logprobMap(top: TopToken[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of top) {
-    const prev = out[t.token];
-    out[t.token] = prev === undefined ? t.logprob : Math.max(prev, t.logprob) + Math.log1p(Math.exp(-Math.abs(prev - t.logprob)));
-  }
+  for (const t of top) if (!(t.token in out) || t.logprob > out[t.token]) out[t.token] = t.logprob;
   return out;
 }
 
@@ -156,10 +156,11 @@ export async function chatCompletions(ctx: ServeContext, body: Body) {
   const logprobs = r.steps
     ? {
         content: r.steps.map((s) => ({
+          ...(s.chosen.id !== undefined ? { id: s.chosen.id } : {}),
           token: s.chosen.token,
           logprob: s.chosen.logprob,
           bytes: utf8(s.chosen.token),
-          top_logprobs: s.top.map((t) => ({ token: t.token, logprob: t.logprob, bytes: utf8(t.token) })),
+          top_logprobs: s.top.map((t) => ({ token: t.token, logprob: t.logprob, bytes: utf8(t.token), ...(t.id !== undefined ? { id: t.id } : {}) })),
         })),
         refusal: null,
       }

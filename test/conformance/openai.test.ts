@@ -1,0 +1,79 @@
+/**
+ * The conformance suite on OpenAIBackend, pointed at `selfj serve` machinery (startOpenAIServer) on loopback that
+ * serves the real tiny model through LlamaCppBackend: the whole HTTP round trip with real tokens and probabilities.
+ * Also checks that digit probabilities read over HTTP equal the in-process backend's (within 1e-4) where both see
+ * the digit, on the completions and the chat endpoint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digitCandidates, type Prompt } from '@selfj/core';
+import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
+import { OpenAIBackend, createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '@selfj/backend-openai';
+import { DEFAULT_CONFORMANCE_PROMPTS, runBackendConformance } from './suite.js';
+import { testModelPath } from './test-model.js';
+
+const modelPath = testModelPath();
+const threads = Number(process.env.SELFJ_TEST_THREADS ?? 1);
+
+let local: LlamaCppBackend;
+let server: OpenAIServer;
+let ready: Promise<void> | undefined;
+
+/** One model and one server for the whole file (the suite's backend and the comparison below share them). */
+function start(): Promise<void> {
+  ready ??= (async () => {
+    local = await LlamaCppBackend.load(modelPath, { contextSize: 512, sequences: 4, threads });
+    server = await startOpenAIServer({ backend: local, host: '127.0.0.1', port: 0, modelName: 'stories260K' });
+  })();
+  return ready;
+}
+
+afterAll(async () => {
+  await server?.close();
+  await local?.close();
+}, 60_000);
+
+runBackendConformance(
+  'openai (selfj serve over llama-cpp, loopback)',
+  async () => {
+    await start();
+    const backend = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
+    // The suite closes the backend it gets; the model and server stay up for the checks below.
+    return backend;
+  },
+  { logprobs: 'full', embeddings: true, features: false },
+);
+
+describe('digit probabilities over HTTP equal the in-process ones', () => {
+  let client: OpenAIBackend;
+  beforeAll(async () => {
+    await start();
+    client = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
+  }, 120_000);
+  afterAll(() => client?.close());
+
+  // Strings go to /v1/completions; chat messages to /v1/chat/completions (rendered by the model's template).
+  const texts = DEFAULT_CONFORMANCE_PROMPTS.slice(0, 8);
+  const cases: [string, Prompt[]][] = [
+    ['completions (text prompts)', texts],
+    ['chat (message prompts)', texts.map((content): Prompt => [{ role: 'user', content }])],
+  ];
+  for (const [name, prompts] of cases) {
+    it(`${name}: within 1e-4 for every digit candidate visible on both sides`, async () => {
+      const { candidates } = digitCandidates();
+      const want = await local.nextTokenProbabilities(prompts, candidates);
+      const got = await client.nextTokenProbabilities(prompts, candidates);
+      let compared = 0;
+      for (let i = 0; i < prompts.length; i++) {
+        expect(got[i].coverage).toBe('full');
+        for (const c of candidates) {
+          const a = want[i].probs[c];
+          const b = got[i].probs[c];
+          if (a === undefined || b === undefined) continue;
+          expect(Math.abs(a - b), `prompt ${i} candidate ${JSON.stringify(c)}`).toBeLessThan(1e-4);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThanOrEqual(prompts.length * 10);
+    }, 120_000);
+  }
+});
