@@ -3,6 +3,9 @@
  *   <cache>/<type>s--<owner>--<name>/blobs/<etag>                 file contents, named by ETag (LFS sha256 or git oid)
  *   <cache>/<type>s--<owner>--<name>/snapshots/<commit>/<path>    relative symlink to the blob
  *   <cache>/<type>s--<owner>--<name>/refs/<revision>              the commit a branch or tag pointed to
+ * and one addition of ours, in a dot-folder as huggingface_hub's own `.no_exist` (its cache scan ignores it):
+ *   <cache>/<type>s--<owner>--<name>/.selfj-tree/<commit>.json    the full file listing of a commit, so an offline
+ *                                                                 run can say which files it lacks
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir, readFile, readlink, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
@@ -110,6 +113,23 @@ export class RepoCache {
     }
     await rename(tmp, pointer);
     return pointer;
+  }
+
+  async saveTree(commit: string, files: unknown[]): Promise<void> {
+    const file = join(this.storage, '.selfj-tree', `${commit}.json`);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(files));
+    await rename(tmp, file);
+  }
+
+  async loadTree<T>(commit: string): Promise<T[] | undefined> {
+    try {
+      const v = JSON.parse(await readFile(join(this.storage, '.selfj-tree', `${commit}.json`), 'utf8')) as unknown;
+      return Array.isArray(v) ? (v as T[]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every file path (repo-relative, "/"-separated) present in a snapshot. */

@@ -55,12 +55,20 @@ export async function resolveRevision(options: HubRepoOptions): Promise<string> 
   return info.sha;
 }
 
-/** Every file of a repo at a revision (recursive). Offline: the files of the cached snapshot. */
+/**
+ * Every file of a repo at a revision (recursive). A listing at a commit is remembered in the cache, so offline the
+ * full listing is known (and missing files can be named); without one, offline lists the cached snapshot (size -1).
+ */
 export async function listRepoFiles(options: ListOptions): Promise<RepoFile[]> {
   const r = resolveRepoOptions(options);
+  const cache = new RepoCache(r.cacheDir, r.repo, r.repoType);
+  const under = options.under ? `${options.under.replace(/\/+$/, '')}/` : '';
   if (r.offline) {
+    const commit = await cache.readRef(r.revision);
+    const saved = commit ? await cache.loadTree<RepoFile>(commit) : undefined;
+    if (saved) return saved.filter((f) => f.path.startsWith(under));
     const { files } = await listCachedFiles(options);
-    return files.filter((p) => !options.under || p.startsWith(`${options.under.replace(/\/+$/, '')}/`)).map((path) => ({ path, size: -1 }));
+    return files.filter((p) => p.startsWith(under)).map((path) => ({ path, size: -1 }));
   }
   const out: RepoFile[] = [];
   const it = listFiles({
@@ -75,6 +83,7 @@ export async function listRepoFiles(options: ListOptions): Promise<RepoFile[]> {
     if (e.type !== 'file') continue;
     out.push({ path: e.path, size: e.size, oid: e.oid, ...(e.lfs ? { lfs: { oid: e.lfs.oid, size: e.lfs.size } } : {}) });
   }
+  if (COMMIT_RE.test(r.revision) && !under) await cache.saveTree(r.revision, out).catch(() => undefined); // best effort
   return out;
 }
 

@@ -87,6 +87,11 @@ describe('listing and revisions', () => {
     expect(resolved).toBe(commit);
     expect(await readFile(join(cacheDir, 'datasets--acme--many', 'refs', 'main'), 'utf8')).toBe(commit);
     expect(await resolveRevision({ repo: 'acme/many', repoType: 'dataset', cacheDir, offline: true })).toBe(commit);
+    // the listing at a commit is remembered: offline knows every file, cached or not
+    const off = await listRepoFiles({ repo: 'acme/many', repoType: 'dataset', cacheDir, offline: true });
+    expect(off.map((f) => f.path).sort()).toEqual(files.map((f) => f.path).sort());
+    expect(off.find((f) => f.path === 'data/train-0.parquet')!.lfs?.oid).toBe(lfs.lfs!.oid);
+    expect((await listRepoFiles({ repo: 'acme/many', repoType: 'dataset', cacheDir, offline: true, under: 'x' })).map((f) => f.path)).toEqual(['x/y/z.txt']);
   });
 
   it('parses hf:// references', () => {

@@ -17,6 +17,8 @@ export interface FileInput {
   path: string;
   /** How the file is named in ids and errors (e.g. its path in a Hub repo); default: `path`. */
   name?: string;
+  /** Makes the file available (e.g. downloads it) just before it is read; returns the local path. */
+  fetch?: () => Promise<string>;
 }
 
 export interface FilesDatasetOptions {
@@ -132,7 +134,7 @@ export class FilesDataset implements DatasetLoader {
       const file = input.name ?? input.path;
       const fileWhere: Where = { source: this.source, file, row: null };
       const idOf = idMaker(this.source, revision, file);
-      const format = o.format ?? formatOf(input.name ?? input.path) ?? formatOf(input.path);
+      const format = o.format ?? formatOf(file) ?? formatOf(input.path);
       if (!format) {
         throw new SelfjError('BAD_CONFIG', `${this.source}: ${file}: unknown file type.`, {
           solutions: ['Use .jsonl, .json, .csv, .tsv or .parquet (optionally .gz), or set the format option.'],
@@ -142,7 +144,8 @@ export class FilesDataset implements DatasetLoader {
       let opened: OpenedFile | undefined;
       let nextRow = 0;
       try {
-        opened = await openFile(input.path, format, { signal, maxRecordBytes: o.maxRecordBytes ?? DEFAULT_MAX_RECORD, csv: { delimiter: o.csvDelimiter }, jsonField: o.jsonField });
+        const local = input.fetch ? await input.fetch() : input.path;
+        opened = await openFile(local, format, { signal, maxRecordBytes: o.maxRecordBytes ?? DEFAULT_MAX_RECORD, csv: { delimiter: o.csvDelimiter }, jsonField: o.jsonField });
         if (opened.fields) {
           mapper ??= this.detect(opened.fields, fileWhere);
           this.stats.mapping = mapper.name;

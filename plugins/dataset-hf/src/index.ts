@@ -1,1 +1,7 @@
-export {};
+/** @selfj/dataset-hf: Hugging Face Hub data sets, cached like huggingface_hub and streamed row by row. */
+export { HfDataset, type HfDatasetInfo, type HfDatasetOptions } from './loader.js';
+export { parseHfSource, type HfSource } from './source.js';
+export { selectFiles, splitRegExp, type Selection } from './select.js';
+import { plugin } from './plugin.js';
+export { plugin };
+export default plugin;
