@@ -1,0 +1,68 @@
+/** Deterministic synthetic instruction records for the collect benchmark. */
+import type { InstructionRecord } from '@selfj/core';
+
+// Deterministic xorshift PRNG; a synthetic vocabulary with a Zipf-like pick so texts look like text.
+let seed = 0x2545f491;
+function rnd(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
+}
+const SYL = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'pe', 'da', 'gu', 'ber', 'xan', 'qui', 'zor', 'el', 'an', 'ist'];
+const VOCAB: string[] = [];
+for (let i = 0; i < 20000; i++) {
+  let w = '';
+  for (let k = 0, n = 1 + (i % 4); k < n; k++) w += SYL[Math.floor(rnd() * SYL.length)];
+  VOCAB.push(w + (i % 7 === 0 ? String(i % 100) : ''));
+}
+// Precomputed Zipf-like pick table, so generating the input costs little next to collect itself.
+const PICK = new Uint16Array(65536);
+for (let i = 0; i < PICK.length; i++) PICK[i] = Math.floor(VOCAB.length * (i / 65536) ** 2.5);
+let state = 0x9e3779b9;
+function next32(): number {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return state >>> 0;
+}
+const word = (): string => VOCAB[PICK[next32() & 0xffff]];
+function text(minWords: number, maxWords: number): string {
+  const u = (next32() & 0xffff) / 65536;
+  const n = minWords + Math.floor((maxWords - minWords) * u * u);
+  let s = word();
+  for (let i = 1; i < n; i++) s += ' ' + word();
+  return s;
+}
+
+const CATS = ['common', 'coding', 'academic'];
+export const injected = { exact: 0, near: 0 };
+
+export async function* synthetic(N: number, source: number): AsyncGenerator<InstructionRecord> {
+  const recent: InstructionRecord[] = []; // a small window of earlier records to copy from
+  const per = Math.ceil(N / 2);
+  for (let i = 0; i < per && source * per + i < N; i++) {
+    const id = `s${source}:${i}`;
+    const r = rnd();
+    let rec: InstructionRecord;
+    if (r < 0.05 && recent.length > 0) {
+      const base = recent[Math.floor(rnd() * recent.length)];
+      rec = { id, instruction: `  ${base.instruction.toUpperCase()} `, reference: base.reference }; // same after normalisation
+      injected.exact++;
+    } else if (r < 0.1 && recent.length > 0) {
+      const base = recent[Math.floor(rnd() * recent.length)];
+      rec = { id, instruction: `${base.instruction} ${word()}`, reference: text(5, 200) }; // one word appended
+      injected.near++;
+    } else if (r < 0.11) {
+      rec = { id, instruction: text(8, 40), reference: ['N/A', '', '...', 'none'][i % 4] };
+    } else if (r < 0.115) {
+      rec = { id, instruction: 'x', reference: text(5, 50) };
+    } else {
+      rec = { id, instruction: text(12, 80), reference: text(5, 250), category: CATS[i % 3] };
+    }
+    if (recent.length < 512) recent.push(rec);
+    else recent[i & 511] = rec;
+    yield rec;
+  }
+}
+

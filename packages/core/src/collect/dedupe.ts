@@ -1,0 +1,61 @@
+/**
+ * Exact + near deduplication state, shared by collect and merge. Memory: 8 bytes / 0.7 per kept text for exact
+ * keys, and `bands` times that for near-duplicate band hashes (about 120 MB per million texts with 10 bands).
+ */
+import type { InstructionRecord } from '../records.js';
+import { normalizedHash64, out } from './hash.js';
+import { U64HashSet } from './hashset.js';
+import type { DedupeConfig } from './manifest.js';
+import { chooseBanding, LshIndex, MinHasher } from './minhash.js';
+
+export class Deduper {
+  readonly key: 'instruction' | 'instruction+reference';
+  private readonly exact: U64HashSet | null;
+  private readonly hasher: MinHasher | null;
+  private readonly lsh: LshIndex | null;
+
+  constructor(config: DedupeConfig = {}, expected = 1 << 16) {
+    this.key = config.key ?? 'instruction';
+    this.exact = config.exact === false ? null : new U64HashSet(expected);
+    const near = config.near === false || config.near?.enabled === false ? null : (config.near ?? {});
+    if (near) {
+      this.hasher = new MinHasher(near);
+      const banding =
+        near.bands && near.rows ? { bands: near.bands, rows: near.rows } : chooseBanding(this.hasher.numPerm, near.threshold ?? 0.7);
+      if (banding.bands * banding.rows > this.hasher.numPerm) {
+        throw new RangeError(`bands * rows (${banding.bands * banding.rows}) exceeds numPerm (${this.hasher.numPerm})`);
+      }
+      this.lsh = new LshIndex(banding.bands, banding.rows, expected);
+    } else {
+      this.hasher = null;
+      this.lsh = null;
+    }
+  }
+
+  get banding(): { bands: number; rows: number } | null {
+    return this.lsh ? { bands: this.lsh.bands, rows: this.lsh.rows } : null;
+  }
+
+  /** Index sizes for stats. */
+  get usage(): { exactKeys: number; nearBands: number; indexBytes: number } {
+    return {
+      exactKeys: this.exact?.size ?? 0,
+      nearBands: this.lsh ? this.lsh.bands : 0,
+      indexBytes: (this.exact?.bytes ?? 0) + (this.lsh?.bytes ?? 0),
+    };
+  }
+
+  /** The duplicate reason, or null (and the record is remembered, so later copies are dropped). */
+  check(rec: InstructionRecord): 'duplicate-exact' | 'duplicate-near' | null {
+    const both = this.key === 'instruction+reference';
+    if (this.exact) {
+      normalizedHash64(rec.instruction, both ? rec.reference : undefined);
+      if (!this.exact.add(out.hi, out.lo)) return 'duplicate-exact';
+    }
+    if (this.hasher && this.lsh) {
+      const sig = this.hasher.signature(both ? `${rec.instruction}\n${rec.reference}` : rec.instruction);
+      if (sig && this.lsh.checkAndAdd(sig)) return 'duplicate-near';
+    }
+    return null;
+  }
+}

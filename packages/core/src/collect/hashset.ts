@@ -1,0 +1,81 @@
+/**
+ * A set of 64-bit keys (hi, lo u32 pairs) in two Uint32Arrays with linear probing: 8 bytes per slot, no strings,
+ * no per-entry objects. The slot comes from a mix of both halves by multiply-shift range reduction (so even
+ * sequential keys spread out), and capacity need not be a power of two and the table grows by 1.5x (not 2x) when the load passes 0.7, which keeps peak memory low.
+ * Key (0,0) marks an empty slot, so it is stored as (0,1) (a 2^-64 blur, harmless for dedupe).
+ */
+import { fmix32 } from './hash.js';
+
+export class U64HashSet {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private cap: number;
+  private scale: number;
+  private count = 0;
+
+  constructor(expected = 1024) {
+    this.cap = Math.max(16, Math.ceil(expected / 0.7));
+    this.hi = new Uint32Array(this.cap);
+    this.lo = new Uint32Array(this.cap);
+    this.scale = this.cap / 4294967296;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.cap * 8;
+  }
+
+  has(hi: number, lo: number): boolean {
+    hi >>>= 0;
+    lo >>>= 0;
+    if (hi === 0 && lo === 0) lo = 1;
+    const cap = this.cap;
+    let i = (fmix32(lo ^ Math.imul(hi, 0x9e3779b1)) * this.scale) >>> 0;
+    for (;;) {
+      const h = this.hi[i];
+      const l = this.lo[i];
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      if (++i === cap) i = 0;
+    }
+  }
+
+  /** Adds the key; returns true when it was not there before. */
+  add(hi: number, lo: number): boolean {
+    hi >>>= 0;
+    lo >>>= 0;
+    if (hi === 0 && lo === 0) lo = 1;
+    if (this.count + 1 > this.cap * 0.7) this.grow();
+    const cap = this.cap;
+    let i = (fmix32(lo ^ Math.imul(hi, 0x9e3779b1)) * this.scale) >>> 0;
+    for (;;) {
+      const h = this.hi[i];
+      const l = this.lo[i];
+      if (h === 0 && l === 0) {
+        this.hi[i] = hi;
+        this.lo[i] = lo;
+        this.count++;
+        return true;
+      }
+      if (h === hi && l === lo) return false;
+      if (++i === cap) i = 0;
+    }
+  }
+
+  private grow(): void {
+    const oldHi = this.hi;
+    const oldLo = this.lo;
+    this.cap = Math.ceil(this.cap * 1.5);
+    this.scale = this.cap / 4294967296;
+    this.hi = new Uint32Array(this.cap);
+    this.lo = new Uint32Array(this.cap);
+    this.count = 0;
+    for (let j = 0; j < oldHi.length; j++) {
+      if (oldHi[j] !== 0 || oldLo[j] !== 0) this.add(oldHi[j], oldLo[j]);
+    }
+  }
+}

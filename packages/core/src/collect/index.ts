@@ -1,0 +1,13 @@
+export { collect, parseShard, shardOf, loadClassifier, type CollectOptions, type CollectResult, type Shard } from './collect.js';
+export { mergeShards, type MergeOptions } from './merge.js';
+export * from './manifest.js';
+export * from './filters.js';
+export * from './stats.js';
+export { Deduper } from './dedupe.js';
+export { MinHasher, LshIndex, chooseBanding, estimateJaccard, type MinHashOptions } from './minhash.js';
+export { U64HashSet } from './hashset.js';
+export { hash32, normalizedHash64, out as hashOut } from './hash.js';
+export { SplitPlanner, type SplitPlan } from './split.js';
+export { heuristicClassifier, type Classifier } from './classify.js';
+export { builtinResolver, readJsonlSource, type RejectInfo, type SourceContext, type SourceResolver } from './sources.js';
+export { AtomicLineWriter, readLines, readLineBatches } from './jsonl.js';
