@@ -4,6 +4,9 @@
  * Also checks that digit probabilities read over HTTP equal the in-process backend's (within 1e-4) where both see
  * the digit, on the completions and the chat endpoint.
  */
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitCandidates, type Prompt } from '@selfj/core';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
@@ -76,4 +79,34 @@ describe('digit probabilities over HTTP equal the in-process ones', () => {
       expect(compared).toBeGreaterThanOrEqual(prompts.length * 10);
     }, 120_000);
   }
+});
+
+describe('selfj serve (the CLI command)', () => {
+  it('prints its URL, serves the model, and exits 0 on SIGTERM', async () => {
+    const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
+    const child = spawn(process.execPath, [bin, 'serve', '--model', modelPath, '--port', '0', '--threads', String(threads)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d;
+          const m = /(http:\/\/\S+\/v1)/.exec(out);
+          if (m) resolveUrl(m[1]);
+        });
+        void exited.then((code) => reject(new Error(`selfj serve exited (${code}) before printing its URL: ${err}`)));
+      });
+      const client = await createOpenAIBackend(`${url}#stories260K`, { env: {} });
+      const text = await client.generate('Once upon a time', { temperature: 0, maxTokens: 8 });
+      expect(text.text.length).toBeGreaterThan(0);
+      await client.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
 });
