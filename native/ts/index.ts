@@ -133,8 +133,8 @@ export function info(): NativeInfo {
 
 /** Sets the CPU thread-pool size (no effect on the js backend, which is single-threaded). */
 export function setThreads(n: number): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) {
-    throw badInput('n', 'an integer thread count in 1..1024', String(n));
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 256) {
+    throw badInput('n', 'an integer thread count in 1..256', String(n));
   }
   active().addon?.setThreads(n);
 }

@@ -72,9 +72,15 @@ function cudaSection(): BenchResult['cuda'] {
   for (const k of KERNELS) {
     const host = measureKernel(impl, 'cuda', k, d);
     const s = shapes;
-    const [n, nb, dim, bins] = k === 'cosineRows' ? [s.rows.n, 0, s.rows.dim, 0]
-      : k === 'cosineMatrix' ? [s.matrix.na, s.matrix.nb, s.matrix.dim, 0] : [s.head.n, 0, s.head.dim, s.head.bins];
-    const dev = raw.benchDevice?.(k, n, nb, dim, bins, 20) ?? null;
+    // bins must be valid (2..64) even where the kernel ignores it; nb likewise.
+    const [n, nb, dim] = k === 'cosineRows' ? [s.rows.n, 0, s.rows.dim]
+      : k === 'cosineMatrix' ? [s.matrix.na, s.matrix.nb, s.matrix.dim] : [s.head.n, 0, s.head.dim];
+    let dev: { msPerCall: number; bytesPerCall: number } | null = null;
+    try {
+      dev = raw.benchDevice?.(k, n, nb, dim, s.head.bins, 20) ?? null;
+    } catch (e) {
+      log(`  benchDevice(${k}) failed: ${(e as Error).message}`);
+    }
     rows.push({ kernel: k, hostMs: host.ms, deviceMs: dev?.msPerCall ?? null,
       deviceGbps: dev ? dev.bytesPerCall / dev.msPerCall / 1e6 : null });
   }
@@ -122,7 +128,12 @@ function main(): void {
   log('peers: simsimd, numpy');
   const peers: PeerResult[] = [simsimdCosineRows(d, cpuRef.rows), numpyMatrix(d)];
   result.peers = peers;
-  result.cuda = raw ? cudaSection() : null;
+  try {
+    result.cuda = raw ? cudaSection() : null;
+  } catch (e) {
+    result.isaNotes.push(`cuda: benchmark failed: ${(e as Error).message.split('\n')[0]}`);
+    raw?.setBackend('cpu');
+  }
   evaluateTargets(result);
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printReport(result);
