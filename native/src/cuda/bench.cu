@@ -52,7 +52,7 @@ extern "C" int selfj_cuda_bench_device(const char* kernel, size_t n, size_t nb, 
   }
   if (matrix && nb == 0) nb = n;
   if (n == 0 || dim == 0 || dim > size_t(INT_MAX) || iters < 1 || ((fwd || train) && (bins < 2 || bins > 64)) ||
-      (matrix && (nb > kMatrixMaxCols || n > size_t(INT_MAX)))) {
+      (matrix && !matrixShapeOk(n, nb, dim))) {
     setMessage(err, errLen, "benchDevice: need n, dim, iters >= 1, bins in 2..64 for the judge head, shapes in range");
     return 1;
   }

@@ -68,10 +68,15 @@ void setCurrentDevice(int device);
   type* var = static_cast<type*>(::selfj_cuda::deviceBuffer((slot), sizeof(type) * (count), err, errLen)); \
   if (!(var)) return 1
 
-// Upload `count` floats (no-op for a null source).
-#define SELFJ_UP(dst, src, count) \
-  if ((src) && (count)) SELFJ_CK(cudaMemcpy((dst), (src), sizeof(float) * (count), cudaMemcpyHostToDevice))
-#define SELFJ_DOWN(dst, src, count) \
-  if (count) SELFJ_CK(cudaMemcpy((dst), (src), sizeof(float) * (count), cudaMemcpyDeviceToHost))
+// Upload / download `count` floats (no-op for a null source or count 0).
+#define SELFJ_UP(dst, src, count)                                                               \
+  do {                                                                                          \
+    if ((src) != nullptr && (count) != 0)                                                       \
+      SELFJ_CK(cudaMemcpy((dst), (src), sizeof(float) * (count), cudaMemcpyHostToDevice));     \
+  } while (0)
+#define SELFJ_DOWN(dst, src, count)                                                             \
+  do {                                                                                          \
+    if ((count) != 0) SELFJ_CK(cudaMemcpy((dst), (src), sizeof(float) * (count), cudaMemcpyDeviceToHost)); \
+  } while (0)
 
 }  // namespace selfj_cuda

@@ -118,7 +118,7 @@ cudaError_t launchCosineMatrix(const float* a, size_t na, const float* b, size_t
                                const float* invB, float* out) {
   if (na == 0 || nb == 0) return cudaSuccess;
   if (na <= kSkinnyMax || nb <= kSkinnyMax) return launchCosineSkinny(a, na, b, nb, dim, invA, invB, out);
-  if (nb > kMatrixMaxCols || na > size_t(INT_MAX) || dim > size_t(INT_MAX)) return cudaErrorInvalidValue;
+  if (!matrixShapeOk(na, nb, dim)) return cudaErrorInvalidValue;
   const dim3 grid(ceilDiv(na, BM), ceilDiv(nb, BN));
   if (dim % 4 == 0)
     cosineMatrixKernel<true><<<grid, kThreads>>>(a, int(na), b, int(nb), int(dim), invA, invB, out);
@@ -133,8 +133,9 @@ using namespace selfj_cuda;
 
 extern "C" int selfj_cuda_cosine_matrix(const float* a, size_t na, const float* b, size_t nb, size_t dim, float* out,
                                         char* err, size_t errLen) {
-  if (dim == 0 || dim > size_t(INT_MAX) || na > size_t(INT_MAX) || nb > kMatrixMaxCols) {
-    setMessage(err, errLen, "cosineMatrix: shape too large for the CUDA kernel (dim, na < 2^31; nb <= 8388480)");
+  if (dim == 0 || !matrixShapeOk(na, nb, dim)) {
+    setMessage(err, errLen,
+               "cosineMatrix: shape too large for the CUDA kernel (dim, na, nb < 2^31; nb <= 8388480 unless na <= 32)");
     return 1;
   }
   if (na == 0 || nb == 0) return 0;

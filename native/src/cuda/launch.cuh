@@ -26,6 +26,11 @@ cudaError_t launchCosineMatrix(const float* a, size_t na, const float* b, size_t
 constexpr size_t kMatrixMaxCols = size_t(65535) * 128;
 
 constexpr size_t kSkinnyMax = 32;
+// Shapes the matrix launcher accepts: every size < 2^31, and nb within the SGEMM grid unless the skinny path runs.
+inline bool matrixShapeOk(size_t na, size_t nb, size_t dim) {
+  const size_t lim = 0x7fffffff;
+  return na <= lim && nb <= lim && dim <= lim && (na <= kSkinnyMax || nb <= kSkinnyMax || nb <= kMatrixMaxCols);
+}
 cudaError_t launchCosineSkinny(const float* a, size_t na, const float* b, size_t nb, size_t dim, const float* invA,
                                const float* invB, float* out);
 

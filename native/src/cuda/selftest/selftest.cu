@@ -228,6 +228,12 @@ int main(int argc, char** argv) {
 
   check("benchDevice rejects an unknown kernel",
         selfj_cuda_bench_device("nope", 1, 1, 1, 2, 1, nullptr, nullptr, g_err, sizeof g_err) != 0, g_err);
+  check("cosineMatrix rejects an out-of-range shape",
+        selfj_cuda_cosine_matrix(nullptr, 100, nullptr, size_t(1) << 32, 4, nullptr, g_err, sizeof g_err) != 0, g_err);
+  check("judgeHeadForward rejects bins = 65",
+        selfj_cuda_judge_head_forward(nullptr, 1, 4, nullptr, nullptr, nullptr, 65, nullptr, nullptr, g_err,
+                                      sizeof g_err) != 0,
+        g_err);
   if (!quick) {
     bench("cosineRows", 16384, 0, 1024, 0, 50);
     bench("cosineRows", 262144, 0, 1024, 0, 20);
