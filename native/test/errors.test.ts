@@ -109,6 +109,18 @@ describe('info and helpers', () => {
     expect([s.mW.length, s.vW.length, s.mB.length, s.vB.length, s.step]).toEqual([50, 50, 10, 10, 0]);
   });
 
+  it('out buffers are written and returned (no allocation)', () => {
+    const out = new Float32Array(n);
+    expect(api.cosineRows(a, b, dim, out)).toBe(out);
+    const m = new Float32Array(n * n);
+    expect(api.cosineMatrix(a, b, dim, m)).toBe(m);
+    const probsOut = new Float32Array(n * bins), scoresOut = new Float32Array(n);
+    const r = api.judgeHeadForward({ h: a, w, bias, dim, bins, probsOut, scoresOut });
+    expect(r.probs).toBe(probsOut);
+    expect(r.scores).toBe(scoresOut);
+    expect(probsOut.subarray(0, bins).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 6);
+  });
+
   it('empty inputs give empty outputs', () => {
     expect(api.cosineRows(new Float32Array(0), new Float32Array(0), 8).length).toBe(0);
     expect(api.cosineMatrix(new Float32Array(0), b, dim).length).toBe(0);
