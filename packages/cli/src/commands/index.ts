@@ -3,6 +3,7 @@ import calibrate from './calibrate.js';
 import evalCommand from './eval.js';
 import rank from './rank.js';
 import buildVectors from './build-vectors.js';
+import collectCommand from './collect.js';
 import serve from './serve.js';
 
 // One module per command (node-llama-cpp style). Add yours with one import and one entry below.
@@ -13,5 +14,6 @@ export const commands: CommandModule<any, any>[] = [
   evalCommand,
   rank,
   buildVectors,
+  collectCommand,
   serve,
 ];

@@ -4,7 +4,7 @@
  * (exact dedupe then equals a single run; near dedupe may differ slightly, because "near" is not transitive), and
  * split / sampled exactly as a single run would.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SelfjError } from '../errors.js';
 import { writeJsonAtomic } from './collect.js';
@@ -95,6 +95,7 @@ function before(a: PartRecord, b: PartRecord): boolean {
 export async function mergeShards(options: MergeOptions): Promise<{ stats: CollectStats; files: Record<string, string> }> {
   const started = performance.now();
   const parts = await findParts(options.inputs);
+  await mkdir(options.outDir, { recursive: true });
   const stats = emptyStats();
   let settings: { dedupe?: DedupeConfig; split?: CollectSplitConfig; sample?: CollectSampleConfig; sources?: string[] } = {};
   for (const p of parts) {
