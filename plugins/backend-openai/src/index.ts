@@ -1,8 +1,11 @@
 /** @selfj/backend-openai: a ModelBackend over any OpenAI-compatible server, and `selfj serve` (startOpenAIServer). */
+import type { Embedder, Plugin } from '@selfj/core';
 import { OpenAIBackend, createOpenAIBackend } from './backend.js';
+import { createOpenAIEmbedder } from './embedder.js';
 
 export { OpenAIBackend, createOpenAIBackend } from './backend.js';
 export type { OpenAIBackendOptions } from './options.js';
+export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './embedder.js';
 export { parseOpenAISpec } from './options.js';
 export { flavourTraits, detectFlavour, type ServerFlavour, type FlavourTraits } from './flavour.js';
 export { mapCandidates, normaliseToken, type Alternative } from './logprobs.js';
@@ -10,11 +13,14 @@ export { HttpTransport, type TransportOptions } from './transport.js';
 export { redact } from './redact.js';
 export { startOpenAIServer, type OpenAIServer, type OpenAIServerOptions } from './serve/server.js';
 
-/** The selfj plugin: backend scheme "openai". */
+/** The selfj plugin: backend and embedder scheme "openai". */
 const plugin = {
   name: '@selfj/backend-openai',
   backends: {
     openai: (spec: string, options: Record<string, unknown>): Promise<OpenAIBackend> => createOpenAIBackend(spec, options),
   },
-};
+  embedders: {
+    openai: (spec: string, options: Record<string, unknown>): Promise<Embedder> => createOpenAIEmbedder(spec, options),
+  },
+} satisfies Plugin;
 export default plugin;

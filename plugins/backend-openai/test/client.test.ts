@@ -174,6 +174,27 @@ describe('top-k servers: honest partial coverage', () => {
     });
   }
 
+  it('llama.cpp server: n_probs on /completion; nProbs -1 asks for the whole vocabulary (full coverage)', async () => {
+    const server = await startFakeServer({ ownedBy: 'llamacpp' });
+    try {
+      const top = await createOpenAIBackend(`${server.url}#fake`, { env: {}, nProbs: 5 });
+      expect(top.flavour).toBe('llama.cpp');
+      const [partial] = await top.nextTokenProbabilities([PROMPTS[0]], DIGITS);
+      expect(partial.coverage).toBe('partial');
+      expect(server.requests.at(-1)).toMatchObject({ path: '/completion', body: { n_probs: 5, n_predict: 1, temperature: 0 } });
+      const all = await createOpenAIBackend(`${server.url}#fake;nProbs=-1`, { env: {} });
+      const [full] = await all.nextTokenProbabilities([PROMPTS[0]], DIGITS);
+      expect(full.coverage).toBe('full');
+      const want = new Map(distribution(PROMPTS[0]).map((t) => [t.token, Math.exp(t.logprob)]));
+      for (const d of DIGITS) expect(full.probs[d]).toBeCloseTo(want.get(d)!, 12);
+      expect(server.requests.at(-1)!.body.n_probs).toBe(distribution('').length);
+      expect(await all.tokenize('A')).toEqual([65]);
+      expect(server.requests.at(-1)).toMatchObject({ path: '/tokenize', body: { content: 'A', add_special: false } });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a response without logprobs is a CAPABILITY_MISSING error naming the server flag', async () => {
     const server = await startFakeServer({ noLogprobs: true });
     try {
@@ -234,6 +255,14 @@ describe('generate, embed, tokenize, spec', () => {
     expect(await b.tokenize('AB')).toEqual([65, 66]);
     expect(fake.requests.at(-1)).toMatchObject({ path: '/tokenize', body: { prompt: 'AB', add_special_tokens: false } });
     expect((await caught(backend({ flavour: 'openai' }).tokenize('x'))).code).toBe('CAPABILITY_MISSING');
+  });
+
+  it('works as an Embedder (row-major, L2-normalised) through the plugin', async () => {
+    const plugin = (await import('../src/index.js')).default;
+    const e = await plugin.embedders.openai(`${fake.url}#fake`, { env: {} });
+    expect(e.dim).toBe(3);
+    const v = await e.embed(['abc', 'a']);
+    expect(Array.from(v)).toEqual([3, 1, 0, 1, 1, 0].map((x, i) => x / Math.hypot(...(i < 3 ? [3, 1, 0] : [1, 1, 0]))).map((x) => Math.fround(x)));
   });
 
   it('rejects empty prompts and bad specs with typed errors', async () => {

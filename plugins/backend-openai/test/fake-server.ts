@@ -65,7 +65,16 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   };
 
   const answer = (path: string, body: Record<string, unknown>) => {
-    if (path === '/v1/models') return { object: 'list', data: [{ id: 'fake', object: 'model', owned_by: options.ownedBy ?? 'openai' }] };
+    if (path === '/v1/models') {
+      const meta = options.ownedBy === 'llamacpp' ? { meta: { n_vocab: VOCAB.length } } : {};
+      return { object: 'list', data: [{ id: 'fake', object: 'model', owned_by: options.ownedBy ?? 'openai', ...meta }] };
+    }
+    if (path === '/completion') {
+      // llama.cpp server's native endpoint: n_probs alternatives in the newer completion_probabilities shape.
+      const dist = distribution(String(body.prompt)).slice(0, Number(body.n_probs));
+      const chosen = dist[0];
+      return { content: chosen.token, completion_probabilities: [{ id: 0, token: chosen.token, logprob: chosen.logprob, top_logprobs: dist.map((t) => ({ id: VOCAB.indexOf(t.token), token: t.token, logprob: t.logprob })) }] };
+    }
     if (path === '/tokenize') return { tokens: [...String(body.content ?? body.prompt)].map((c) => c.charCodeAt(0)) };
     if (path === '/v1/embeddings') {
       const input = body.input as string[];

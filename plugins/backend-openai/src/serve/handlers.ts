@@ -107,15 +107,19 @@ export async function completions(ctx: ServeContext, body: Body) {
   if (prompts.some((p) => p === '')) throw bad('prompt must not be empty.', 'prompt');
   const k = body.logprobs === undefined || body.logprobs === null ? undefined : kOf(body.logprobs, 'logprobs');
   const maxTokens = num(body, 'max_tokens', 16, 1, 1 << 20);
-  const choices = [];
-  let promptCount = 0;
-  let completionCount = 0;
-  for (const [index, prompt] of (prompts as string[]).entries()) {
-    const r = await run(ctx, prompt, body, k, maxTokens);
-    promptCount += await promptTokens(ctx.backend, prompt);
-    completionCount += r.steps?.length ?? ('tokens' in r && r.tokens !== undefined ? r.tokens : 0);
-    choices.push({ index, text: r.text, logprobs: r.steps ? completionLogprobs(r.steps) : null, finish_reason: r.finishReason });
-  }
+  // Several prompts run concurrently: the backend batches them as it can.
+  const results = await Promise.all(
+    (prompts as string[]).map(async (prompt, index) => {
+      const r = await run(ctx, prompt, body, k, maxTokens);
+      const promptCount = await promptTokens(ctx.backend, prompt);
+      const completionCount = r.steps?.length ?? ('tokens' in r && r.tokens !== undefined ? r.tokens : 0);
+      const choice = { index, text: r.text, logprobs: r.steps ? completionLogprobs(r.steps) : null, finish_reason: r.finishReason };
+      return { choice, promptCount, completionCount };
+    }),
+  );
+  const choices = results.map((r) => r.choice);
+  const promptCount = results.reduce((a, r) => a + r.promptCount, 0);
+  const completionCount = results.reduce((a, r) => a + r.completionCount, 0);
   return {
     id: `cmpl-${randomUUID()}`,
     object: 'text_completion',
