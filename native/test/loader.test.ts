@@ -47,6 +47,13 @@ describe('fallback to the TS reference', () => {
     expect(r.stderr).toContain('SELFJ_NATIVE_BACKEND=cpu needs the addon');
   });
 
+  it('an unknown SELFJ_NATIVE_BACKEND value is reported and ignored (each problem warned once)', () => {
+    const r = runFixture('loader-child.mjs', { SELFJ_NATIVE_BACKEND: 'gpu', SELFJ_NATIVE_PATH: garbage });
+    expect(childJson<LoaderOut>(r).info.backend).toBe('js');
+    expect(r.stderr).toContain('ignoring SELFJ_NATIVE_BACKEND=gpu');
+    expect(warnings(r.stderr)).toBe(2);
+  });
+
   it('SELFJ_NATIVE_WARN=0 silences the warning', () => {
     const r = runFixture('loader-child.mjs', { SELFJ_NATIVE_WARN: '0', SELFJ_NATIVE_PATH: garbage });
     expect(childJson<LoaderOut>(r).info.backend).toBe('js');

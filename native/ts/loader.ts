@@ -53,12 +53,13 @@ export function tryLoadAddon(file: string): { addon: RawAddon } | { error: strin
   }
 }
 
-/** Emits the fallback warning once per process (even if this module is loaded twice). */
-export function warnOnce(message: string): void {
-  const g = globalThis as Record<symbol, unknown>;
-  if (g[WARNED] || process.env.SELFJ_NATIVE_WARN === '0') return;
-  g[WARNED] = true;
-  process.emitWarning(message, { type: 'SelfjNativeWarning', code: 'SELFJ_NATIVE_FALLBACK' });
+/** Emits each kind of loader warning once per process (even if this module is loaded twice, from ts/ and dist/). */
+export function warnOnce(kind: 'fallback' | 'cuda' | 'env', message: string): void {
+  const g = globalThis as Record<symbol, Set<string> | undefined>;
+  const seen = (g[WARNED] ??= new Set<string>());
+  if (seen.has(kind) || process.env.SELFJ_NATIVE_WARN === '0') return;
+  seen.add(kind);
+  process.emitWarning(message, { type: 'SelfjNativeWarning', code: `SELFJ_NATIVE_${kind.toUpperCase()}` });
 }
 
 const SOLUTIONS = [
@@ -77,7 +78,7 @@ function requestedBackend(): BackendName | 'auto' {
   const v = (process.env.SELFJ_NATIVE_BACKEND ?? '').trim().toLowerCase();
   if (v === '' || v === 'auto') return 'auto';
   if (v === 'js' || v === 'cpu' || v === 'cuda') return v;
-  warnOnce(`@selfj/native: ignoring SELFJ_NATIVE_BACKEND=${v} (expected js, cpu or cuda); choosing automatically.`);
+  warnOnce('env', `@selfj/native: ignoring SELFJ_NATIVE_BACKEND=${v} (expected js, cpu or cuda); choosing automatically.`);
   return 'auto';
 }
 
@@ -91,7 +92,7 @@ export function loadBackend(): LoadedBackend {
   const r = tryLoadAddon(file);
   if ('error' in r) {
     const forced = want === 'auto' ? '' : ` (SELFJ_NATIVE_BACKEND=${want} needs the addon)`;
-    warnOnce(fallbackMessage(tried, r.error + forced));
+    warnOnce('fallback', fallbackMessage(tried, r.error + forced));
     return { backend: 'js', addon: null, fallbackReason: r.error };
   }
   const addon = r.addon;
@@ -100,7 +101,7 @@ export function loadBackend(): LoadedBackend {
     info = addon.info();
   } catch (e) {
     const reason = `${file} loaded but info() failed: ${e instanceof Error ? e.message : String(e)}`;
-    warnOnce(fallbackMessage(tried, reason));
+    warnOnce('fallback', fallbackMessage(tried, reason));
     return { backend: 'js', addon: null, fallbackReason: reason };
   }
   const setBackend = (name: 'cpu' | 'cuda'): boolean => {
@@ -114,7 +115,7 @@ export function loadBackend(): LoadedBackend {
     if (setBackend('cuda')) return { backend: 'cuda', addon, addonPath: file };
     const reason = info.cudaCompiled ? 'no usable CUDA device' : 'the addon was built without CUDA';
     if (want === 'cuda') {
-      warnOnce(`@selfj/native: SELFJ_NATIVE_BACKEND=cuda requested but ${reason}; using the CPU kernels.\n` +
+      warnOnce('cuda', `@selfj/native: SELFJ_NATIVE_BACKEND=cuda requested but ${reason}; using the CPU kernels.\n` +
         'Possible solutions:\n- Run on a machine with an NVIDIA GPU and driver\n' +
         '- Rebuild with the CUDA toolkit installed: npm run build:addon -w @selfj/native\n' +
         '- Set SELFJ_NATIVE_BACKEND=cpu to choose the CPU kernels without this warning');
