@@ -4,6 +4,16 @@ import evalCommand from './eval.js';
 import rank from './rank.js';
 import buildVectors from './build-vectors.js';
 import collectCommand from './collect.js';
+import sample from './sample.js';
+import selfEval from './self-eval.js';
+import similarity from './similarity.js';
+import label from './label.js';
+import train from './train.js';
+import judge from './judge.js';
+import select from './select.js';
+import rerank from './rerank.js';
+import run from './run.js';
+import demo from './demo.js';
 import serve from './serve.js';
 
 // One module per command (node-llama-cpp style). Add yours with one import and one entry below.
@@ -15,5 +25,15 @@ export const commands: CommandModule<any, any>[] = [
   rank,
   buildVectors,
   collectCommand,
+  sample,
+  selfEval,
+  similarity,
+  label,
+  train,
+  judge,
+  select,
+  rerank,
+  run,
+  demo,
   serve,
 ];

@@ -1,0 +1,59 @@
+/** Streaming JSONL reading: one record at a time, each with its file and line for error messages. */
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { SelfjError } from '../../errors.js';
+
+export interface JsonlLine {
+  file: string;
+  /** 1-based line number. */
+  line: number;
+  /** The parsed value, or undefined when `error` is set. */
+  value?: Record<string, unknown>;
+  error?: string;
+}
+
+/** Where a record came from, rendered "file:line". */
+export function where(l: { file: string; line: number }): string {
+  return `${l.file}:${l.line}`;
+}
+
+export async function assertReadable(file: string, what = 'input file'): Promise<void> {
+  try {
+    await access(file);
+  } catch {
+    throw new SelfjError('NOT_FOUND', `The ${what} ${file} does not exist.`, {
+      solutions: ['Check the path', 'Run the previous stage first (or `selfj run` for the whole pipeline)'],
+    });
+  }
+}
+
+/** Yields every non-empty line; bad JSON or a non-object comes back with `error` set (the caller decides). */
+export async function* readJsonl(file: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JsonlLine> {
+  await assertReadable(file);
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (options.signal?.aborted) break;
+      if (!text.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        yield { file, line, error: `invalid JSON (${(e as Error).message})` };
+        continue;
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        yield { file, line, error: 'expected a JSON object' };
+        continue;
+      }
+      yield { file, line, value: value as Record<string, unknown> };
+    }
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The pipeline's last two steps on the judge output: choose tau on the calibration split (the lead's
+ * calibrateThreshold: Learn-Then-Test with a binomial bound) and report the test split (evaluateScores), for the
+ * trained judge and the zero-shot baseline, against the reference-based label z.
+ */
+import { join } from 'node:path';
+import { calibrateThreshold, type CalibrationResult } from '../../calibrate/index.js';
+import { evaluateScores, type EvaluationReport } from '../../metrics/index.js';
+import type { CalibrateConfig } from '../config.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { readJsonl } from '../io/jsonl.js';
+
+interface Row {
+  split?: string;
+  score: number;
+  z0: number;
+  z: number;
+  category?: string;
+}
+
+export interface Assessment {
+  calibration: CalibrationResult;
+  test: {
+    n: number;
+    trained?: EvaluationReport;
+    zeroShot?: EvaluationReport;
+    /** At tau on the test split: share answered and share of answered that are bad. */
+    selection: { tau: number | null; coverage: number; risk: number; answered: number };
+  };
+  counts: Record<string, number>;
+}
+
+async function readRows(file: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const l of readJsonl(file)) {
+    const v = l.value;
+    if (!v || typeof v.score !== 'number' || typeof v.z !== 'number') continue;
+    rows.push({ split: v.split as string | undefined, score: v.score, z0: typeof v.z0 === 'number' ? v.z0 : NaN, z: v.z, category: v.category as string | undefined });
+  }
+  return rows;
+}
+
+function tryEval(scores: number[], grades: number[], c: CalibrateConfig, categories: string[]): EvaluationReport | undefined {
+  try {
+    return evaluateScores(scores, grades, { maxGrade: 9, badBelow: c.badBelow, categories });
+  } catch {
+    return undefined; // too few items, or constant scores: nothing meaningful to report
+  }
+}
+
+export async function assess(judgeFile: string, outDir: string, c: CalibrateConfig): Promise<Assessment> {
+  const rows = await readRows(judgeFile);
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.split ?? 'none'] = (counts[r.split ?? 'none'] ?? 0) + 1;
+  const cal = rows.filter((r) => r.split === 'calibrate');
+  const test = rows.filter((r) => r.split === 'test');
+  const calibration = calibrateThreshold({ scores: cal.map((r) => r.score), bad: cal.map((r) => r.z < c.badBelow), targetRisk: c.targetRisk, delta: c.delta });
+  writeJsonAtomic(join(outDir, 'calibrate', 'calibration.json'), calibration);
+  const tau = calibration.tau;
+  const answered = tau === null ? [] : test.filter((r) => r.score >= tau);
+  const selection = {
+    tau,
+    answered: answered.length,
+    coverage: test.length ? answered.length / test.length : 0,
+    risk: answered.length ? answered.filter((r) => r.z < c.badBelow).length / answered.length : 0,
+  };
+  const cats = test.map((r) => r.category ?? 'unknown');
+  const z = test.map((r) => r.z);
+  const report = {
+    n: test.length,
+    trained: tryEval(test.map((r) => r.score), z, c, cats),
+    zeroShot: tryEval(test.map((r) => r.z0), z, c, cats),
+    selection,
+  };
+  writeJsonAtomic(join(outDir, 'eval', 'report.json'), report);
+  return { calibration, test: report, counts };
+}

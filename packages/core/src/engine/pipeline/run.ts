@@ -1,0 +1,105 @@
+/**
+ * `selfj run`: the whole pipeline from one config, stage by stage. Each stage skips itself when its artifact is
+ * complete for the same config hash (which chains the upstream hashes), and resumes when it is partial.
+ */
+import { join } from 'node:path';
+import type { Embedder, ModelBackend } from '../../backend.js';
+import { throwIfAborted } from '../../errors.js';
+import type { SelfjConfig } from '../config.js';
+import { silentLogger, type Logger } from '../io/logger.js';
+import { RECORDS_FILE } from '../io/manifest.js';
+import { runJudge } from '../stages/judge.js';
+import { runLabel } from '../stages/label.js';
+import { runSample } from '../stages/sample.js';
+import { runSelect } from '../stages/select.js';
+import { runSelfEval } from '../stages/self-eval.js';
+import { runSimilarity } from '../stages/similarity.js';
+import { runTrain } from '../stages/train.js';
+import { mergeTemplates } from '../templates.js';
+import { loadJudge } from '../trainer/judge-artifact.js';
+import { assess, type Assessment } from './assess.js';
+
+export interface PipelineDeps {
+  backend: ModelBackend;
+  embedder: Embedder;
+}
+
+export const PIPELINE_STAGES = ['sample', 'self-eval', 'similarity', 'label', 'train', 'judge', 'calibrate', 'eval', 'select'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+export interface StageSummary {
+  stage: PipelineStage;
+  status: 'done' | 'skipped';
+  records: number;
+  rejected: number;
+  seconds: number;
+  dir: string;
+}
+
+export interface PipelineOptions {
+  config: SelfjConfig;
+  deps: PipelineDeps;
+  signal?: AbortSignal;
+  logger?: Logger;
+  progress?: boolean;
+  /** Stop after this stage. */
+  until?: PipelineStage;
+  onStage?: (s: StageSummary) => void;
+}
+
+export interface PipelineResult {
+  stages: StageSummary[];
+  assessment?: Assessment;
+  seconds: number;
+}
+
+export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
+  const t0 = Date.now();
+  const { config: c, deps } = o;
+  const logger = o.logger ?? silentLogger;
+  const templates = mergeTemplates(c.templates);
+  const common = { signal: o.signal, logger, progress: o.progress, onBadRecord: c.onBadRecord };
+  const dir = (s: string) => join(c.out, s);
+  const recs = (s: string) => join(dir(s), RECORDS_FILE);
+  const stages: StageSummary[] = [];
+  const model = { batchSize: c.backend.batchSize, concurrency: c.backend.concurrency };
+  const done = (stage: PipelineStage, r: { status: 'done' | 'skipped'; seconds: number; manifest?: { counts: { records: number; rejected: number } } }, d: string) => {
+    const s: StageSummary = { stage, status: r.status, records: r.manifest?.counts.records ?? 0, rejected: r.manifest?.counts.rejected ?? 0, seconds: r.seconds, dir: d };
+    stages.push(s);
+    o.onStage?.(s);
+    throwIfAborted(o.signal);
+    return o.until === stage;
+  };
+
+  const steps: [PipelineStage, () => Promise<boolean>][] = [
+    ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input: c.data.file, backend: deps.backend, config: c.sample, fields: c.data.fields, limit: c.data.limit, seed: c.seed, template: templates.sample, concurrency: c.backend.concurrency }), dir('sample'))],
+    ['self-eval', async () => done('self-eval', await runSelfEval({ ...common, ...model, dir: dir('self-eval'), input: recs('sample'), backend: deps.backend, templates }), dir('self-eval'))],
+    ['similarity', async () => done('similarity', await runSimilarity({ ...common, dir: dir('similarity'), input: recs('self-eval'), embedder: deps.embedder, batchSize: c.similarity.batchSize }), dir('similarity'))],
+    ['label', async () => done('label', await runLabel({ ...common, dir: dir('label'), input: recs('similarity'), config: c.label, splits: c.splits, seed: c.seed }), dir('label'))],
+    [
+      'train',
+      async () => {
+        const r = await runTrain({ ...common, ...model, dir: dir('train'), input: recs('label'), backend: deps.backend, templates, config: c.train, seed: c.seed, onlySplit: 'train' });
+        return done('train', { status: r.status, seconds: r.seconds, manifest: { counts: { records: Number(r.manifest.training.items), rejected: 0 } } }, dir('train'));
+      },
+    ],
+    ['judge', async () => done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), backend: deps.backend, template: templates.referenceFree, judge: loadJudge(dir('train')) }), dir('judge'))],
+    [
+      'calibrate',
+      async () => {
+        const t = Date.now();
+        assessment = await assess(recs('judge'), c.out, c.calibrate);
+        const n = assessment.calibration.n;
+        if (done('calibrate', { status: 'done', seconds: (Date.now() - t) / 1000, manifest: { counts: { records: n, rejected: 0 } } }, dir('calibrate'))) return true;
+        return done('eval', { status: 'done', seconds: 0, manifest: { counts: { records: assessment.test.n, rejected: 0 } } }, dir('eval'));
+      },
+    ],
+    ['select', async () => done('select', await runSelect({ ...common, dir: dir('select'), input: recs('judge'), tau: assessment!.calibration.tau }), dir('select'))],
+  ];
+  let assessment: Assessment | undefined;
+  for (const [name, step] of steps) {
+    logger.info('pipeline.stage', { stage: name });
+    if (await step()) break;
+  }
+  return { stages, assessment, seconds: (Date.now() - t0) / 1000 };
+}

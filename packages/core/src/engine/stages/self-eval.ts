@@ -1,0 +1,90 @@
+/**
+ * Stage 2, self-eval: the policy rates its own response from its digit probabilities (never parsed text), once
+ * with the reference (z1, the label signal) and once without (z0, the zero-shot reference-free judge that is the
+ * baseline and the trainer's student offset).
+ */
+import type { ModelBackend, Prompt } from '../../backend.js';
+import type { DigitScore } from '../../backend/digit-scoring.js';
+import { readJsonl } from '../io/jsonl.js';
+import { backendLimiter } from '../io/limiter.js';
+import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
+import { renderPrompt, templateHash, type TemplateSet } from '../templates.js';
+import { inputIdentity, modelInfo, recordKey, stageHash, str, withoutKey, type StageCommon } from './common.js';
+import { scoreDigitsEach } from './score-batch.js';
+
+export interface SelfEvalStageOptions extends StageCommon {
+  input: string;
+  backend: ModelBackend;
+  templates: Pick<TemplateSet, 'withReference' | 'referenceFree'>;
+  batchSize?: number;
+  concurrency?: number;
+}
+
+export interface SelfEvalFields {
+  /** Expected digit with the reference (SELFJ-METHOD.md z1). */
+  z1: number;
+  /** Expected digit without the reference (zero-shot judge). */
+  z0: number;
+  withReference: DigitScore;
+  referenceFree: DigitScore;
+}
+
+type Item = Record<string, unknown> & { instruction: string; reference: string; response: string };
+
+/** The two views of one item, as the self-eval, train and judge stages all render them. */
+export function viewPrompts(t: SelfEvalStageOptions['templates'], item: { instruction: string; reference?: string; response: string }, chat: boolean) {
+  return {
+    teacher: renderPrompt(t.withReference, item, chat),
+    student: renderPrompt(t.referenceFree, item, chat),
+  };
+}
+
+export function viewTemplateHashes(t: SelfEvalStageOptions['templates'], chat: boolean) {
+  return { withReference: templateHash(t.withReference, chat), referenceFree: templateHash(t.referenceFree, chat) };
+}
+
+export async function runSelfEval(o: SelfEvalStageOptions): Promise<StageRunResult> {
+  const chat = o.backend.capabilities().chatTemplate;
+  const templates = viewTemplateHashes(o.templates, chat);
+  const model = await modelInfo(o.backend);
+  const input = await inputIdentity(o.input);
+  const configHash = stageHash({ stage: 'self-eval', model, templates, input: input.configHash });
+  const limiter = backendLimiter(o.backend.id, o.concurrency ?? 1);
+  return runStage<Item, Record<string, unknown>>({
+    stage: 'self-eval',
+    dir: o.dir,
+    manifest: { configHash, config: { chat }, model, templates, input },
+    input: readJsonl(o.input, { signal: o.signal }),
+    parse(line) {
+      const v = line.value!;
+      const key = recordKey(v);
+      str(v, 'instruction');
+      str(v, 'reference');
+      if (typeof v.response !== 'string') throw new BadRecord('missing response (field "response" must be a string)');
+      return { key, value: withoutKey(v) as Item };
+    },
+    async process(batch) {
+      const prompts: Prompt[] = [];
+      for (const r of batch) {
+        const p = viewPrompts(o.templates, r, chat);
+        prompts.push(p.teacher, p.student);
+      }
+      const scores = await scoreDigitsEach(o.backend, prompts, limiter, o.signal);
+      return batch.map((r, i) => {
+        const t = scores[2 * i];
+        const s = scores[2 * i + 1];
+        if (t instanceof Error) return t;
+        if (s instanceof Error) return s;
+        const fields: SelfEvalFields = { z1: t.expected, z0: s.expected, withReference: t, referenceFree: s };
+        return { ...r, ...fields };
+      });
+    },
+    batchSize: o.batchSize ?? 4,
+    concurrency: o.concurrency,
+    onBadRecord: o.onBadRecord,
+    signal: o.signal,
+    logger: o.logger,
+    progress: { enabled: o.progress },
+    force: o.force,
+  });
+}
