@@ -99,8 +99,8 @@ export class OpenAIBackend implements ModelBackend {
   capabilities(): BackendCapabilities {
     const k = this.traits.k;
     return {
-      logprobs: k === -1 ? 'full' : 'topK',
-      ...(k === -1 ? {} : { k }),
+      logprobs: k === -1 ? 'full' : k === 0 ? 'none' : 'topK',
+      ...(k > 0 ? { k } : {}),
       features: false,
       embeddings: this.embeddings,
       chatTemplate: true,
