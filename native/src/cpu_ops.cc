@@ -57,12 +57,14 @@ void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_
 
 void cpuHeadForward(const float* h, size_t n, size_t dim, const float* w, const float* bias, const float* offset,
                     size_t bins, float* probs, float* scores) {
+  std::vector<float> wp(bins * dim);
+  packHeadWeights(w, dim, bins, wp.data());
   pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) {
     std::vector<float> logits(kChunk * bins);
     double logp[64], p[64];
     for (size_t b0 = r0; b0 < r1; b0 += kChunk) {
       size_t rows = std::min(kChunk, r1 - b0);
-      K().headDots(h + b0 * dim, rows, dim, w, bins, logits.data());
+      K().headDots(h + b0 * dim, rows, dim, w, wp.data(), bins, logits.data());
       for (size_t r = 0; r < rows; ++r) {
         size_t i = b0 + r;
         logSoftmax(logits.data() + r * bins, bias, offset ? offset + i * bins : nullptr, bins, logp, p);
@@ -83,11 +85,14 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
   double sumW = 0.0;
   for (size_t i = 0; i < n; ++i) sumW += weights ? weights[i] : 1.0f;
   const size_t nChunks = (n + kChunk - 1) / kChunk;
-  // Rows per block: both views of a block (~4 MiB) stay in cache between the forward and the gradient pass.
-  const size_t blockRows = std::max(kChunk, ((size_t(4) << 20) / (dim * 8)) / kChunk * kChunk);
+  // Rows per block: both views of a block (~8 MiB) stay in L3 between the forward and the gradient pass; large
+  // blocks also keep the number of barriers small.
+  const size_t blockRows = std::max(kChunk, ((size_t(8) << 20) / (dim * 8)) / kChunk * kChunk);
   std::vector<double> chunkLoss(nChunks * 3, 0.0), chunkGb(nChunks * bins, 0.0);
   std::vector<float> dzBuf(2 * 2 * blockRows * bins);
   std::fill(gW, gW + bins * dim, 0.0f);
+  std::vector<float> wp(bins * dim);
+  packHeadWeights(w, dim, bins, wp.data());
   int nt = static_cast<int>(std::min<size_t>(pool().size(), std::max<size_t>(1, n * dim / (size_t(1) << 16))));
   SpinBarrier barrier(nt);
   const double a = hp.studentWeight, bKl = hp.klWeight;
@@ -105,8 +110,8 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
       // Phase 1: forward both views for this thread's chunks of the block; write scaled dz.
       for (size_t c = c0 + (c1 - c0) * tid / T; c < c0 + (c1 - c0) * (tid + 1) / T; ++c) {
         const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0);
-        K().headDots(hT + r0 * dim, rows, dim, w, bins, lT.data());
-        K().headDots(hS + r0 * dim, rows, dim, w, bins, lS.data());
+        K().headDots(hT + r0 * dim, rows, dim, w, wp.data(), bins, lT.data());
+        K().headDots(hS + r0 * dim, rows, dim, w, wp.data(), bins, lS.data());
         double ceT = 0, ceS = 0, kl = 0;
         for (size_t r = 0; r < rows; ++r) {
           const size_t i = r0 + r;

@@ -15,8 +15,9 @@ struct KernelTable {
   // out[i*nb + j] = dot(a_i, b_j) * invA[i] * invB[j] for rows i in [r0, r1) (packed, register-tiled GEMM).
   void (*cosineMatrixRows)(const float* a, const float* b, size_t nb, size_t dim, const double* invA,
                            const double* invB, size_t r0, size_t r1, float* out);
-  // logits[r*bins + k] = dot(h_r, w_k) for rows [0, rows).
-  void (*headDots)(const float* h, size_t rows, size_t dim, const float* w, size_t bins, float* logits);
+  // logits[r*bins + k] = dot(h_r, w_k) for rows [0, rows); wp = packHeadWeights(w).
+  void (*headDots)(const float* h, size_t rows, size_t dim, const float* w, const float* wp, size_t bins,
+                   float* logits);
   // For one row chunk: g[k*dim + d] += sum_r sum_v dz_v[r*bins + k] * h_v[r*dim + d] for d in [d0, d1),
   // accumulated per element in (r, v) order starting from 0, then added to g (fixed order for determinism).
   void (*gradChunk)(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
@@ -30,6 +31,17 @@ const KernelTable* kernelsScalar();
 const KernelTable* kernelsAvx2();    // null when not compiled for this architecture
 const KernelTable* kernelsAvx512();  // null when not compiled for this architecture
 const KernelTable* kernelsNeon();    // null when not compiled for this architecture
+
+// Head weights packed per dim chunk: chunk c (columns [c*kHeadChunk, +len)) holds bins rows of len floats,
+// contiguous, at offset c*kHeadChunk*bins. Same size as w (bins*dim).
+constexpr size_t kHeadChunk = 512;
+inline void packHeadWeights(const float* w, size_t dim, size_t bins, float* wp) {
+  for (size_t k0 = 0; k0 < dim; k0 += kHeadChunk) {
+    size_t len = dim - k0 < kHeadChunk ? dim - k0 : kHeadChunk;
+    for (size_t g = 0; g < bins; ++g)
+      for (size_t k = 0; k < len; ++k) wp[k0 * bins + g * len + k] = w[g * dim + k0 + k];
+  }
+}
 
 struct IsaChoice {
   const KernelTable* table;

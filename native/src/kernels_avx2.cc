@@ -10,7 +10,7 @@ namespace selfj {
 namespace avx2 {
 using V = __m256;
 constexpr int W = 8;
-constexpr int HR = 3, HG = 3, GG = 6;  // 9 + 3 + 1 and 12 + 2 + 1 registers of 16
+constexpr int HR = 3, HG = 4, GG = 6;  // head 12 acc + 3 h + 1 w; grad 12 acc + loads: 16 ymm registers
 #define ISA_NAME "avx2"
 static inline V vzero() { return _mm256_setzero_ps(); }
 static inline V vload(const float* p) { return _mm256_loadu_ps(p); }

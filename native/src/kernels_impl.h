@@ -4,7 +4,7 @@
 // Every output element is accumulated in an order that depends only on dim (never on batch size, tile position
 // or thread count), so results are batch- and thread-invariant.
 
-[[maybe_unused]] static inline void prefetch(const float* p) { __builtin_prefetch(p, 0, 0); }
+[[maybe_unused]] static inline void prefetch(const float* p) { __builtin_prefetch(p, 0, 3); }
 
 static void cosineRowsK(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out) {
   for (size_t r = r0; r < r1; ++r) {
@@ -140,10 +140,11 @@ static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t 
 }
 
 // ---- judge head: dot products of each h row with the bins rows of w ----
-constexpr size_t HDC = 512;  // dim chunk so h and w chunks stay in L1; accumulators persist exactly across chunks
-
+// wp is w packed per dim chunk (kHeadChunk, see kernels.h) so the chunk of all bins is contiguous and stays in L1
+// without cache-set conflicts; accumulators persist exactly across chunks.
 template <int R, int G>
-static inline void headTile(const float* h, size_t dim, const float* w, size_t k0, size_t k1, V* acc, size_t bins) {
+static inline void headTile(const float* h, size_t dim, const float* wc, size_t len, size_t k0, size_t k1, V* acc,
+                            size_t bins) {
   V c[R][G];
   for (int r = 0; r < R; ++r)
     for (int g = 0; g < G; ++g) c[r][g] = acc[r * bins + g];
@@ -151,7 +152,7 @@ static inline void headTile(const float* h, size_t dim, const float* w, size_t k
     V hv[R];
     for (int r = 0; r < R; ++r) hv[r] = vload(h + r * dim + k);
     for (int g = 0; g < G; ++g) {
-      V wv = vload(w + g * dim + k);
+      V wv = vload(wc + g * len + (k - k0));
       for (int r = 0; r < R; ++r) c[r][g] = vfma(hv[r], wv, c[r][g]);
     }
   }
@@ -160,15 +161,26 @@ static inline void headTile(const float* h, size_t dim, const float* w, size_t k
 }
 
 template <int R>
-static void headRows(const float* h, size_t dim, const float* w, size_t bins, float* logits) {
+static void headRows(const float* h, size_t dim, const float* w, const float* wp, size_t bins, float* logits) {
   V acc[R * 64];
   for (size_t i = 0; i < R * bins; ++i) acc[i] = vzero();
   size_t dv = dim / W * W;
-  for (size_t k0 = 0; k0 < dv; k0 += HDC) {
-    size_t k1 = std::min(dv, k0 + HDC);
-    size_t g = 0;
-    for (; g + HG <= bins; g += HG) headTile<R, HG>(h, dim, w + g * dim, k0, k1, acc + g, bins);
-    for (; g < bins; ++g) headTile<R, 1>(h, dim, w + g * dim, k0, k1, acc + g, bins);
+  for (size_t k0 = 0; k0 < dv; k0 += kHeadChunk) {
+    const size_t k1 = std::min(dv, k0 + kHeadChunk), len = std::min(kHeadChunk, dim - k0);
+    const float* wc = wp + k0 * bins;
+    // Balanced bin groups of at most HG (e.g. 10 bins -> 4+3+3), so no group is latency-bound.
+    const size_t groups = (bins + HG - 1) / HG;
+    for (size_t gi = 0, g = 0; gi < groups; ++gi) {
+      const size_t G = (bins - g) / (groups - gi);
+      const float* wg = wc + g * len;
+      switch (G) {
+        case 1: headTile<R, 1>(h, dim, wg, len, k0, k1, acc + g, bins); break;
+        case 2: headTile<R, 2 <= HG ? 2 : 1>(h, dim, wg, len, k0, k1, acc + g, bins); break;
+        case 3: headTile<R, 3 <= HG ? 3 : 1>(h, dim, wg, len, k0, k1, acc + g, bins); break;
+        default: headTile<R, HG>(h, dim, wg, len, k0, k1, acc + g, bins); break;
+      }
+      g += G;
+    }
   }
   for (int r = 0; r < R; ++r)
     for (size_t g = 0; g < bins; ++g) {
@@ -178,50 +190,87 @@ static void headRows(const float* h, size_t dim, const float* w, size_t bins, fl
     }
 }
 
-static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, size_t bins, float* logits) {
+static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, const float* wp, size_t bins,
+                      float* logits) {
   size_t r = 0;
-  for (; r + HR <= rows; r += HR) headRows<HR>(h + r * dim, dim, w, bins, logits + r * bins);
-  for (; r < rows; ++r) headRows<1>(h + r * dim, dim, w, bins, logits + r * bins);
+  for (; r + HR <= rows; r += HR) headRows<HR>(h + r * dim, dim, w, wp, bins, logits + r * bins);
+  for (; r < rows; ++r) headRows<1>(h + r * dim, dim, w, wp, bins, logits + r * bins);
 }
 
 // ---- judge head gradient: one row chunk, columns [d0, d1) ----
-template <int G, int NV>
-static inline void gradTile(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows,
-                            size_t dim, size_t bins, size_t kb, size_t d, float* g) {
-  V c[G][NV];
-  for (int i = 0; i < G; ++i)
-    for (int j = 0; j < NV; ++j) c[i][j] = vzero();
-  for (size_t r = 0; r < rows; ++r) {
-    V t[NV], s[NV];
-    for (int j = 0; j < NV; ++j) { t[j] = vload(hT + r * dim + d + j * W); s[j] = vload(hS + r * dim + d + j * W); }
+// h columns are first packed per sub-block into [tile][row][view][NV*W] so the tile loop reads contiguous memory
+// (rows of h are dim apart, which would otherwise collide in the same cache sets).
+constexpr size_t GSB = 256;  // columns per packed sub-block (64 rows x 2 views x 1 KiB = 128 KiB)
+
+template <int G>
+static inline void gradTile(const float* dzT, const float* dzS, const float* P, size_t rows, size_t bins, size_t kb,
+                            float* g, size_t dim) {
+  V c[G][2];
+  for (int i = 0; i < G; ++i) c[i][0] = c[i][1] = vzero();
+  for (size_t r = 0; r < rows; ++r, P += 4 * W) {
+    const V t0 = vload(P), t1 = vload(P + W), s0 = vload(P + 2 * W), s1 = vload(P + 3 * W);
     for (int i = 0; i < G; ++i) {
-      V zt = vset1(dzT[r * bins + kb + i]);
-      for (int j = 0; j < NV; ++j) c[i][j] = vfma(zt, t[j], c[i][j]);
-      V zs = vset1(dzS[r * bins + kb + i]);
-      for (int j = 0; j < NV; ++j) c[i][j] = vfma(zs, s[j], c[i][j]);
+      const V zt = vset1(dzT[r * bins + kb + i]);
+      c[i][0] = vfma(zt, t0, c[i][0]);
+      c[i][1] = vfma(zt, t1, c[i][1]);
+      const V zs = vset1(dzS[r * bins + kb + i]);
+      c[i][0] = vfma(zs, s0, c[i][0]);
+      c[i][1] = vfma(zs, s1, c[i][1]);
     }
   }
-  for (int i = 0; i < G; ++i)
-    for (int j = 0; j < NV; ++j) {
-      float* p = g + (kb + i) * dim + d + j * W;
-      vstore(p, vadd(vload(p), c[i][j]));
-    }
-}
-
-template <int NV>
-static void gradCols(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
-                     size_t bins, size_t d, float* g) {
-  size_t kb = 0;
-  for (; kb + GG <= bins; kb += GG) gradTile<GG, NV>(dzT, hT, dzS, hS, rows, dim, bins, kb, d, g);
-  for (; kb + 2 <= bins; kb += 2) gradTile<2, NV>(dzT, hT, dzS, hS, rows, dim, bins, kb, d, g);
-  for (; kb < bins; ++kb) gradTile<1, NV>(dzT, hT, dzS, hS, rows, dim, bins, kb, d, g);
+  for (int i = 0; i < G; ++i) {
+    float* p = g + (kb + i) * dim;
+    vstore(p, vadd(vload(p), c[i][0]));
+    vstore(p + W, vadd(vload(p + W), c[i][1]));
+  }
 }
 
 static void gradChunkK(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
                        size_t bins, size_t d0, size_t d1, float* g) {
+  thread_local std::vector<float> pack;
+  constexpr size_t T = 2 * W;  // columns per tile
+  pack.resize(GSB * rows * 2);
   size_t d = d0;
-  for (; d + 2 * W <= d1; d += 2 * W) gradCols<2>(dzT, hT, dzS, hS, rows, dim, bins, d, g);
-  for (; d + W <= d1; d += W) gradCols<1>(dzT, hT, dzS, hS, rows, dim, bins, d, g);
+  for (; d + T <= d1; d += GSB) {
+    const size_t nt = std::min(GSB, (d1 - d) / T * T) / T;  // whole tiles in this sub-block
+    // Row-major reads (prefetcher friendly; the next rows are prefetched explicitly), tile-major writes.
+    for (size_t r = 0; r < rows; ++r) {
+      const float* a = hT + r * dim + d;
+      const float* b = hS + r * dim + d;
+      if (r + 2 < rows)
+        for (size_t j = 0; j < nt * T; j += 16) { prefetch(a + 2 * dim + j); prefetch(b + 2 * dim + j); }
+      for (size_t t = 0; t < nt; ++t) {
+        float* dst = pack.data() + (t * rows + r) * 2 * T;
+        vstore(dst, vload(a + t * T));
+        vstore(dst + W, vload(a + t * T + W));
+        vstore(dst + 2 * W, vload(b + t * T));
+        vstore(dst + 3 * W, vload(b + t * T + W));
+      }
+    }
+    for (size_t t = 0; t < nt; ++t) {
+      const float* P = pack.data() + t * rows * 2 * T;
+      float* gt = g + d + t * T;
+      // Balanced bin groups of at most GG (10 bins -> 5+5): enough independent accumulators to hide FMA latency.
+      const size_t groups = (bins + GG - 1) / GG;
+      for (size_t gi = 0, kb = 0; gi < groups; ++gi) {
+        const size_t G = (bins - kb) / (groups - gi);
+        switch (G) {
+          case 1: gradTile<1>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
+          case 2: gradTile<2>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
+          case 3: gradTile<3>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
+          case 4: gradTile<4>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
+          case 5: gradTile<5 <= GG ? 5 : 1>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
+          default: gradTile<GG>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
+        }
+        kb += G;
+      }
+    }
+    if (nt * T < GSB) {
+      d += nt * T;
+      break;
+    }
+  }
+  // Remaining columns (fewer than one tile): same per-element order, scalar.
   for (; d < d1; ++d)
     for (size_t k = 0; k < bins; ++k) {
       float c = 0.0f;
