@@ -70,7 +70,9 @@ const command: CommandModule<object, Args> = {
     let server: Awaited<ReturnType<typeof startOpenAIServer>> | undefined;
     try {
       const embedder = await openServeEmbedder(args.embedder);
-      const modelName = args['model-name'] ?? basename(given ?? backend.id).replace(/\.gguf$/i, '').replace(/^[a-z-]+:/, '');
+      const source = given ?? backend.id;
+      const modelName =
+        args['model-name'] ?? (source.includes('#') ? source.slice(source.indexOf('#') + 1).split(';')[0] : basename(source).replace(/\.gguf$/i, ''));
       server = await startOpenAIServer({
         backend,
         embedder,
