@@ -135,3 +135,16 @@ describe('downloadToCache', () => {
     }
   });
 });
+
+describe('locks', () => {
+  it('takes over a lock left by a dead process', async () => {
+    const { writeFile: wf, mkdir: mk } = await import('node:fs/promises');
+    const data = bytes(3_000, 21);
+    hub.commit('model', 'acme/lock', { 'f.bin': data });
+    const lockDir = join(cacheDir, '.locks', 'models--acme--lock');
+    await mk(lockDir, { recursive: true });
+    await wf(join(lockDir, `${sha256(data)}.selfj.lock`), '2147483646'); // no such pid
+    const r = await downloadToCache({ repo: 'acme/lock', path: 'f.bin', hubUrl: hub.url, cacheDir, token: null });
+    expect(r.sha256).toBe(sha256(data));
+  });
+});
