@@ -3,10 +3,12 @@
  * (shared with Python's huggingface_hub; resumable, verified) and streamed through the dataset-files readers.
  * The next file downloads while the current one is read. Offline mode reads only the cache and names what is missing.
  */
+import { readFile } from 'node:fs/promises';
 import { SelfjError, type DatasetLoader, type InstructionRecord } from '@selfj/core';
 import { FilesDataset, type FileInput, type FilesDatasetOptions, type FilesDatasetStats } from '@selfj/dataset-files';
 import { downloadToCache, isOfflineEnv, listRepoFiles, missingFromCache, resolveRevision, type Progress } from '@selfj/hub';
-import { selectFiles } from './select.js';
+import { parseCardConfigs, pickConfig } from './readme-configs.js';
+import { selectByCard, selectFiles } from './select.js';
 import { parseHfSource, type HfSource } from './source.js';
 
 export interface HfDatasetOptions extends Omit<FilesDatasetOptions, 'files' | 'source' | 'revision' | 'id'> {
@@ -61,7 +63,15 @@ export class HfDataset implements DatasetLoader {
     const commit = await resolveRevision({ ...hub, revision: this.revision });
     // offline, this is the listing remembered from an online run (or, failing that, the cached snapshot)
     const all = (await listRepoFiles({ ...hub, revision: commit })).map((f) => f.path);
-    const { files, split } = selectFiles(all, { pattern: this.options.pattern ?? this.src.pattern, config: this.options.config, split: this.options.split });
+    const pattern = this.options.pattern ?? this.src.pattern;
+    let selected: { files: string[]; split?: string } | undefined;
+    if (!pattern && all.includes('README.md')) {
+      // a card with a `configs:` block decides which files form each config and split, as in `datasets`
+      const card = await downloadToCache({ ...hub, revision: commit, path: 'README.md' });
+      const configs = parseCardConfigs(await readFile(card.path, 'utf8'), `${this.src.name}/README.md`);
+      if (configs.length) selected = selectByCard(all, pickConfig(configs, this.options.config), this.options.split);
+    }
+    const { files, split } = selected ?? selectFiles(all, { pattern, config: this.options.config, split: this.options.split });
     if (files.length === 0) {
       const data = all.filter((p) => /\.(jsonl|ndjson|json|csv|tsv|parquet)(\.gz)?$/i.test(p));
       throw new SelfjError('NOT_FOUND', `${this.src.name}@${commit.slice(0, 12)}: no data files match${this.describeSelection(split)}${hub.offline ? ' in the cache' : ''}.`, {

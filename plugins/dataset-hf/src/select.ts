@@ -4,7 +4,9 @@
  * test/testing/eval/evaluation), delimited by - . _ space digits or /; a config is a folder name. Also works on the
  * Parquet conversion branch (refs/convert/parquet: <config>/<split>/0000.parquet).
  */
-import { isDataFile, matchGlob } from '@selfj/dataset-files';
+import { SelfjError } from '@selfj/core';
+import { globToRegExp, isDataFile, matchGlob } from '@selfj/dataset-files';
+import type { CardConfig } from './readme-configs.js';
 
 const SPLIT_SYNONYMS: Record<string, string[]> = {
   train: ['train', 'training'],
@@ -30,6 +32,21 @@ export interface Selection {
   pattern?: string;
   config?: string;
   split?: string;
+}
+
+/** Files by a data set card's config: the split's globs (default split: train, else the first declared). */
+export function selectByCard(paths: string[], config: CardConfig, split?: string): { files: string[]; split: string } {
+  const splits = Object.keys(config.dataFiles);
+  const chosen = split ?? (splits.includes('train') ? 'train' : splits[0]);
+  const globs = config.dataFiles[chosen];
+  if (!globs) {
+    throw new SelfjError('BAD_CONFIG', `Config "${config.name}" has no split "${chosen}".`, {
+      solutions: [`Choose one of its splits: ${splits.join(', ')}.`],
+      details: { config: config.name, splits },
+    });
+  }
+  const res = globs.map((g) => globToRegExp(g.replace(/^\.?\//, '')));
+  return { files: paths.filter((p) => res.some((re) => re.test(p))).sort(), split: chosen };
 }
 
 export function selectFiles(paths: string[], sel: Selection): { files: string[]; split?: string } {

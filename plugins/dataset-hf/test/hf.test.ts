@@ -104,6 +104,11 @@ describe('hf:// data sets', () => {
   it('offline with a partly filled cache names the missing shard instead of reading half the split', async () => {
     await publish();
     await collect(new HfDataset({ source: 'hf://datasets/acme/alpaca-mini', pattern: 'data/train-00000-*', hubUrl: hub.url, cacheDir, token: null }).records());
+    // offline, the card (README.md) is needed to choose files: without it in the cache, that is what is missing
+    const noCard = await collect(new HfDataset({ source: 'hf://datasets/acme/alpaca-mini', hubUrl: hub.url, cacheDir, offline: true }).records()).catch((e) => e);
+    expect(isSelfjError(noCard, 'OFFLINE')).toBe(true);
+    expect(noCard.details.missing).toEqual(['README.md']);
+    await collect(new HfDataset({ source: 'hf://datasets/acme/alpaca-mini', split: 'test', hubUrl: hub.url, cacheDir, token: null }).records()); // fetches the card
     const err = await collect(new HfDataset({ source: 'hf://datasets/acme/alpaca-mini', hubUrl: hub.url, cacheDir, offline: true }).records()).catch((e) => e);
     expect(isSelfjError(err, 'OFFLINE')).toBe(true);
     expect(err.details.missing).toEqual(['data/train-00001-of-00002.parquet']);
