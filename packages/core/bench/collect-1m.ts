@@ -28,6 +28,8 @@ try {
       split: { test: 0.05 },
     },
     outDir: out,
+    // Presizing the dedupe tables (as `--expected-records` does) avoids a grow-and-copy at the peak.
+    expectedRecords: N,
     resolve: (src) => synthetic(N, src.name.endsWith('a') ? 0 : 1),
   });
   const secs = (performance.now() - t0) / 1000;

@@ -27,11 +27,20 @@ function next32(): number {
   return state >>> 0;
 }
 const word = (): string => VOCAB[PICK[next32() & 0xffff]];
+// Texts are built from a pool of 8192 pre-generated 4-word phrases (plus fresh words), so the generator costs
+// little next to collect; phrase combinations keep records distinct and near-duplicate structure realistic.
+const PHRASES: string[] = [];
+for (let i = 0; i < 8192; i++) PHRASES.push(`${word()} ${word()} ${word()} ${word()}`);
 function text(minWords: number, maxWords: number): string {
   const u = (next32() & 0xffff) / 65536;
   const n = minWords + Math.floor((maxWords - minWords) * u * u);
   let s = word();
-  for (let i = 1; i < n; i++) s += ' ' + word();
+  let w = 1;
+  while (w + 4 < n) {
+    s += ' ' + PHRASES[next32() & 8191];
+    w += 4;
+  }
+  for (; w < n; w++) s += ' ' + word();
   return s;
 }
 

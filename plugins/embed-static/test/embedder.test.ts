@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { isSelfjError } from '@selfj/core';
 import plugin, { StaticEmbedder, fallbackCosineRows, quantizeRows, tokenize } from '../src/index.js';
+import { loadCosineRows } from '../src/cosine.js';
 import { requireVectors } from './helpers.js';
 
 let emb: StaticEmbedder;
@@ -79,6 +80,16 @@ describe('StaticEmbedder on the real GloVe table', () => {
     const [s] = await idf.similarity(['the cat'], ['the dog']);
     const [p] = await emb.similarity(['the cat'], ['the dog']);
     expect(s).toBeLessThan(p); // "the" is in every document, so it counts least
+  });
+
+  it('computes similarity through @selfj/native cosineRows, matching the JS loop', async () => {
+    const native = (await import('@selfj/native')) as unknown as { cosineRows: unknown };
+    expect(await loadCosineRows()).toBe(native.cosineRows);
+    const a = [CAT_A, KING, 'zzqxv'];
+    const b = [CAT_B, BANANA, CAT_A];
+    const s = await emb.similarity(a, b);
+    const ref = fallbackCosineRows(emb.embedSync(a), emb.embedSync(b), emb.dim);
+    for (let i = 0; i < 3; i++) expect(s[i]).toBeCloseTo(ref[i], 5);
   });
 
   it('the plugin object exposes the static factory', async () => {
