@@ -2,7 +2,8 @@
 // All pointers are HOST pointers to row-major float32 data; the CUDA side copies to and from the device
 // (keeping device buffers cached between calls) so the binding never sees device memory.
 // Every function returns 0 on success, or non-zero and writes a message into err (errLen bytes).
-// Shapes are validated by the binding before these are called.
+// Shapes are validated by the binding before these are called (the CUDA side re-checks the ranges it depends on).
+// Calls are serialised by one process-wide lock (safe from any thread); they run on device 0 of the visible devices.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +45,9 @@ int selfj_cuda_judge_head_train_step(const float* hT, const float* hS, const flo
 
 // Device-resident timing for the benchmark: runs the named kernel `iters` times on data already on the device
 // (random, uploaded once) and returns milliseconds per call and bytes moved per call. kernel: "cosineRows",
-// "cosineMatrix", "judgeHeadForward", "judgeHeadTrainStep". Shapes as in the host functions (nb ignored where unused).
+// "cosineMatrix", "judgeHeadForward", "judgeHeadTrainStep". Shapes as in the host functions (nb ignored where unused;
+// cosineMatrix with nb = 0 uses nb = n). bytesPerCall is the compulsory device-memory traffic of one call (inputs read
+// once per pass, outputs written once; the train step reads both views twice), for a bandwidth ratio.
 int selfj_cuda_bench_device(const char* kernel, size_t n, size_t nb, size_t dim, size_t bins, int iters, double* msPerCall,
                             double* bytesPerCall, char* err, size_t errLen);
 
