@@ -58,13 +58,15 @@ describe('OpenAIBackend against a fault-injecting server', () => {
   ];
   for (const [name, faults] of faultCases) for (const httpClient of ['node', 'fetch'] as const) {
     it(`recovers from ${name} with the same results (${httpClient})`, async () => {
-      const b = backend({ timeoutMs: 300, httpClient });
+      const b = backend({ timeoutMs: 500, httpClient });
       const clean = await b.nextTokenProbabilities(PROMPTS, DIGITS);
       fake.faults.push(...faults);
       const n = fake.requests.length;
       const again = await b.nextTokenProbabilities(PROMPTS, DIGITS);
       expect(again).toEqual(clean);
-      expect(fake.requests.length - n).toBe(PROMPTS.length + faults.length);
+      expect(fake.faults).toEqual([]); // every injected fault was served
+      // One request per prompt plus one retry per fault (more only if the loaded machine timed a request out).
+      expect(fake.requests.length - n).toBeGreaterThanOrEqual(PROMPTS.length + faults.length);
     });
   }
 
@@ -106,7 +108,7 @@ describe('OpenAIBackend against a fault-injecting server', () => {
     setTimeout(() => ctl.abort(), 50);
     const e = await caught(b.nextTokenProbabilities([PROMPTS[0]], DIGITS, { signal: ctl.signal }));
     expect(e.code).toBe('ABORTED');
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(5000); // far below the 60 s timeout: the abort ended it
     const pre = new AbortController();
     pre.abort();
     expect((await caught(b.generate('x', { signal: pre.signal }))).code).toBe('ABORTED');

@@ -54,6 +54,14 @@ const embedder: Embedder = {
 };
 
 let backend: MemoryBackend;
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 let server: OpenAIServer;
 const post = async (path: string, body: unknown) => {
   const res = await fetch(server.url.replace('/v1', '') + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -177,19 +185,20 @@ describe('selfj serve over a ModelBackend', () => {
   it('cancels backend work when the client disconnects', async () => {
     const before = backend.aborted;
     const ctl = new AbortController();
+    const calls = backend.calls.length;
     const p = fetch(`${server.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'slow' }), signal: ctl.signal }).catch(() => 'aborted');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => backend.calls.length > calls);
     ctl.abort();
     expect(await p).toBe('aborted');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(backend.aborted).toBe(before + 1);
+    await until(() => backend.aborted === before + 1);
   });
 
   it('closes gracefully: running requests finish, new ones are refused; a signal closes it too', async () => {
     const ctl = new AbortController();
     const s = await startOpenAIServer({ backend, modelName: 'mem', signal: ctl.signal });
+    const calls = backend.calls.length;
     const running = fetch(`${s.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'slow' }) }).then((r) => r.json());
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => backend.calls.length > calls);
     ctl.abort();
     expect(((await running) as { choices: { text: string }[] }).choices[0].text).toBe('echo:slow');
     await s.close();
