@@ -148,3 +148,22 @@ describe('locks', () => {
     expect(r.sha256).toBe(sha256(data));
   });
 });
+
+describe('cancellation mid-body', () => {
+  it('aborting during the body gives ABORTED and keeps the partial file for a resume', async () => {
+    const data = bytes(200_000, 31);
+    hub.commit('model', 'acme/slow', { 'w.bin': data });
+    // the CDN sends a first part, then stalls (the fault cuts after a pause; we abort before that)
+    hub.faults.push({ match: sha256(data), cutAfter: 50_000 });
+    const ac = new AbortController();
+    const opts = { repo: 'acme/slow', path: 'w.bin', hubUrl: hub.url, cacheDir, token: null, retries: 0 };
+    const err = await downloadToCache({ ...opts, signal: ac.signal, onProgress: (p) => p.downloaded >= 50_000 && ac.abort() }).catch((e) => e);
+    expect(isSelfjError(err, 'ABORTED')).toBe(true);
+    const partial = join(cacheDir, 'models--acme--slow', 'blobs', `${sha256(data)}.incomplete`);
+    expect((await stat(partial)).size).toBe(50_000);
+    const r = await downloadToCache(opts);
+    expect(Buffer.compare(await readFile(r.path), data)).toBe(0);
+    expect(hub.requests.filter((q) => q.server === 'cdn').at(-1)!.range).toBe('bytes=50000-');
+    await expect(stat(join(cacheDir, '.locks', 'models--acme--slow', `${sha256(data)}.selfj.lock`))).rejects.toThrow(); // lock released
+  });
+});

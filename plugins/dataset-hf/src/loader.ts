@@ -108,7 +108,11 @@ export class HfDataset implements DatasetLoader {
   async *records(opts: { signal?: AbortSignal } = {}): AsyncGenerator<InstructionRecord> {
     const { signal } = opts;
     const info = await this.resolve(signal);
-    const hub = { ...this.hubOptions(), revision: info.commit, signal };
+    // prefetches stop when the consumer stops (limit reached, break, error), not only on the caller's signal
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const hub = { ...this.hubOptions(), revision: info.commit, signal: stop.signal };
     // one download ahead: file k+1 arrives while file k is read
     const pending = new Map<number, Promise<string>>();
     const start = (k: number): Promise<string> => {
@@ -139,6 +143,8 @@ export class HfDataset implements DatasetLoader {
       yield* files.records({ signal });
     } finally {
       this.stats = files.stats;
+      signal?.removeEventListener('abort', onAbort);
+      stop.abort();
     }
   }
 }

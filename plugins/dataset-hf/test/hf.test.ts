@@ -175,3 +175,17 @@ describe('hf:// data sets', () => {
     expect(selectFiles(['a.jsonl', 'b.csv'], {}).files).toEqual(['a.jsonl', 'b.csv']); // no split words: everything
   });
 });
+
+describe('prefetch', () => {
+  it('stops downloading ahead when the consumer stops early', async () => {
+    const files: Record<string, string> = {};
+    for (let k = 0; k < 5; k++) files[`train-${k}.jsonl`] = jsonl([{ question: `q${k}`, answer: 'a' }]);
+    hub.commit('dataset', 'acme/many', files);
+    const ds = new HfDataset({ source: 'hf://datasets/acme/many', hubUrl: hub.url, cacheDir, token: null, limit: 1 });
+    expect((await collect(ds.records())).map((r) => r.instruction)).toEqual(['q0']);
+    await new Promise((r) => setTimeout(r, 100));
+    const got = hub.requests.filter((q) => q.method === 'GET' && q.url.includes('/resolve/')).map((q) => q.url.split('/').pop());
+    expect(got).toContain('train-0.jsonl');
+    expect(got.length).toBeLessThanOrEqual(2); // the file read, and at most the one fetched ahead
+  });
+});

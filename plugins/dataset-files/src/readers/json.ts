@@ -11,6 +11,8 @@ import { RAW_SNIPPET, type OpenedFile, type RawRow, type ReaderOptions } from '.
 
 type Phase = 'start' | 'between' | 'element' | 'end';
 
+const STRING_STOP = /["\\]/g;
+
 async function* arrayRows(chunks: AsyncIterable<string>, opts: ReaderOptions): AsyncGenerator<RawRow> {
   let phase: Phase = 'start';
   let depth = 0;
@@ -40,6 +42,12 @@ async function* arrayRows(chunks: AsyncIterable<string>, opts: ReaderOptions): A
           if (esc) esc = false;
           else if (c === 92 /* \ */) esc = true;
           else if (c === 34 /* " */) inStr = false;
+          else {
+            // jump over the body of a string (most of the bytes) to its next quote or backslash
+            STRING_STOP.lastIndex = i;
+            const m = STRING_STOP.exec(chunk);
+            i = (m ? m.index : chunk.length) - 1;
+          }
           continue;
         }
         if (c === 34) inStr = true;
