@@ -97,10 +97,16 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
   SpinBarrier barrier(nt);
   const double a = hp.studentWeight, bKl = hp.klWeight;
 
+  // Per-thread scratch is allocated here: nothing inside the team job may throw (a thread leaving early would
+  // leave the others waiting at the barrier).
+  const size_t scratchPer = 2 * kChunk * bins + kGradPanelCols * kChunk * 2;
+  std::vector<float> scratch(scratchPer * nt);
   pool().team(nt, [&](int tid, int T) {
     const size_t align = K().gradAlign, units = (dim + align - 1) / align;
     const size_t d0 = std::min(dim, units * tid / T * align), d1 = std::min(dim, units * (tid + 1) / T * align);
-    std::vector<float> lT(kChunk * bins), lS(kChunk * bins);
+    float* lT = scratch.data() + scratchPer * tid;
+    float* lS = lT + kChunk * bins;
+    float* panel = lS + kChunk * bins;
     double lpT[64], pT[64], lpS[64], pS[64];
     for (size_t blk = 0; blk * blockRows < n; ++blk) {
       const size_t rb0 = blk * blockRows, rb1 = std::min(n, rb0 + blockRows);
@@ -110,13 +116,13 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
       // Phase 1: forward both views for this thread's chunks of the block; write scaled dz.
       for (size_t c = c0 + (c1 - c0) * tid / T; c < c0 + (c1 - c0) * (tid + 1) / T; ++c) {
         const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0);
-        K().headDots(hT + r0 * dim, rows, dim, w, wp.data(), bins, lT.data());
-        K().headDots(hS + r0 * dim, rows, dim, w, wp.data(), bins, lS.data());
+        K().headDots(hT + r0 * dim, rows, dim, w, wp.data(), bins, lT);
+        K().headDots(hS + r0 * dim, rows, dim, w, wp.data(), bins, lS);
         double ceT = 0, ceS = 0, kl = 0;
         for (size_t r = 0; r < rows; ++r) {
           const size_t i = r0 + r;
-          logSoftmax(lT.data() + r * bins, bias, offT ? offT + i * bins : nullptr, bins, lpT, pT);
-          logSoftmax(lS.data() + r * bins, bias, offS ? offS + i * bins : nullptr, bins, lpS, pS);
+          logSoftmax(lT + r * bins, bias, offT ? offT + i * bins : nullptr, bins, lpT, pT);
+          logSoftmax(lS + r * bins, bias, offS ? offS + i * bins : nullptr, bins, lpS, pS);
           const double wt = weights ? weights[i] : 1.0, s = wt / sumW;
           const float* y = targets + i * bins;
           double rT = 0, rS = 0, rK = 0;
@@ -143,7 +149,7 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
       if (d0 < d1)
         for (size_t c = c0; c < c1; ++c) {
           const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0), off = (r0 - rb0) * bins;
-          K().gradChunk(dzT + off, hT + r0 * dim, dzS + off, hS + r0 * dim, rows, dim, bins, d0, d1, gW);
+          K().gradChunk(dzT + off, hT + r0 * dim, dzS + off, hS + r0 * dim, rows, dim, bins, d0, d1, gW, panel);
         }
     }
   });

@@ -65,6 +65,7 @@ static inline void microTile(size_t kc, const float* Ap, const float* Bp, float*
     c0[i] = load ? vload(c + i * ldc) : vzero();
     c1[i] = load ? vload(c + i * ldc + W) : vzero();
   }
+#pragma GCC unroll 4
   for (size_t k = 0; k < kc; ++k) {
     V b0 = vload(Bp), b1 = vload(Bp + W);
 #pragma GCC unroll 6
@@ -200,7 +201,7 @@ static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, c
 // ---- judge head gradient: one row chunk, columns [d0, d1) ----
 // h columns are first packed per sub-block into [tile][row][view][NV*W] so the tile loop reads contiguous memory
 // (rows of h are dim apart, which would otherwise collide in the same cache sets).
-constexpr size_t GSB = 256;  // columns per packed sub-block (64 rows x 2 views x 1 KiB = 128 KiB)
+constexpr size_t GSB = kGradPanelCols;  // columns per packed sub-block (64 rows x 2 views x 1 KiB = 128 KiB)
 
 template <int G>
 static inline void gradTile(const float* dzT, const float* dzS, const float* P, size_t rows, size_t bins, size_t kb,
@@ -226,10 +227,8 @@ static inline void gradTile(const float* dzT, const float* dzS, const float* P, 
 }
 
 static void gradChunkK(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
-                       size_t bins, size_t d0, size_t d1, float* g) {
-  thread_local std::vector<float> pack;
+                       size_t bins, size_t d0, size_t d1, float* g, float* pack) {
   constexpr size_t T = 2 * W;  // columns per tile
-  pack.resize(GSB * rows * 2);
   size_t d = d0;
   for (; d + T <= d1; d += GSB) {
     const size_t nt = std::min(GSB, (d1 - d) / T * T) / T;  // whole tiles in this sub-block
@@ -240,7 +239,7 @@ static void gradChunkK(const float* dzT, const float* hT, const float* dzS, cons
       if (r + 2 < rows)
         for (size_t j = 0; j < nt * T; j += 16) { prefetch(a + 2 * dim + j); prefetch(b + 2 * dim + j); }
       for (size_t t = 0; t < nt; ++t) {
-        float* dst = pack.data() + (t * rows + r) * 2 * T;
+        float* dst = pack + (t * rows + r) * 2 * T;
         vstore(dst, vload(a + t * T));
         vstore(dst + W, vload(a + t * T + W));
         vstore(dst + 2 * W, vload(b + t * T));
@@ -248,7 +247,7 @@ static void gradChunkK(const float* dzT, const float* hT, const float* dzS, cons
       }
     }
     for (size_t t = 0; t < nt; ++t) {
-      const float* P = pack.data() + t * rows * 2 * T;
+      const float* P = pack + t * rows * 2 * T;
       float* gt = g + d + t * T;
       // Balanced bin groups of at most GG (10 bins -> 5+5): enough independent accumulators to hide FMA latency.
       const size_t groups = (bins + GG - 1) / GG;
