@@ -95,46 +95,56 @@ export async function runStage<I, O extends object>(opts: StageRunOptions<I, O>)
     rejected++;
   };
 
-  type Batch = { lines: JsonlLine[]; keys: string[]; values: I[] };
-  const pending: { batch: Batch; result: Promise<(O | Error)[]> }[] = [];
+  // Bad input lines travel through the same ordered queue as good ones, so records and rejects are written in
+  // input order whether the run is fresh or resumed (deterministic artifacts).
+  type Entry = { line: JsonlLine; key: string; value?: I; error?: Error };
+  const pending: { entries: Entry[]; result: Promise<(O | Error)[]> }[] = [];
   const batchSize = Math.max(1, opts.batchSize ?? 1);
   const concurrency = Math.max(1, opts.concurrency ?? 1);
 
   const drainOne = async () => {
     const head = pending.shift()!;
     const results = await head.result;
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
+    let j = 0;
+    for (const e of head.entries) {
+      const r = e.error ?? results[j++];
       if (r instanceof Error) {
         if (r instanceof BadRecord || (r instanceof SelfjError && (r.code === 'BAD_RECORD' || r.code === 'PROMPT_TOO_LONG'))) {
-          reject(head.batch.lines[i], head.batch.keys[i], r.message);
+          reject(e.line, e.key, r.message);
         } else throw r;
       } else {
-        out.append({ key: head.batch.keys[i], ...r });
+        out.append({ key: e.key, ...r });
         written++;
       }
     }
-    progress.tick(results.length);
+    progress.tick(head.entries.length);
   };
 
-  let batch: Batch = { lines: [], keys: [], values: [] };
+  let entries: Entry[] = [];
+  let good = 0;
   const dispatch = async () => {
-    if (!batch.values.length) return;
-    const b = batch;
-    batch = { lines: [], keys: [], values: [] };
-    const result = opts.process(b.values, b.keys);
+    if (!entries.length) return;
+    const batch = entries;
+    entries = [];
+    good = 0;
+    const ok = batch.filter((e) => !e.error);
+    const result = ok.length ? opts.process(ok.map((e) => e.value as I), ok.map((e) => e.key)) : Promise.resolve([]);
     result.catch(() => undefined); // handled when drained, in order
-    pending.push({ batch: b, result });
+    pending.push({ entries: batch, result });
     while (pending.length >= concurrency) await drainOne();
+  };
+  const push = async (e: Entry) => {
+    entries.push(e);
+    if (!e.error) good++;
+    if (good >= batchSize || entries.length >= 4 * batchSize) await dispatch();
   };
 
   try {
     for await (const line of opts.input) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
+      const lineKey = `${line.file}:${line.line}`;
       if (line.error) {
-        const key = `${line.file}:${line.line}`;
-        if (rej.keys.has(key)) continue;
-        reject(line, key, line.error);
+        if (!rej.keys.has(lineKey)) await push({ line, key: lineKey, error: new BadRecord(line.error) });
         continue;
       }
       let parsed: { key: string; value: I } | null;
@@ -143,13 +153,11 @@ export async function runStage<I, O extends object>(opts: StageRunOptions<I, O>)
         if (!parsed) continue;
       } catch (e) {
         if (!(e instanceof BadRecord)) throw e;
-        const key = `${line.file}:${line.line}`;
-        if (!rej.keys.has(key)) reject(line, key, e.message);
+        if (!rej.keys.has(lineKey)) await push({ line, key: lineKey, error: e });
         continue;
       }
       if (seen.has(parsed.key)) {
-        const key = `${line.file}:${line.line}`;
-        if (!rej.keys.has(key)) reject(line, key, `duplicate key "${parsed.key}"`);
+        if (!rej.keys.has(lineKey)) await push({ line, key: lineKey, error: new BadRecord(`duplicate key "${parsed.key}"`) });
         continue;
       }
       seen.add(parsed.key);
@@ -158,10 +166,7 @@ export async function runStage<I, O extends object>(opts: StageRunOptions<I, O>)
         if (resumed % 1024 === 0) progress.resumed(1024);
         continue;
       }
-      batch.lines.push(line);
-      batch.keys.push(parsed.key);
-      batch.values.push(parsed.value);
-      if (batch.values.length >= batchSize) await dispatch();
+      await push({ line, key: parsed.key, value: parsed.value });
     }
     await dispatch();
     while (pending.length) await drainOne();

@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, runPipeline, type ModelBackend } from '../src/index.js';
+import { FakeBackend, FakeEmbedder, instructions } from './engine-fake.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-pipe-'));
+const FILES = ['sample/records.jsonl', 'self-eval/records.jsonl', 'similarity/records.jsonl', 'label/records.jsonl', 'train/features/records.jsonl', 'train/weights.bin', 'judge/records.jsonl', 'select/records.jsonl', 'eval/report.json', 'calibrate/calibration.json'];
+
+function config(dataDir: string, out: string) {
+  const data = join(dataDir, 'data.jsonl');
+  writeFileSync(data, instructions(30));
+  return resolveConfig({
+    out,
+    seed: 5,
+    data: { file: data },
+    backend: { id: 'fake:model', batchSize: 4, concurrency: 2 },
+    sample: { samples: 2, maxTokens: 16 },
+    train: { epochs: 5, batchSize: 8 },
+    calibrate: { targetRisk: 0.5, delta: 0.2, badBelow: 4 },
+  });
+}
+
+/** Aborts the run after `after` backend calls (any kind), like Ctrl-C in the middle of a stage. */
+function interrupting(b: FakeBackend, ac: AbortController, after: number): ModelBackend {
+  let n = 0;
+  const tick = () => {
+    if (++n === after) ac.abort();
+  };
+  return new Proxy(b, {
+    get(t, p, r) {
+      const v = Reflect.get(t, p, r);
+      if (typeof v === 'function' && ['generate', 'nextTokenProbabilities', 'features'].includes(String(p))) {
+        return async (...a: unknown[]) => {
+          tick();
+          return (v as (...x: unknown[]) => unknown).apply(t, a);
+        };
+      }
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
+describe('pipeline (fake backend)', () => {
+  it('runs every stage, is deterministic, and skips complete stages on a rerun', async () => {
+    const d = tmp();
+    const a = await runPipeline({ config: config(d, join(d, 'a')), deps: { backend: new FakeBackend(32), embedder: new FakeEmbedder() } });
+    expect(a.stages.map((s) => s.stage)).toEqual(['sample', 'self-eval', 'similarity', 'label', 'train', 'judge', 'calibrate', 'eval', 'select']);
+    expect(a.stages.find((s) => s.stage === 'sample')!.records).toBe(60);
+    expect(a.assessment!.counts.train + a.assessment!.counts.calibrate + a.assessment!.counts.test).toBe(60);
+    const label = readFileSync(join(d, 'a', 'label/records.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    for (const r of label) expect(r.z).toBeCloseTo(Math.min(9, (r.z1 + 9 * Math.max(r.z2, 0)) / 2), 12);
+
+    const b = await runPipeline({ config: config(d, join(d, 'b')), deps: { backend: new FakeBackend(32), embedder: new FakeEmbedder() } });
+    for (const f of FILES) expect(readFileSync(join(d, 'b', f)).equals(readFileSync(join(d, 'a', f))), f).toBe(true);
+    expect(b.assessment!.test).toEqual(a.assessment!.test);
+
+    const fb = new FakeBackend(32);
+    const again = await runPipeline({ config: config(d, join(d, 'a')), deps: { backend: fb, embedder: new FakeEmbedder() } });
+    expect(again.stages.filter((s) => ['sample', 'self-eval', 'similarity', 'label', 'train', 'judge', 'select'].includes(s.stage)).every((s) => s.status === 'skipped')).toBe(true);
+    expect(fb.calls).toEqual({ generate: 0, next: 0, features: 0 });
+  });
+
+  it('stopped at several points and resumed, it produces exactly the uninterrupted artifacts', async () => {
+    const d = tmp();
+    await runPipeline({ config: config(d, join(d, 'ref')), deps: { backend: new FakeBackend(32), embedder: new FakeEmbedder() } });
+    const out = join(d, 'resumed');
+    let stops = 0;
+    for (const after of [7, 25, 40, 12, 12, 12, 12, 12, 1000]) {
+      const ac = new AbortController();
+      try {
+        await runPipeline({ config: config(d, out), deps: { backend: interrupting(new FakeBackend(32), ac, after), embedder: new FakeEmbedder() }, signal: ac.signal });
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('ABORTED');
+        stops++;
+      }
+    }
+    expect(stops).toBeGreaterThanOrEqual(6); // stops fell in sample, self-eval, train features and judge
+    for (const f of FILES) expect(readFileSync(join(out, f)).equals(readFileSync(join(d, 'ref', f))), f).toBe(true);
+  });
+
+  it('bad records: a poisoned prompt is rejected with its reason under skip, and fails the run under fail', async () => {
+    const d = tmp();
+    const cfg = config(d, join(d, 'skip'));
+    cfg.onBadRecord = 'skip';
+    const fb = new FakeBackend(32);
+    fb.poison = 'number 3:';
+    const r = await runPipeline({ config: cfg, deps: { backend: fb, embedder: new FakeEmbedder() }, until: 'self-eval' });
+    expect(r.stages[1].rejected).toBe(2);
+    const rej = readFileSync(join(d, 'skip', 'self-eval/rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rej.map((x) => x.key)).toEqual(['q3#0', 'q3#1']);
+    expect(rej[0].reason).toBe('prompt too long');
+    const cfg2 = config(d, join(d, 'fail'));
+    await expect(runPipeline({ config: cfg2, deps: { backend: fb, embedder: new FakeEmbedder() }, until: 'self-eval' })).rejects.toThrow(/sample\/records.jsonl:7: prompt too long/);
+  });
+});
