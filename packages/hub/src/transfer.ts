@@ -45,6 +45,18 @@ async function hashPrefix(path: string, n: number, hashes: Hash[]): Promise<void
   for await (const chunk of createReadStream(path, { start: 0, end: n - 1 })) for (const h of hashes) h.update(chunk as Buffer);
 }
 
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 function retryable(e: SelfjError): boolean {
   const status = Number(e.details.status);
   return e.code === 'NETWORK' || (e.code === 'HTTP_ERROR' && (status === 429 || status >= 500));
@@ -67,6 +79,7 @@ export async function transfer(o: TransferOptions): Promise<string> {
     const hashes = gitSha1 ? [sha256, gitSha1] : [sha256];
     let failure: unknown;
     let truncated = false;
+    let progressed = false;
     try {
       if (Number.isNaN(o.size) || have < o.size || o.size === 0) {
         const headers: Record<string, string> = have > 0 ? { range: `bytes=${have}-` } : {};
@@ -90,6 +103,7 @@ export async function transfer(o: TransferOptions): Promise<string> {
             await fh.write(chunk);
             for (const h of hashes) h.update(chunk);
             done += chunk.byteLength;
+            progressed = true;
             o.onProgress?.({ path: ctx.path, downloaded: done, total: o.size, resumedFrom });
           }
           truncated = false;
@@ -110,7 +124,12 @@ export async function transfer(o: TransferOptions): Promise<string> {
     if (failure !== undefined) {
       if (isAbort(failure, ctx.signal)) throw networkError(failure, ctx); // becomes ABORTED; .incomplete kept for a resume
       if (failure instanceof SelfjError && !retryable(failure)) throw failure;
-      if (attemptsLeft-- > 0) continue;
+      if (progressed) attemptsLeft = o.retries; // a flaky link that keeps delivering is not out of retries
+      if (attemptsLeft-- > 0) {
+        // no progress (refused, 429/5xx): back off; a cut after progress resumes at once
+        if (!progressed) await sleep(Math.min(250 * 2 ** (o.retries - attemptsLeft - 1), 4000), ctx.signal);
+        continue;
+      }
       const err = failure instanceof SelfjError ? failure : networkError(failure, ctx);
       throw new SelfjError(err.code, `${err.message.split('\nPossible solutions:')[0]}${truncated ? ' (download cut short)' : ''}`, {
         solutions: ['Run the same command again: the download resumes from the partial file.', ...err.solutions],

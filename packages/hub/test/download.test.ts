@@ -167,3 +167,23 @@ describe('cancellation mid-body', () => {
     await expect(stat(join(cacheDir, '.locks', 'models--acme--slow', `${sha256(data)}.selfj.lock`))).rejects.toThrow(); // lock released
   });
 });
+
+describe('retries', () => {
+  it('retries a 503 on the body request with backoff, then succeeds', async () => {
+    hub.commit('model', 'acme/busy', { 'small.txt': 'hello' });
+    hub.faults.push({ match: 'small.txt', status: 503, method: 'GET', times: 2 });
+    const t0 = Date.now();
+    const r = await downloadToCache({ repo: 'acme/busy', path: 'small.txt', hubUrl: hub.url, cacheDir, token: null });
+    expect(await readFile(r.path, 'utf8')).toBe('hello');
+    expect(hub.requests.filter((q) => q.method === 'GET').length).toBe(3);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700); // 250 + 500 ms of backoff
+  });
+
+  it('gives up with HTTP_ERROR after the retries, naming the status', async () => {
+    hub.commit('model', 'acme/down', { 'small.txt': 'hello' });
+    hub.faults.push({ match: 'small.txt', status: 500, method: 'GET', times: 5 });
+    const err = await downloadToCache({ repo: 'acme/down', path: 'small.txt', hubUrl: hub.url, cacheDir, token: null, retries: 1 }).catch((e) => e);
+    expect(isSelfjError(err, 'HTTP_ERROR')).toBe(true);
+    expect(err.message).toContain('HTTP 500');
+  });
+});
