@@ -131,9 +131,15 @@ async function main(): Promise<void> {
   }
   const r64 = rows.find((r) => r.c === 64)!;
   const overhead = Math.max(r64.selfj.cpuMsPerReq, 1000 / r64.selfj.rps - 1000 / r64.raw.rps);
-  const grows = rows[1].selfj.rps > rows[0].selfj.rps * 1.2 && r64.selfj.rps >= rows[1].selfj.rps * 0.8;
+  // Grows, unless it already runs at the server's limit (what the raw client gets at that concurrency).
+  const [r1, r8] = rows;
+  const grows =
+    (r8.selfj.rps >= r1.selfj.rps * 1.2 || r8.selfj.rps >= r8.raw.rps * 0.8) &&
+    r64.selfj.rps >= Math.min(r8.selfj.rps, r64.raw.rps) * 0.8;
   console.log(`\ntarget: client overhead <= 2 ms/request at concurrency 64 -> ${overhead.toFixed(3)} ms: ${overhead <= 2 ? 'PASS' : 'FAIL'}`);
-  console.log(`target: throughput grows with concurrency until the server limits it (1 -> 8 up >= 20%, 64 within 20% of 8 or higher) -> ${grows ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `target: throughput grows with concurrency until the server limits it (1 -> 8: +20% or >= 80% of raw; 64: >= 80% of min(8, raw at 64)) -> ${grows ? 'PASS' : 'FAIL'}`,
+  );
   console.log(`        selfjF/fetch throughput at 64: ${((r64.selfjF.rps / r64.fetch.rps) * 100).toFixed(0)}% (what selfj adds on top of undici)`);
   console.log(`        selfj/raw throughput at 64: ${((r64.selfj.rps / r64.raw.rps) * 100).toFixed(0)}% (raw = what the same server gives the leanest client)`);
 }
