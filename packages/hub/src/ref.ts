@@ -1,7 +1,8 @@
 /**
  * Hub references in huggingface_hub's HfFileSystem form:
  *   hf://[datasets/|spaces/|models/]owner/name[@revision][/path/in/repo]
- * A revision holding "/" is written URL-encoded (refs%2Fpr%2F1), as HfFileSystem does.
+ * A revision holding "/" is written URL-encoded (refs%2Fpr%2F1), as HfFileSystem does. `hf:owner/name/...` (one
+ * colon, the form inside backend ids such as `llama-cpp:hf:...`) is accepted too.
  */
 import { SelfjError } from '@selfj/core';
 import type { RepoType } from './paths.js';
@@ -15,7 +16,7 @@ export interface HubRef {
 }
 
 export function parseHubRef(ref: string): HubRef {
-  const m = /^hf:\/\/(?:(datasets|spaces|models)\/)?([\w.-]+)\/([\w.-]+)(?:@([^/]+))?(?:\/(.*))?$/.exec(ref.trim());
+  const m = /^hf:(?:\/\/)?(?:(datasets|spaces|models)\/)?([\w.-]+)\/([\w.-]+)(?:@([^/]+))?(?:\/(.*))?$/.exec(ref.trim());
   if (!m) {
     throw new SelfjError('BAD_INPUT', `"${ref}" is not a Hub reference.`, {
       solutions: ['Use hf://datasets/<owner>/<name>[@revision][/path] or hf://<owner>/<model>[@revision]/<file>.'],

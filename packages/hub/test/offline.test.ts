@@ -98,6 +98,9 @@ describe('listing and revisions', () => {
     expect(parseHubRef('hf://datasets/tatsu-lab/alpaca@v1.0/data/*.parquet')).toEqual({ repoType: 'dataset', repo: 'tatsu-lab/alpaca', revision: 'v1.0', path: 'data/*.parquet' });
     expect(parseHubRef('hf://ggml-org/models/tinyllamas/stories260K.gguf')).toEqual({ repoType: 'model', repo: 'ggml-org/models', revision: undefined, path: 'tinyllamas/stories260K.gguf' });
     expect(parseHubRef('hf://datasets/a/b@refs%2Fpr%2F3').revision).toBe('refs/pr/3');
+    expect(parseHubRef('hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf')).toEqual({
+      repoType: 'model', repo: 'Qwen/Qwen2.5-0.5B-Instruct-GGUF', revision: undefined, path: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+    });
     expect(() => parseHubRef('https://x')).toThrow(/Hub reference/);
   });
 });
