@@ -62,12 +62,23 @@ try {
   fail('cmake-js is not installed (npm install in the repository root)');
 }
 
+// Output is captured (npm install stays quiet) and shown only when a step fails, or always with SELFJ_NATIVE_VERBOSE=1.
+const verbose = process.env.SELFJ_NATIVE_VERBOSE === '1';
 function run(args) {
-  const r = spawnSync(process.execPath, [cmakeJs, ...args], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [cmakeJs, ...args], {
+    cwd: root,
+    stdio: verbose ? 'inherit' : 'pipe',
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.error) fail(`cmake-js ${args[0]} could not start: ${r.error.message}`);
-  if (r.status !== 0) fail(`cmake-js ${args[0]} exited with status ${r.status} (see the output above)`);
+  if (r.status !== 0) {
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+    fail(`cmake-js ${args[0]} exited with status ${r.status}${out ? `; last output:\n${out}` : ''}`);
+  }
 }
 
+console.log(`[selfj/native] building the native addon (SELFJ_CUDA=${cuda}; this can take a minute)...`);
 const common = ['--config', 'Release'];
 run(['configure', ...common, `--CDSELFJ_CUDA=${cuda}`, '--CDCMAKE_BUILD_TYPE=Release']);
 run(['build', ...common, '--parallel', '2']);
