@@ -15,6 +15,16 @@ const N = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 1_000_000;
 const TARGET_RATE = 50_000;
 const TARGET_RSS_MB = 500;
 
+/** CPU speed check: on an idle core of this machine this loop takes ~0.3-0.4 s; more means shared/contended CPU. */
+function calibrate(): number {
+  const t = performance.now();
+  let x = 0;
+  for (let i = 0; i < 3e8; i++) x = (x + i * 7) | 0;
+  if (x === 42) console.log('');
+  return (performance.now() - t) / 1000;
+}
+
+const calib = calibrate();
 const out = await mkdtemp(join(tmpdir(), 'selfj-collect-bench-'));
 try {
   const t0 = performance.now();
@@ -44,6 +54,7 @@ try {
   console.log(`collect: ${stats.totals.read.toLocaleString('en-US')} records in ${secs.toFixed(1)} s`);
   console.log(`throughput: ${Math.round(rate).toLocaleString('en-US')} records/s (target >= ${TARGET_RATE.toLocaleString('en-US')}) ${rate >= TARGET_RATE ? 'OK' : 'BELOW TARGET'}`);
   console.log(`CPU time: ${cpuSecs.toFixed(1)} s -> ${Math.round(stats.totals.read / cpuSecs).toLocaleString('en-US')} records per CPU-second (the machine's 2 cores are shared; wall time suffers when others run)`);
+  console.log(`speed check: reference loop ${calib.toFixed(2)} s (idle core ~0.35 s; ${(calib / 0.35).toFixed(1)}x slower now)`);
   console.log(`peak RSS: ${rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssMb < TARGET_RSS_MB ? 'OK' : 'ABOVE TARGET'}`);
 } finally {
   await rm(out, { recursive: true, force: true });

@@ -34,14 +34,15 @@ for (let i = 0; i < 8192; i++) PHRASES.push(`${word()} ${word()} ${word()} ${wor
 function text(minWords: number, maxWords: number): string {
   const u = (next32() & 0xffff) / 65536;
   const n = minWords + Math.floor((maxWords - minWords) * u * u);
-  let s = word();
+  // join() yields a flat string, like JSON.parse in a real loader (a rope would be flattened later, in collect).
+  const parts: string[] = [word()];
   let w = 1;
   while (w + 4 < n) {
-    s += ' ' + PHRASES[next32() & 8191];
+    parts.push(PHRASES[next32() & 8191]);
     w += 4;
   }
-  for (; w < n; w++) s += ' ' + word();
-  return s;
+  for (; w < n; w++) parts.push(word());
+  return parts.join(' ');
 }
 
 const CATS = ['common', 'coding', 'academic'];
@@ -56,11 +57,11 @@ export async function* synthetic(N: number, source: number): AsyncGenerator<Inst
     let rec: InstructionRecord;
     if (r < 0.05 && recent.length > 0) {
       const base = recent[Math.floor(rnd() * recent.length)];
-      rec = { id, instruction: `  ${base.instruction.toUpperCase()} `, reference: base.reference }; // same after normalisation
+      rec = { id, instruction: ['', base.instruction.toUpperCase(), ''].join('  '), reference: base.reference }; // same after normalisation
       injected.exact++;
     } else if (r < 0.1 && recent.length > 0) {
       const base = recent[Math.floor(rnd() * recent.length)];
-      rec = { id, instruction: `${base.instruction} ${word()}`, reference: text(5, 200) }; // one word appended
+      rec = { id, instruction: [base.instruction, word()].join(' '), reference: text(5, 200) }; // one word appended
       injected.near++;
     } else if (r < 0.11) {
       rec = { id, instruction: text(8, 40), reference: ['N/A', '', '...', 'none'][i % 4] };

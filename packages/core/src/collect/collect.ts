@@ -202,7 +202,9 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   if (shard) {
     files.part = kept.path;
   } else {
+    const splitStarted = performance.now();
     Object.assign(files, await writeSplit(kept.path, planner as SplitPlanner, outDir, stats, manifest.split, manifest.sample));
+    stats.splitSeconds = (performance.now() - splitStarted) / 1000;
   }
   stats.seconds = (performance.now() - started) / 1000;
   files.stats = join(outDir, `stats${suffix}.json`);

@@ -48,12 +48,15 @@ export class Deduper {
   /** The duplicate reason, or null (and the record is remembered, so later copies are dropped). */
   check(rec: InstructionRecord): 'duplicate-exact' | 'duplicate-near' | null {
     const both = this.key === 'instruction+reference';
+    // Lower-case once for both hashes.
+    const ins = rec.instruction.toLowerCase();
+    const ref = both ? rec.reference.toLowerCase() : undefined;
     if (this.exact) {
-      normalizedHash64(rec.instruction, both ? rec.reference : undefined);
+      normalizedHash64(ins, ref, true);
       if (!this.exact.add(out.hi, out.lo)) return 'duplicate-exact';
     }
     if (this.hasher && this.lsh) {
-      const sig = this.hasher.signature(both ? `${rec.instruction}\n${rec.reference}` : rec.instruction);
+      const sig = this.hasher.signature(both ? `${ins}\n${ref}` : ins, true);
       if (sig && this.lsh.checkAndAdd(sig)) return 'duplicate-near';
     }
     return null;

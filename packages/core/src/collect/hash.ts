@@ -41,14 +41,15 @@ function isWideSpace(c: number): boolean {
 /**
  * 64-bit hash of the NORMALISED text (lower-cased, whitespace runs collapsed to one space, trimmed), computed in
  * one pass without building the normalised string. `b` (optional) is hashed after a separator, so
- * ("ab", "c") and ("a", "bc") differ. Result in `out`.
+ * ("ab", "c") and ("a", "bc") differ. `lowered`: the caller already lower-cased both. Result in `out`.
  */
-export function normalizedHash64(a: string, b?: string): void {
+export function normalizedHash64(a: string, b?: string, lowered = false): void {
   let h1 = 0x811c9dc5;
   let h2 = 0x2545f491;
   let n = 0;
   for (let part = 0; part < (b === undefined ? 1 : 2); part++) {
-    const s = (part === 0 ? a : (b as string)).toLowerCase();
+    const raw = part === 0 ? a : (b as string);
+    const s = lowered ? raw : raw.toLowerCase();
     if (part === 1) {
       h1 = Math.imul(h1 ^ 0xfffe, 0x01000193);
       h2 = Math.imul(h2 ^ 0xfffe, 0x5bd1e995);

@@ -30,6 +30,13 @@ export class AtomicLineWriter {
     return this.bufChars >= FLUSH_CHARS ? this.flush() : undefined;
   }
 
+  /** Appends raw bytes (complete lines, newline included) after any pending lines; resolves when buffered. */
+  async writeRaw(bytes: Uint8Array, lines: number): Promise<void> {
+    await this.flush();
+    this.lines += lines;
+    if (!this.stream.write(bytes)) await new Promise<void>((res) => this.stream.once('drain', res));
+  }
+
   async flush(): Promise<void> {
     if (this.failed) throw this.failed;
     if (this.buf.length === 0) return;

@@ -87,13 +87,13 @@ export class MinHasher {
 
   /**
    * Signature of `text` in a buffer that is REUSED by the next call (copy it to keep it); null when the text has
-   * no word at all.
+   * no word at all. `lowered`: the caller already lower-cased the text.
    */
-  signature(text: string): Uint32Array | null {
+  signature(text: string, lowered = false): Uint32Array | null {
     const { sig, filled, ring, shingle, numPerm } = this;
     const shift = 32 - this.bits;
     filled.fill(0);
-    const s = text.toLowerCase();
+    const s = lowered ? text : text.toLowerCase();
     let words = 0;
     let h = 0x811c9dc5;
     let inWord = false;

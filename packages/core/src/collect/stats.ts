@@ -34,6 +34,8 @@ export interface CollectStats {
   histograms: { instructionChars: Histogram; referenceChars: Histogram };
   dedupe: { exactKeys: number; nearBands: number; indexBytes: number };
   seconds: number;
+  /** Of `seconds`, the time spent in the second pass (split/sample and writing train/test). */
+  splitSeconds?: number;
 }
 
 /** 0, 16, 32, 64, ... 65536 characters. */
@@ -110,7 +112,7 @@ export function formatStats(stats: CollectStats): string {
     const label = hi === undefined ? `>= ${lo}` : `${lo}-${hi - 1}`;
     lines.push(`${label.padEnd(15)}  ${String(h.instructionChars.counts[i]).padStart(11)}  ${String(h.referenceChars.counts[i]).padStart(10)}`);
   }
-  lines.push('', `${t.read} read, ${t.kept} kept, ${t.dropped} dropped, ${t.bad} bad; train ${t.train}, test ${t.test}; ${stats.seconds.toFixed(1)} s`);
+  lines.push('', `${t.read} read, ${t.kept} kept, ${t.dropped} dropped, ${t.bad} bad; train ${t.train}, test ${t.test}; ${stats.seconds.toFixed(1)} s${stats.splitSeconds !== undefined ? ` (split pass ${stats.splitSeconds.toFixed(1)} s)` : ''}`);
   return lines.join('\n');
 }
 
