@@ -157,7 +157,6 @@ describe('selfj serve over a ModelBackend', () => {
       ['/v1/completions', '{not json', 400],
       ['/v1/completions', { prompt: 'x', model: 'other' }, 404, 'model_not_found'],
       ['/v1/completions', { prompt: 'x', n: 2 }, 400],
-      ['/v1/completions', { prompt: 'x', stream: true }, 400],
       ['/v1/completions', { prompt: '' }, 400],
       ['/v1/completions', { prompt: 'x', temperature: 5 }, 400],
       ['/v1/completions', { prompt: 'too long' }, 400, 'prompt_too_long'],
@@ -179,6 +178,43 @@ describe('selfj serve over a ModelBackend', () => {
       expect(r.status).toBe(501);
     } finally {
       await noEmb.close();
+    }
+  });
+
+  it('streams as server-sent events when asked (chat and completions)', async () => {
+    const events = async (path: string, body: unknown) => {
+      const res = await fetch(server.url.replace('/v1', '') + path, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const lines = (await res.text()).split('\n\n').filter(Boolean).map((l) => l.replace(/^data: /, ''));
+      expect(lines.at(-1)).toBe('[DONE]');
+      return lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, any>);
+    };
+    const chat = await events('/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    expect(chat.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+    expect(chat.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('echo:hi');
+    expect(chat.at(-2)!.choices[0].finish_reason).toBe('length');
+    expect(chat.at(-1)!.usage.completion_tokens).toBe(3);
+    const comp = await events('/v1/completions', { prompt: 'yo', stream: true, logprobs: 1, max_tokens: 1, temperature: 0 });
+    expect(comp.map((c) => c.choices[0].text).join('')).toBe(distribution('yo')[0].token);
+    expect(comp[0].choices[0].logprobs.tokens).toEqual([distribution('yo')[0].token]);
+  });
+
+  it('requires the API key when started with one (not for /health); the OpenAI backend sends it', async () => {
+    const KEY = 'serve-key-123456';
+    const s = await startOpenAIServer({ backend, modelName: 'mem', apiKey: KEY });
+    try {
+      const no = await fetch(`${s.url}/models`);
+      expect(no.status).toBe(401);
+      expect(((await no.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
+      const wrong = await fetch(`${s.url}/completions`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"prompt":"x"}' });
+      expect(wrong.status).toBe(401);
+      expect((await fetch(`${s.url.replace('/v1', '')}/health`)).status).toBe(200);
+      const client = await createOpenAIBackend(`${s.url}#mem`, { env: { OPENAI_API_KEY: KEY } });
+      expect((await client.generate('hello')).text).toBe('echo:hello');
+      const bad = new OpenAIBackend({ baseURL: s.url, model: 'mem', flavour: 'selfj', env: { OPENAI_API_KEY: 'wrong-key-000' } });
+      await expect(bad.generate('hello')).rejects.toMatchObject({ code: 'AUTH' });
+    } finally {
+      await s.close();
     }
   });
 

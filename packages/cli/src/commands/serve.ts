@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { createBackend, type Embedder, type ModelBackend } from '@selfj/core';
+import { SelfjError, createBackend, type Embedder, type ModelBackend } from '@selfj/core';
 
 interface Args {
   json: boolean;
@@ -13,6 +13,7 @@ interface Args {
   embedder?: string;
   'model-name'?: string;
   'log-requests': boolean;
+  'api-key-env'?: string;
 }
 
 /** A backend id ("openai:...", "llama-cpp:...") rather than a GGUF path or an hf: model reference. */
@@ -61,9 +62,17 @@ const command: CommandModule<object, Args> = {
       .option('embedder', { type: 'string', describe: 'Embedder for /v1/embeddings: static:<vectors.bin> or a plugin id (default: the backend\'s own, if any)' })
       .option('model-name', { type: 'string', describe: 'Model id clients send (default: the file name without .gguf)' })
       .option('threads', { type: 'number', describe: 'CPU threads for the in-process backend (default 2)' })
+      .option('api-key-env', { type: 'string', describe: 'Require Authorization: Bearer <key>, the key read from this environment variable' })
       .option('log-requests', { type: 'boolean', default: false, describe: 'One stderr line per request' }) as never,
   handler: async (args) => {
     const { startOpenAIServer } = await import('@selfj/backend-openai');
+    const keyEnv = args['api-key-env'];
+    const apiKey = keyEnv ? process.env[keyEnv] : undefined;
+    if (keyEnv && !apiKey) {
+      throw new SelfjError('BAD_CONFIG', `--api-key-env ${keyEnv}: that environment variable is empty or not set.`, {
+        solutions: [`export ${keyEnv}=<a long random key>`, 'Or drop --api-key-env to serve without authentication (loopback only)'],
+      });
+    }
     const given = args.model ?? args.backend;
     const backend = await openServeBackend(given, args);
     const closing = new AbortController();
@@ -80,10 +89,14 @@ const command: CommandModule<object, Args> = {
         port: args.port,
         modelName,
         signal: closing.signal,
+        apiKey,
         log: args['log-requests'] ? (line) => process.stderr.write(`selfj serve: ${line}\n`) : undefined,
       });
       if (args.json) process.stdout.write(`${JSON.stringify({ url: server.url, model: modelName, backend: backend.id })}\n`);
-      else process.stdout.write(`selfj serve: ${server.url} (model "${modelName}", ${backend.id}); Ctrl-C to stop\n`);
+      else {
+        const auth = keyEnv ? `, API key from $${keyEnv} required` : '';
+        process.stdout.write(`selfj serve: ${server.url} (model "${modelName}", ${backend.id}${auth}); Ctrl-C to stop\n`);
+      }
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -29,7 +29,6 @@ function common(ctx: ServeContext, body: Body) {
   if (body.model !== undefined && body.model !== ctx.modelName) {
     throw new ApiError(404, `The model \`${String(body.model)}\` does not exist; this server serves \`${ctx.modelName}\`.`, 'invalid_request_error', 'model', 'model_not_found');
   }
-  if (body.stream === true) throw bad('stream is not supported by selfj serve.', 'stream');
   if (body.n !== undefined && body.n !== null && body.n !== 1) throw bad('Only n = 1 is supported.', 'n');
   const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
   if (!Array.isArray(stop) || stop.some((s) => typeof s !== 'string')) throw bad('stop must be a string or an array of strings.', 'stop');

@@ -4,11 +4,13 @@
  * Errors use OpenAI's JSON shape. close() stops accepting, lets running requests finish (up to graceMs), then
  * cancels what is left through each request's AbortSignal. A client that disconnects cancels its request too.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Embedder, ModelBackend } from '@selfj/core';
 import { ApiError, toErrorBody } from './errors.js';
 import { chatCompletions, completions, embeddings, models, tokenize, type ServeContext } from './handlers.js';
+import { sendStream } from './stream.js';
 
 export interface OpenAIServerOptions {
   backend: ModelBackend;
@@ -26,6 +28,8 @@ export interface OpenAIServerOptions {
   maxBodyBytes?: number;
   /** One line per request (method, path, status, ms). */
   log?: (line: string) => void;
+  /** When set, every route but /health needs `Authorization: Bearer <apiKey>` (401 otherwise). */
+  apiKey?: string;
 }
 
 export interface OpenAIServer {
@@ -79,6 +83,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Record<string, u
   });
 }
 
+/** Constant-time check of the bearer token. */
+function authorised(req: IncomingMessage, key: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1].trim());
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function send(res: ServerResponse, status: number, body: unknown, closing: boolean): void {
   if (res.headersSent || res.destroyed) return;
   const data = JSON.stringify(body);
@@ -112,6 +125,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<O
       if (closing) throw new ApiError(503, 'The server is shutting down.', 'server_error');
       const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
       const ctx: ServeContext = { backend: options.backend, embedder: options.embedder, modelName: options.modelName, created, signal: ctl.signal };
+      if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' }, closing);
+      if (options.apiKey && !authorised(req, options.apiKey)) {
+        throw new ApiError(401, 'Missing or wrong API key: send Authorization: Bearer <key>.', 'authentication_error', null, 'invalid_api_key');
+      }
       if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) return send(res, 200, models(ctx), closing);
       if (req.method === 'GET' && path.startsWith('/v1/models/')) {
         const id = decodeURIComponent(path.slice('/v1/models/'.length));
@@ -119,12 +136,16 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<O
         if (!entry) throw new ApiError(404, `The model \`${id}\` does not exist.`, 'invalid_request_error', 'model', 'model_not_found');
         return send(res, 200, entry, closing);
       }
-      if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok' }, closing);
       const route = POST_ROUTES[path];
       if (!route) throw new ApiError(404, `Unknown route ${req.method} ${path}.`, 'invalid_request_error', null, 'unknown_url');
       if (req.method !== 'POST') throw new ApiError(405, `${path} takes POST.`, 'invalid_request_error');
       const body = await readBody(req, maxBody);
       const answer = await route(ctx, body);
+      const streamed = path === '/v1/completions' ? 'completions' : path === '/v1/chat/completions' ? 'chat' : undefined;
+      if (streamed && body.stream === true) {
+        const usage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+        return sendStream(res, streamed, answer as Parameters<typeof sendStream>[2], usage, closing);
+      }
       send(res, 200, answer, closing);
     } catch (e) {
       const [status, body] = toErrorBody(e);
