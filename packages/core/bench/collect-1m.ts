@@ -5,7 +5,7 @@
  * targets (>= 50k records/s, peak RSS < 500 MB). Run: npm run bench -w @selfj/core [-- --records 200000]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, formatStats } from '@selfj/core';
 import { injected, synthetic } from './synthetic.js';
@@ -15,7 +15,7 @@ const N = argIdx > 0 ? Number(process.argv[argIdx + 1]) : 1_000_000;
 const TARGET_RATE = 50_000;
 const TARGET_RSS_MB = 500;
 
-/** CPU speed check: on an idle core of this machine this loop takes ~0.3-0.4 s; more means shared/contended CPU. */
+/** CPU speed check: a fixed integer loop, to compare runs made under different machine load. */
 function calibrate(): number {
   const t = performance.now();
   let x = 0;
@@ -54,7 +54,7 @@ try {
   console.log(`collect: ${stats.totals.read.toLocaleString('en-US')} records in ${secs.toFixed(1)} s`);
   console.log(`throughput: ${Math.round(rate).toLocaleString('en-US')} records/s (target >= ${TARGET_RATE.toLocaleString('en-US')}) ${rate >= TARGET_RATE ? 'OK' : 'BELOW TARGET'}`);
   console.log(`CPU time: ${cpuSecs.toFixed(1)} s -> ${Math.round(stats.totals.read / cpuSecs).toLocaleString('en-US')} records per CPU-second (the machine's 2 cores are shared; wall time suffers when others run)`);
-  console.log(`speed check: reference loop ${calib.toFixed(2)} s (idle core ~0.35 s; ${(calib / 0.35).toFixed(1)}x slower now)`);
+  console.log(`speed check: fixed reference loop took ${calib.toFixed(2)} s (compare across runs: higher = busier CPU); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`peak RSS: ${rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssMb < TARGET_RSS_MB ? 'OK' : 'ABOVE TARGET'}`);
 } finally {
   await rm(out, { recursive: true, force: true });

@@ -42,6 +42,23 @@ describe('U64HashSet', () => {
   });
 });
 
+describe('U64HashSet probe / insertAt', () => {
+  it('inserts at probed slots, and falls back when a slot was taken meanwhile', () => {
+    const s = new U64HashSet(16);
+    s.reserve(2);
+    const a = s.probe(1, 2);
+    const b = s.probe(3, 4);
+    expect(a).toBeLessThan(0);
+    expect(b).toBeLessThan(0);
+    s.insertAt(-a - 1, 1, 2);
+    s.insertAt(-a - 1, 3, 4); // same slot on purpose: must not overwrite (1, 2)
+    expect(s.has(1, 2)).toBe(true);
+    expect(s.has(3, 4)).toBe(true);
+    expect(s.probe(1, 2)).toBeGreaterThanOrEqual(0);
+    expect(s.size).toBe(2);
+  });
+});
+
 describe('normalised exact hash', () => {
   const h = (a: string, b?: string) => {
     normalizedHash64(a, b);

@@ -66,6 +66,42 @@ export class U64HashSet {
     }
   }
 
+  /**
+   * Slot of the key: >= 0 when present, or -(slot + 1) for the empty slot where it would go. Pair with `insertAt`
+   * to test several keys first and insert them all without probing twice (call `reserve` before).
+   */
+  probe(hi: number, lo: number): number {
+    hi >>>= 0;
+    lo >>>= 0;
+    if (hi === 0 && lo === 0) lo = 1;
+    const cap = this.cap;
+    let i = (fmix32(lo ^ Math.imul(hi, 0x9e3779b1)) * this.scale) >>> 0;
+    for (;;) {
+      const h = this.hi[i];
+      const l = this.lo[i];
+      if (h === 0 && l === 0) return -(i + 1);
+      if (h === hi && l === lo) return i;
+      if (++i === cap) i = 0;
+    }
+  }
+
+  /** Stores a key at the empty slot `probe` returned; if that slot was taken since, falls back to `add`. */
+  insertAt(slot: number, hi: number, lo: number): void {
+    hi >>>= 0;
+    lo >>>= 0;
+    if (hi === 0 && lo === 0) lo = 1;
+    if (this.hi[slot] === 0 && this.lo[slot] === 0 && this.count + 1 <= this.cap * 0.7) {
+      this.hi[slot] = hi;
+      this.lo[slot] = lo;
+      this.count++;
+    } else this.add(hi, lo);
+  }
+
+  /** Grows now if `n` more keys would pass the load limit (so probe slots stay valid for `insertAt`). */
+  reserve(n: number): void {
+    while (this.count + n > this.cap * 0.7) this.grow();
+  }
+
   private grow(): void {
     const oldHi = this.hi;
     const oldLo = this.lo;

@@ -162,6 +162,7 @@ export class LshIndex {
   private readonly set: U64HashSet;
   private readonly bandHi: Uint32Array;
   private readonly bandLo: Uint32Array;
+  private readonly bandSlot: Int32Array;
 
   constructor(bands: number, rows: number, expected = 1024) {
     this.bands = bands;
@@ -169,6 +170,7 @@ export class LshIndex {
     this.set = new U64HashSet(expected * bands);
     this.bandHi = new Uint32Array(bands);
     this.bandLo = new Uint32Array(bands);
+    this.bandSlot = new Int32Array(bands);
   }
 
   get bytes(): number {
@@ -177,7 +179,8 @@ export class LshIndex {
 
   /** True when `sig` shares a band with an indexed signature; otherwise indexes it and returns false. */
   checkAndAdd(sig: Uint32Array): boolean {
-    const { bands, rows, bandHi, bandLo, set } = this;
+    const { bands, rows, bandHi, bandLo, bandSlot, set } = this;
+    set.reserve(bands);
     for (let b = 0; b < bands; b++) {
       let h1 = Math.imul(b + 1, 0x9e3779b1);
       let h2 = Math.imul(b + 1, 0x85ebca77) ^ 0x2545f491;
@@ -189,9 +192,12 @@ export class LshIndex {
       }
       bandHi[b] = fmix32(h1);
       bandLo[b] = fmix32(h2);
-      if (set.has(bandHi[b], bandLo[b])) return true;
+      const slot = set.probe(bandHi[b], bandLo[b]);
+      if (slot >= 0) return true;
+      bandSlot[b] = -slot - 1;
     }
-    for (let b = 0; b < bands; b++) set.add(bandHi[b], bandLo[b]);
+    // One probe per band: insert at the empty slots found above.
+    for (let b = 0; b < bands; b++) set.insertAt(bandSlot[b], bandHi[b], bandLo[b]);
     return false;
   }
 }
