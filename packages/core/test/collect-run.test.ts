@@ -204,6 +204,19 @@ describe('shards and merge', () => {
     expect(merged.stats.sources.bulk.dropped).toEqual(single.stats.sources.bulk.dropped);
   });
 
+  it('each bad record is reported by exactly one shard', async () => {
+    const dir = await tmp();
+    const manifest = await setup(dir, ['{"idx": 5000, "broken', '{"idx": 5001, "also broken', '{"idx": 5002, "still broken']);
+    let bad = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await collect({ manifest, outDir: join(dir, 'shards'), shard: { index: i, count: 3 }, onBadRecord: 'skip' });
+      bad += r.stats.totals.bad;
+    }
+    expect(bad).toBe(3);
+    const merged = await mergeShards({ inputs: [join(dir, 'shards')], outDir: join(dir, 'merged') });
+    expect(merged.stats.totals.bad).toBe(3);
+  });
+
   it('merge with near dedupe stays close to a single run; bad inputs are typed errors', async () => {
     const dir = await tmp();
     const manifest = await setup(dir);

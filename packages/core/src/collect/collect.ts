@@ -129,6 +129,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
         onBadRecord: onBad,
         signal,
         reject: (info: RejectInfo) => {
+          // Every shard reads every input, so each bad record is reported by the one shard its position hashes to.
+          if (shard && shardOf(`${info.source}|${info.file ?? ''}|${info.row ?? ''}|${info.reason}`, shard.count) !== shard.index) return;
           ss.bad++;
           stats.totals.bad++;
           rejects?.write(JSON.stringify(info))?.catch(() => {}); // a write error resurfaces at commit()

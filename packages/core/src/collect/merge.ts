@@ -104,6 +104,10 @@ export async function mergeShards(options: MergeOptions): Promise<{ stats: Colle
     const shardStats = JSON.parse(await readFile(statsPath, 'utf8').catch(() => 'null')) as (CollectStats & { settings?: typeof settings }) | null;
     if (!shardStats) throw new SelfjError('NOT_FOUND', `Missing ${statsPath} next to ${p}`);
     addSourceCounts(stats, shardStats);
+    const order = JSON.stringify(shardStats.settings?.sources);
+    if (settings.sources && order !== JSON.stringify(settings.sources)) {
+      throw new SelfjError('BAD_INPUT', `${statsPath} comes from a manifest with other sources (${order}); shards must share one manifest`);
+    }
     settings = shardStats.settings ?? settings;
   }
   // Source names in processing order keep the stats table in the same order as a single run.
