@@ -30,3 +30,4 @@ export const plugin: Plugin = {
 };
 
 export default plugin;
+export { pullModel, type PullOptions, type PullResult } from './pull.js';

@@ -15,6 +15,7 @@ import rerank from './rerank.js';
 import run from './run.js';
 import demo from './demo.js';
 import serve from './serve.js';
+import pull from './pull.js';
 
 // One module per command (node-llama-cpp style). Add yours with one import and one entry below.
 
@@ -36,4 +37,5 @@ export const commands: CommandModule<any, any>[] = [
   run,
   demo,
   serve,
+  pull,
 ];

@@ -1,0 +1,17 @@
+/** The real tiny test model: env SELFJ_TEST_MODEL, else ../shared/models/stories260K.gguf from the repo root. */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export function testModelPath(): string {
+  const path = resolve(repoRoot, process.env.SELFJ_TEST_MODEL ?? '../shared/models/stories260K.gguf');
+  if (!existsSync(path)) {
+    throw new Error(
+      `The test model ${path} is missing. Get it from the Hugging Face Hub (repo ggml-org/models, file ` +
+        'tinyllamas/stories260K.gguf: `selfj pull ggml-org/models tinyllamas/stories260K.gguf`) and set SELFJ_TEST_MODEL.',
+    );
+  }
+  return path;
+}
