@@ -87,6 +87,9 @@ export async function openBackend(args: ModelArgs, cfg?: SelfjConfig, signal?: A
       // One thread by default: llama.cpp's spinning workers collapse when the other core is busy, and small models
       // gain little from a second thread (pass --threads 2 on an idle machine with a bigger model).
       threads: 1,
+      // One sequence by default: prompts evaluated together in one llama.cpp batch get slightly different floats
+      // depending on timing, which breaks "same config and seed, same artifacts". Raise it for throughput.
+      sequences: 1,
       ...options,
       signal,
       onNotice: (m: string) => say(args, `selfj: ${m}`),
