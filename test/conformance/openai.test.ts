@@ -1,8 +1,9 @@
 /**
  * The conformance suite on OpenAIBackend, pointed at `selfj serve` machinery (startOpenAIServer) on loopback that
  * serves the real tiny model through LlamaCppBackend: the whole HTTP round trip with real tokens and probabilities.
- * Also checks that digit probabilities read over HTTP equal the in-process backend's (within 1e-4) where both see
- * the digit, on the completions and the chat endpoint.
+ * Both client routes run: selfj's batch extension and plain OpenAI logprobs. Also checks that digit probabilities
+ * read over HTTP equal the in-process backend's (within 1e-4) where both see the digit, for text and chat prompts,
+ * and that the `selfj serve` command itself starts, serves and stops cleanly.
  */
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -35,51 +36,59 @@ afterAll(async () => {
   await local?.close();
 }, 60_000);
 
-runBackendConformance(
-  'openai (selfj serve over llama-cpp, loopback)',
-  async () => {
-    await start();
-    const backend = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
-    // The suite closes the backend it gets; the model and server stay up for the checks below.
-    return backend;
-  },
-  { logprobs: 'full', embeddings: true, features: false },
-);
+// Two ways through the same server: selfj's exact batch extension (the default against selfj serve), and plain
+// OpenAI logprobs with the whole vocabulary (what the client does against vLLM --max-logprobs -1).
+const ROUTES: [string, Record<string, unknown>][] = [
+  ['selfj extension', {}],
+  ['OpenAI logprobs', { selfjExtension: false }],
+];
 
-describe('digit probabilities over HTTP equal the in-process ones', () => {
-  let client: OpenAIBackend;
-  beforeAll(async () => {
-    await start();
-    client = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
-  }, 120_000);
-  afterAll(() => client?.close());
+for (const [route, options] of ROUTES) {
+  runBackendConformance(
+    `openai (selfj serve over llama-cpp, loopback, ${route})`,
+    async () => {
+      await start();
+      // The suite closes the backend it gets; the model and server stay up for the other checks.
+      return createOpenAIBackend(`${server.url}#stories260K`, { env: {}, ...options });
+    },
+    { logprobs: 'full', embeddings: true, features: false },
+  );
 
-  // Strings go to /v1/completions; chat messages to /v1/chat/completions (rendered by the model's template).
-  const texts = DEFAULT_CONFORMANCE_PROMPTS.slice(0, 8);
-  const cases: [string, Prompt[]][] = [
-    ['completions (text prompts)', texts],
-    ['chat (message prompts)', texts.map((content): Prompt => [{ role: 'user', content }])],
-  ];
-  for (const [name, prompts] of cases) {
-    it(`${name}: within 1e-4 for every digit candidate visible on both sides`, async () => {
-      const { candidates } = digitCandidates();
-      const want = await local.nextTokenProbabilities(prompts, candidates);
-      const got = await client.nextTokenProbabilities(prompts, candidates);
-      let compared = 0;
-      for (let i = 0; i < prompts.length; i++) {
-        expect(got[i].coverage).toBe('full');
-        for (const c of candidates) {
-          const a = want[i].probs[c];
-          const b = got[i].probs[c];
-          if (a === undefined || b === undefined) continue;
-          expect(Math.abs(a - b), `prompt ${i} candidate ${JSON.stringify(c)}`).toBeLessThan(1e-4);
-          compared++;
-        }
-      }
-      expect(compared).toBeGreaterThanOrEqual(prompts.length * 10);
+  describe(`digit probabilities over HTTP (${route}) equal the in-process ones`, () => {
+    let client: OpenAIBackend;
+    beforeAll(async () => {
+      await start();
+      client = await createOpenAIBackend(`${server.url}#stories260K`, { env: {}, ...options });
     }, 120_000);
-  }
-});
+    afterAll(() => client?.close());
+
+    // Strings go to /v1/completions; chat messages to /v1/chat/completions (rendered by the model's template).
+    const texts = DEFAULT_CONFORMANCE_PROMPTS.slice(0, 8);
+    const cases: [string, Prompt[]][] = [
+      ['text prompts', texts],
+      ['chat prompts', texts.map((content): Prompt => [{ role: 'user', content }])],
+    ];
+    for (const [name, prompts] of cases) {
+      it(`${name}: within 1e-4 for every digit candidate visible on both sides`, async () => {
+        const { candidates } = digitCandidates();
+        const want = await local.nextTokenProbabilities(prompts, candidates);
+        const got = await client.nextTokenProbabilities(prompts, candidates);
+        let compared = 0;
+        for (let i = 0; i < prompts.length; i++) {
+          expect(got[i].coverage).toBe('full');
+          for (const c of candidates) {
+            const a = want[i].probs[c];
+            const b = got[i].probs[c];
+            if (a === undefined || b === undefined) continue;
+            expect(Math.abs(a - b), `prompt ${i} candidate ${JSON.stringify(c)}`).toBeLessThan(1e-4);
+            compared++;
+          }
+        }
+        expect(compared).toBeGreaterThanOrEqual(prompts.length * 10);
+      }, 120_000);
+    }
+  });
+}
 
 describe('selfj serve (the CLI command)', () => {
   it('prints its URL, serves the model, and exits 0 on SIGTERM', async () => {

@@ -19,7 +19,7 @@ import {
   type Prompt,
   type TopToken,
 } from '@selfj/core';
-import { detectFlavour, flavourTraits, type FlavourTraits, type ServerFlavour } from './flavour.js';
+import { detectFlavour, flavourTraits, type FlavourTraits, type SelfjServerInfo, type ServerFlavour } from './flavour.js';
 import {
   alternativesFromChat,
   alternativesFromCompletions,
@@ -44,6 +44,8 @@ export class OpenAIBackend implements ModelBackend {
   private nVocab?: number;
   private contextSize?: number;
   private embeddings = true;
+  /** Set when the server is a selfj serve with the candidate extension (and it is not switched off). */
+  private selfj?: SelfjServerInfo;
   private detected?: Promise<void>;
 
   constructor(options: OpenAIBackendOptions) {
@@ -91,6 +93,7 @@ export class OpenAIBackend implements ModelBackend {
       });
     }
     this.nVocab = found.nVocab;
+    if (found.selfj?.candidates && this.options.selfjExtension !== false) this.selfj = found.selfj;
     const m = (models as { data?: { id?: string; max_model_len?: number; selfj?: { embeddings?: boolean } }[] })?.data?.find((d) => d.id === this.model);
     this.contextSize ??= m?.max_model_len;
     if (typeof m?.selfj?.embeddings === 'boolean') this.embeddings = m.selfj.embeddings;
@@ -98,9 +101,12 @@ export class OpenAIBackend implements ModelBackend {
 
   capabilities(): BackendCapabilities {
     const k = this.traits.k;
+    // Through the selfj extension the served backend's own log-prob capability carries over unchanged.
+    const lp = this.selfj?.logprobs ?? (k === -1 ? 'full' : k === 0 ? 'none' : 'topK');
+    const kk = this.selfj?.logprobs ? this.selfj.k : k > 0 ? k : undefined;
     return {
-      logprobs: k === -1 ? 'full' : k === 0 ? 'none' : 'topK',
-      ...(k > 0 ? { k } : {}),
+      logprobs: lp,
+      ...(lp === 'topK' && kk !== undefined ? { k: kk } : {}),
       features: false,
       embeddings: this.embeddings,
       chatTemplate: true,
@@ -137,6 +143,7 @@ export class OpenAIBackend implements ModelBackend {
     const forward = () => batch.abort();
     user?.addEventListener('abort', forward, { once: true });
     try {
+      if (this.selfj) return await this.viaExtension(prompts, candidates, batch.signal);
       return await Promise.all(prompts.map((p) => this.one(p, candidates, batch.signal)));
     } catch (e) {
       batch.abort();
@@ -145,6 +152,35 @@ export class OpenAIBackend implements ModelBackend {
     } finally {
       user?.removeEventListener('abort', forward);
     }
+  }
+
+  /** selfj serve's batch extension: chunks of prompts, each answered by the served backend's nextTokenProbabilities. */
+  private async viaExtension(prompts: Prompt[], candidates: string[], signal: AbortSignal): Promise<CandidateProbabilities[]> {
+    const size = Math.max(1, this.options.selfjBatch ?? 64);
+    const chunks: Prompt[][] = [];
+    for (let i = 0; i < prompts.length; i += size) chunks.push(prompts.slice(i, i + size));
+    type Row = { probs?: Record<string, number | null>; coverage?: string; ids?: Record<string, number | null> };
+    const parts = await Promise.all(
+      chunks.map(async (chunk) => {
+        const json = await this.http.json<{ results?: Row[] }>({
+          path: '/selfj/next-token-probabilities',
+          body: { model: this.model, prompts: chunk, candidates },
+          signal,
+        });
+        const rows = json?.results;
+        if (!Array.isArray(rows) || rows.length !== chunk.length) {
+          throw new SelfjError('HTTP_ERROR', `The selfj server returned ${rows?.length ?? 0} results for ${chunk.length} prompts.`);
+        }
+        return rows.map((r): CandidateProbabilities => {
+          const probs: Record<string, number | undefined> = {};
+          for (const c of candidates) probs[c] = typeof r.probs?.[c] === 'number' ? r.probs[c] : undefined;
+          const ids = r.ids ? Object.fromEntries(Object.entries(r.ids).map(([c, id]) => [c, id ?? undefined])) : undefined;
+          // Passed through as the served backend reports it (its own meaning of undefined under "full" included).
+          return { probs, coverage: r.coverage === 'full' ? 'full' : 'partial', ...(ids ? { ids } : {}) };
+        });
+      }),
+    );
+    return parts.flat();
   }
 
   private async one(prompt: Prompt, candidates: string[], signal: AbortSignal): Promise<CandidateProbabilities> {
@@ -205,6 +241,15 @@ export class OpenAIBackend implements ModelBackend {
     throwIfAborted(options.signal);
     checkPrompt(prompt, 0);
     await this.init(options.signal);
+    if (this.selfj) {
+      const json = await this.http.json<{ tokens?: TopToken[] }>({
+        path: '/selfj/top-tokens',
+        body: { model: this.model, prompt, k: Number.isFinite(k) && k >= 0 ? k : -1 },
+        signal: options.signal,
+      });
+      if (!Array.isArray(json?.tokens)) throw new SelfjError('HTTP_ERROR', 'The selfj server returned no token list.');
+      return json.tokens;
+    }
     const max = this.traits.k;
     const want = !Number.isFinite(k) || k < 0 ? max : max === -1 ? k : Math.min(k, max);
     const { alts } = await this.alternatives(prompt, want, options.signal);

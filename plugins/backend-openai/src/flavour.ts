@@ -62,17 +62,30 @@ export function flavourTraits(flavour: ServerFlavour, o: FlavourOptions = {}): F
   }
 }
 
+/** What a `selfj serve` says about its backend in /v1/models. */
+export interface SelfjServerInfo {
+  max_logprobs?: number;
+  logprobs?: 'full' | 'topK' | 'none';
+  k?: number;
+  /** The server has POST /v1/selfj/next-token-probabilities. */
+  candidates?: boolean;
+  embeddings?: boolean;
+}
+
 interface ModelsList {
-  data?: { id?: string; owned_by?: string; max_model_len?: number; meta?: { n_vocab?: number }; selfj?: { max_logprobs?: number } }[];
+  data?: { id?: string; owned_by?: string; max_model_len?: number; meta?: { n_vocab?: number }; selfj?: SelfjServerInfo }[];
 }
 
 /** Guesses the server kind from its /v1/models answer; undefined when nothing gives it away. */
-export function detectFlavour(models: unknown, model: string): { flavour?: ServerFlavour; maxLogprobs?: number; nVocab?: number } {
+export function detectFlavour(
+  models: unknown,
+  model: string,
+): { flavour?: ServerFlavour; maxLogprobs?: number; nVocab?: number; selfj?: SelfjServerInfo } {
   const data = (models as ModelsList)?.data ?? [];
   const m = data.find((d) => d.id === model) ?? data[0];
   if (!m) return {};
   const owner = (m.owned_by ?? '').toLowerCase();
-  if (owner === 'selfj') return { flavour: 'selfj', maxLogprobs: m.selfj?.max_logprobs };
+  if (owner === 'selfj') return { flavour: 'selfj', maxLogprobs: m.selfj?.max_logprobs, selfj: m.selfj ?? {} };
   if (owner === 'vllm' || m.max_model_len !== undefined) return { flavour: 'vllm' };
   if (owner === 'llamacpp' || m.meta?.n_vocab !== undefined) return { flavour: 'llama.cpp', nVocab: m.meta?.n_vocab };
   if (owner === 'library' || owner === 'ollama') return { flavour: 'ollama' };

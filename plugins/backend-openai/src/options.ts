@@ -22,6 +22,13 @@ export interface OpenAIBackendOptions extends Omit<TransportOptions, 'baseURLs' 
   /** See MapOptions.mergeSpaceVariants. */
   mergeSpaceVariants?: boolean;
   contextSize?: number;
+  /**
+   * With a `selfj serve` server: read candidate probabilities through its exact batch extension
+   * (POST /v1/selfj/next-token-probabilities) instead of OpenAI logprobs (default true).
+   */
+  selfjExtension?: boolean;
+  /** Prompts per extension request (default 64). */
+  selfjBatch?: number;
   /** Environment to read the key from (tests). */
   env?: Record<string, string | undefined>;
 }

@@ -11,6 +11,8 @@ class MemoryBackend implements ModelBackend {
   readonly id = 'memory:test';
   calls: { prompt: Prompt; options: GenerateOptions }[] = [];
   aborted = 0;
+  batches = 0;
+  tops = 0;
   capabilities() {
     return { logprobs: 'full' as const, features: false, embeddings: false, chatTemplate: true, contextSize: 128 };
   }
@@ -31,10 +33,12 @@ class MemoryBackend implements ModelBackend {
     return { text: `echo:${text(prompt)}`, tokens: 3, finishReason: 'length' as const };
   }
   async topTokens(prompt: Prompt, k: number): Promise<TopToken[]> {
+    this.tops++;
     const all = distribution(text(prompt)).map((t, id) => ({ ...t, id, ...(t.token === '\n' ? { eog: true } : {}) }));
     return Number.isFinite(k) ? all.slice(0, k) : all;
   }
   async nextTokenProbabilities(prompts: Prompt[], candidates: string[]) {
+    this.batches++;
     return prompts.map((p) => {
       const m = new Map(distribution(text(p)).map((t) => [t.token, Math.exp(t.logprob)]));
       return { probs: Object.fromEntries(candidates.map((c) => [c, m.get(c) ?? 0])), coverage: 'full' as const };
@@ -83,17 +87,33 @@ describe('selfj serve over a ModelBackend', () => {
     expect(client.capabilities().logprobs).toBe('full');
   });
 
-  it('serves digit probabilities equal to the in-process ones, on completions and chat', async () => {
+  it('serves digit probabilities equal to the in-process ones: selfj extension, completions and chat logprobs', async () => {
     const prompts: Prompt[] = ['Score: ', 'Another prompt', [{ role: 'user', content: 'rate it' }]];
     const want = await backend.nextTokenProbabilities(prompts, DIGITS);
-    for (const endpoint of [undefined, 'chat'] as const) {
-      const client = new OpenAIBackend({ baseURL: server.url, model: 'mem', env: {}, endpoint });
+    for (const [endpoint, selfjExtension] of [[undefined, true], [undefined, false], ['chat', false]] as const) {
+      const client = new OpenAIBackend({ baseURL: server.url, model: 'mem', env: {}, endpoint, selfjExtension, selfjBatch: 2 });
+      const [batches, tops] = [backend.batches, backend.tops];
       const got = await client.nextTokenProbabilities(prompts, DIGITS);
+      expect(got.length).toBe(prompts.length);
+      // The extension sends the prompts in batches of 2 to nextTokenProbabilities; logprobs go through topTokens.
+      if (selfjExtension) expect([backend.batches - batches, backend.tops - tops]).toEqual([2, 0]);
+      else expect([backend.batches - batches, backend.tops - tops]).toEqual([0, 3]);
       for (const [i, r] of got.entries()) {
         expect(r.coverage).toBe('full');
         for (const d of DIGITS) expect(r.probs[d]).toBeCloseTo(want[i].probs[d]!, 12);
       }
     }
+  });
+
+  it('topTokens through the selfj extension keeps ids and end-of-generation flags; through logprobs, texts', async () => {
+    const want = await backend.topTokens('Once', Infinity);
+    const viaExt = await createOpenAIBackend(`${server.url}#mem`, { env: {} });
+    expect(await viaExt.topTokens('Once', Infinity)).toEqual(want);
+    expect(await viaExt.topTokens('Once', 3)).toEqual(want.slice(0, 3));
+    const viaLogprobs = await createOpenAIBackend(`${server.url}#mem`, { env: {}, selfjExtension: false });
+    const got = await viaLogprobs.topTokens('Once', 5);
+    expect(got.map((t) => t.token)).toEqual(want.slice(0, 5).map((t) => t.token));
+    got.forEach((t, i) => expect(t.logprob).toBeCloseTo(want[i].logprob, 12));
   });
 
   it('answers /v1/completions with OpenAI logprobs, greedy and stopping at stop strings / end of generation', async () => {

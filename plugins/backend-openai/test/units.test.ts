@@ -98,7 +98,9 @@ describe('spec, flavours, redaction', () => {
     expect(flavourTraits('vllm', { maxLogprobs: -1 }).k).toBe(-1);
     expect(detectFlavour({ data: [{ id: 'm', owned_by: 'vllm' }] }, 'm').flavour).toBe('vllm');
     expect(detectFlavour({ data: [{ id: 'm', owned_by: 'llamacpp', meta: { n_vocab: 512 } }] }, 'm')).toEqual({ flavour: 'llama.cpp', nVocab: 512 });
-    expect(detectFlavour({ data: [{ id: 'm', owned_by: 'selfj', selfj: { max_logprobs: -1 } }] }, 'm')).toEqual({ flavour: 'selfj', maxLogprobs: -1 });
+    expect(detectFlavour({ data: [{ id: 'm', owned_by: 'selfj', selfj: { max_logprobs: -1, candidates: true } }] }, 'm')).toEqual({
+      flavour: 'selfj', maxLogprobs: -1, selfj: { max_logprobs: -1, candidates: true },
+    });
     expect(detectFlavour({ data: [] }, 'm')).toEqual({});
   });
 

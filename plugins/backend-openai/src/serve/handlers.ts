@@ -211,6 +211,42 @@ export async function embeddings(ctx: ServeContext, body: Body) {
   };
 }
 
+/**
+ * selfj extension: candidate probabilities straight from the backend's nextTokenProbabilities, for a batch of
+ * prompts (the backend batches them as in-process). Exact where OpenAI logprobs are a detour: no top-k cut, no
+ * whole vocabulary on the wire, the backend's own candidate-to-token resolution. Hidden candidates are null.
+ */
+export async function candidateProbabilities(ctx: ServeContext, body: Body) {
+  if (body.model !== undefined && body.model !== ctx.modelName) {
+    throw new ApiError(404, `The model \`${String(body.model)}\` does not exist; this server serves \`${ctx.modelName}\`.`, 'invalid_request_error', 'model', 'model_not_found');
+  }
+  const { prompts, candidates } = body;
+  if (!Array.isArray(prompts) || !prompts.length) throw bad('prompts must be a non-empty array of strings or message arrays.', 'prompts');
+  const parsed: Prompt[] = prompts.map((p) => (typeof p === 'string' ? p : messagesOf(p)));
+  if (!Array.isArray(candidates) || !candidates.length || candidates.some((c) => typeof c !== 'string')) {
+    throw bad('candidates must be a non-empty array of strings.', 'candidates');
+  }
+  const results = await ctx.backend.nextTokenProbabilities(parsed, candidates as string[], { signal: ctx.signal });
+  return {
+    object: 'selfj.next_token_probabilities',
+    model: ctx.modelName,
+    results: results.map((r) => ({
+      probs: Object.fromEntries(Object.entries(r.probs).map(([c, p]) => [c, p ?? null])),
+      coverage: r.coverage,
+      ...(r.ids ? { ids: Object.fromEntries(Object.entries(r.ids).map(([c, id]) => [c, id ?? null])) } : {}),
+    })),
+  };
+}
+
+/** selfj extension: the backend's topTokens as is (ids and end-of-generation flags included); k -1 = all. */
+export async function topTokens(ctx: ServeContext, body: Body) {
+  if (!ctx.backend.topTokens) throw new ApiError(501, 'This backend cannot list its most likely next tokens.', 'not_implemented', null, 'capability_missing');
+  const prompt = typeof body.prompt === 'string' ? body.prompt : messagesOf(body.prompt);
+  if (prompt === '') throw bad('prompt must not be empty.', 'prompt');
+  const k = kOf(body.k ?? -1, 'k');
+  return { object: 'selfj.top_tokens', model: ctx.modelName, tokens: await ctx.backend.topTokens(prompt, k, { signal: ctx.signal }) };
+}
+
 /** llama.cpp ({content}) and vLLM ({prompt}) request shapes; answers {tokens, count}. */
 export async function tokenize(ctx: ServeContext, body: Body) {
   const text = body.content ?? body.prompt ?? body.text;
@@ -231,7 +267,14 @@ export function models(ctx: ServeContext) {
         created: ctx.created,
         owned_by: 'selfj',
         ...(caps.contextSize ? { max_model_len: caps.contextSize } : {}),
-        selfj: { backend: ctx.backend.id, max_logprobs: maxLogprobs, embeddings: Boolean(ctx.embedder) || caps.embeddings },
+        selfj: {
+          backend: ctx.backend.id,
+          max_logprobs: maxLogprobs,
+          logprobs: caps.logprobs,
+          ...(caps.k !== undefined ? { k: caps.k } : {}),
+          candidates: true,
+          embeddings: Boolean(ctx.embedder) || caps.embeddings,
+        },
       },
     ],
   };

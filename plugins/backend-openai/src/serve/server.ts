@@ -1,6 +1,8 @@
 /**
  * `selfj serve`: an OpenAI-compatible HTTP server (node:http) over any selfj ModelBackend (+ optional Embedder).
- * Routes: GET /v1/models, POST /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, GET /health.
+ * Routes: GET /v1/models, POST /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, GET /health, and
+ * the selfj extensions POST /v1/selfj/next-token-probabilities (exact candidate probabilities for a batch) and
+ * /v1/selfj/top-tokens (the backend's topTokens with ids).
  * Errors use OpenAI's JSON shape. close() stops accepting, lets running requests finish (up to graceMs), then
  * cancels what is left through each request's AbortSignal. A client that disconnects cancels its request too.
  */
@@ -9,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Embedder, ModelBackend } from '@selfj/core';
 import { ApiError, toErrorBody } from './errors.js';
-import { chatCompletions, completions, embeddings, models, tokenize, type ServeContext } from './handlers.js';
+import { candidateProbabilities, chatCompletions, completions, embeddings, models, tokenize, topTokens, type ServeContext } from './handlers.js';
 import { sendStream } from './stream.js';
 
 export interface OpenAIServerOptions {
@@ -49,6 +51,8 @@ const POST_ROUTES: Record<string, Route> = {
   '/v1/embeddings': embeddings,
   '/tokenize': tokenize,
   '/v1/tokenize': tokenize,
+  '/v1/selfj/next-token-probabilities': candidateProbabilities,
+  '/v1/selfj/top-tokens': topTokens,
 };
 
 function readBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
