@@ -60,8 +60,10 @@ export class OpenAIBackend implements ModelBackend {
     const flavour = options.flavour && options.flavour !== 'auto' ? options.flavour : 'openai';
     this.traits = flavourTraits(flavour, options);
     this.contextSize = options.contextSize;
-    if (!options.flavour || options.flavour === 'auto') this.detected = undefined;
-    else this.detected = Promise.resolve();
+    // An explicit flavour skips the /v1/models probe, unless the probe is how it learns what it needs.
+    const auto = !options.flavour || options.flavour === 'auto';
+    const needsProbe = auto || (flavour === 'llama.cpp' && options.nProbs === -1) || flavour === 'selfj';
+    if (!needsProbe) this.detected = Promise.resolve();
   }
 
   get flavour(): ServerFlavour {
@@ -86,13 +88,15 @@ export class OpenAIBackend implements ModelBackend {
       throw e;
     }
     const found = detectFlavour(models, this.model);
-    if (found.flavour) {
+    const auto = !this.options.flavour || this.options.flavour === 'auto';
+    if (found.flavour && auto) {
       this.traits = flavourTraits(found.flavour, {
         maxLogprobs: this.options.maxLogprobs ?? found.maxLogprobs,
         nProbs: this.options.nProbs,
       });
     }
     this.nVocab = found.nVocab;
+    if (!auto && found.flavour !== this.traits.flavour) return; // explicit flavour, another server: take nothing else
     if (found.selfj?.candidates && this.options.selfjExtension !== false) this.selfj = found.selfj;
     const m = (models as { data?: { id?: string; max_model_len?: number; selfj?: { embeddings?: boolean } }[] })?.data?.find((d) => d.id === this.model);
     this.contextSize ??= m?.max_model_len;

@@ -190,6 +190,9 @@ describe('top-k servers: honest partial coverage', () => {
       const want = new Map(distribution(PROMPTS[0]).map((t) => [t.token, Math.exp(t.logprob)]));
       for (const d of DIGITS) expect(full.probs[d]).toBeCloseTo(want.get(d)!, 12);
       expect(server.requests.at(-1)!.body.n_probs).toBe(distribution('').length);
+      // An explicit flavour still probes /v1/models when it needs the vocabulary size.
+      const explicit = new OpenAIBackend({ baseURL: server.url, model: 'fake', flavour: 'llama.cpp', nProbs: -1, env: {} });
+      expect((await explicit.nextTokenProbabilities([PROMPTS[0]], DIGITS))[0]).toEqual(full);
       expect(await all.tokenize('A')).toEqual([65]);
       expect(server.requests.at(-1)).toMatchObject({ path: '/tokenize', body: { content: 'A', add_special: false } });
     } finally {
