@@ -1,7 +1,8 @@
 /**
  * ModelBackend over any OpenAI-compatible server. Digit probabilities come from one max_tokens=1, temperature=0
  * request per prompt with logprobs/top_logprobs (or llama.cpp's n_probs); candidates the server did not return
- * stay undefined (partial coverage) unless the server returned the whole distribution.
+ * stay undefined (partial coverage) unless the server returned the whole distribution. Against `selfj serve` the
+ * exact batch extension is used instead (see viaExtension).
  */
 import { setMaxListeners } from 'node:events';
 import {
