@@ -1,6 +1,6 @@
 /** The conformance suite on the in-process llama.cpp backend with the real tiny model. */
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
-import { runBackendConformance } from './suite.js';
+import { DEFAULT_CONFORMANCE_PROMPTS, runBackendConformance } from './suite.js';
 import { testModelPath } from './test-model.js';
 
 const modelPath = testModelPath();
@@ -9,7 +9,13 @@ const modelPath = testModelPath();
 // barriers spin (SELFJ_TEST_THREADS overrides).
 const threads = Number(process.env.SELFJ_TEST_THREADS ?? 1);
 
-runBackendConformance('llama-cpp', () => LlamaCppBackend.load(modelPath, { contextSize: 512, sequences: 4, threads }), {
+// Four long prompts (~300 tokens, more than batchSize / sequences = 128): they are cut into several decode steps,
+// so the batch-1-vs-16 check also covers how prompts are split while others run.
+const story = 'Lily and her mom went to the park. They saw a big dog and a little bird. ';
+const long = [0, 1, 2, 3].map((i) => `${story.repeat(7)}How good is this story (${i})? Answer with one digit from 0 to 9.\nScore: `);
+
+runBackendConformance('llama-cpp', () => LlamaCppBackend.load(modelPath, { contextSize: 512, sequences: 4, batchSize: 512, threads }), {
+  prompts: [...DEFAULT_CONFORMANCE_PROMPTS.slice(0, 12), ...long],
   logprobs: 'full',
   features: true,
   embeddings: true,

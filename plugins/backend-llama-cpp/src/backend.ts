@@ -124,16 +124,32 @@ export class LlamaCppBackend implements ModelBackend {
     throwIfAborted(options.signal);
     const r = this.prepare(prompt);
     return this.pool.use(options.signal, (seq) =>
-      generateOnSequence(this.model, seq, r.tokens, r.stopTokens, options, this.context.contextSize - r.tokens.length),
+      generateOnSequence(this.model, seq, r.tokens, r.stopTokens, options, this.context.contextSize - r.tokens.length, this.chunk),
     );
+  }
+
+  /**
+   * Tokens per evaluation step of one sequence. llama.cpp's numbers depend slightly (~1e-3 relative) on where a
+   * prompt is cut into decode batches, so each prompt is fed in pieces cut at fixed multiples of this size, and all
+   * sequences' pieces fit one batch together: a prompt's result is then independent of what else runs concurrently.
+   */
+  private get chunk(): number {
+    return Math.max(1, Math.floor(this.options.batchSize / this.options.sequences));
   }
 
   /** The full next-token distribution after already-rendered tokens (a Map sorted by probability). */
   async distribution(tokens: Token[], signal?: AbortSignal): Promise<Map<Token, number>> {
     return this.pool.use(signal, async (seq) => {
       await seq.clearHistory();
-      const last = tokens.length - 1;
-      const out = await seq.controlledEvaluate(tokens.map((t, i) => (i === last ? [t, NEXT_PROBS] : t)));
+      const chunk = this.chunk;
+      let start = 0;
+      for (; tokens.length - start > chunk; start += chunk) {
+        await seq.evaluateWithoutGeneratingNewTokens(tokens.slice(start, start + chunk));
+        throwIfAborted(signal);
+      }
+      const piece = tokens.slice(start);
+      const last = piece.length - 1;
+      const out = await seq.controlledEvaluate(piece.map((t, i) => (i === last ? [t, NEXT_PROBS] : t)));
       throwIfAborted(signal);
       const probs = out[last]?.next.probabilities;
       if (!probs) throw new SelfjError('INTERNAL', 'llama.cpp returned no next-token probabilities.');

@@ -21,6 +21,7 @@ export async function generateOnSequence(
   stopTokens: Token[][],
   options: GenerateOptions,
   room: number,
+  chunk = Number.POSITIVE_INFINITY,
 ): Promise<GenerateResult> {
   const { signal } = options;
   const maxTokens = Math.max(0, Math.min(options.maxTokens ?? DEFAULT_MAX_TOKENS, room));
@@ -32,7 +33,13 @@ export async function generateOnSequence(
   let finishReason: GenerateResult['finishReason'] = 'length';
   let text = '';
   let cutByStopString = false;
-  const iterator = seq.evaluate(promptTokens, {
+  // Feed the prompt in fixed pieces (see LlamaCppBackend.chunk), so concurrent scoring keeps its batch layout.
+  let start = 0;
+  for (; promptTokens.length - start > chunk; start += chunk) {
+    await seq.evaluateWithoutGeneratingNewTokens(promptTokens.slice(start, start + chunk));
+    if (signal?.aborted) throw abortError(signal);
+  }
+  const iterator = seq.evaluate(promptTokens.slice(start), {
     temperature,
     topK: options.topK,
     topP: options.topP,
