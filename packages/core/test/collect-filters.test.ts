@@ -56,6 +56,9 @@ describe('collect filters', () => {
     expect(isNonText('See https://example.com for details about the topic.')).toBe(false);
     expect(isNonText('Plain prose with tabs\tand\nnewlines, café, 東京, emoji 🎉.')).toBe(false);
     expect(isNonText('Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(3))).toBe(false); // long word, not data
+    expect(isNonText(`A line of ordinary prose with one stray \u0007 bell character in it.`)).toBe(false);
+    expect(isNonText(`${'Some words around the blob. '.repeat(2)}${b64}`)).toBe(true); // blob is most of the text
+    expect(isNonText(`${'Some words around the blob. '.repeat(40)}${b64.slice(0, 130)}`)).toBe(false); // blob is a small part
     expect(f.check(rec('Explain photosynthesis briefly.', b64))).toBe('reference-too-long');
     const g = new RecordFilter();
     expect(g.check(rec('Explain photosynthesis briefly.', b64))).toBe('reference-non-text');

@@ -66,47 +66,68 @@ for (let c = 0; c < 32; c++) CLS[c] = c === 9 || c === 10 || c === 13 ? 0 : 2;
 CLS[0x7f] = 2;
 for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=') CLS[ch.charCodeAt(0)] = 1;
 
+/** Control characters (other than tab/newline/CR), C1 controls and U+FFFD, as left by binary read as text. */
+const BAD_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/;
+const RUN = 120;
+const WINDOW = RUN / 2;
+
+/** Does `s` have an aligned WINDOW-long stretch of base64-alphabet characters? (Any RUN-long run contains one.) */
+function hasBlobWindow(s: string): boolean {
+  for (let w = 0; w + WINDOW <= s.length; w += WINDOW) {
+    let j = w;
+    const end = w + WINDOW;
+    for (; j < end; j++) {
+      const c = s.charCodeAt(j);
+      if (c >= 128 || CLS[c] !== 1) break; // prose hits a space within a few characters
+    }
+    if (j === end) return true;
+  }
+  return false;
+}
+
 /**
  * True when `s` does not look like natural-language text: many control or replacement characters (binary read as
- * text), one base64/hex-like run making up most of it, or nothing but URLs. One linear pass with a class table
- * (no backtracking regex over long texts).
+ * text), one base64/hex-like run making up most of it, or nothing but URLs. Cheap on prose: a native regex test
+ * for bad characters and a windowed probe for long runs; the full count runs only when those find something.
  */
 export function isNonText(s: string): boolean {
   const len = s.length;
   if (len === 0) return false;
-  let bad = 0;
-  let run = 0;
-  let best = 0;
-  let bestEnd = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    const k = c < 128 ? CLS[c] : c === 0xfffd || c < 0xa0 ? 2 : 0;
-    if (k === 1) {
-      run++;
-      continue;
-    }
-    if (run > best) {
-      best = run;
-      bestEnd = i;
-    }
-    run = 0;
-    if (k === 2) bad++;
-  }
-  if (run > best) {
-    best = run;
-    bestEnd = len;
-  }
-  if (bad > 0 && bad / len > 0.1) return true;
-  if (best >= 120 && best / len > 0.5) {
-    // A long letters-and-digits run with the digit/case mix of encoded data rather than a (very long) word.
-    let digits = 0;
-    let upper = 0;
-    for (let i = bestEnd - best; i < bestEnd; i++) {
+  if (BAD_CHAR.test(s)) {
+    let bad = 0;
+    for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 48 && c <= 57) digits++;
-      else if (c >= 65 && c <= 90) upper++;
+      if (c < 128 ? CLS[c] === 2 : c === 0xfffd || c < 0xa0) bad++;
     }
-    if (digits / best > 0.05 || upper / best > 0.2) return true;
+    if (bad / len > 0.1) return true;
+  }
+  if (len >= RUN && hasBlobWindow(s)) {
+    let run = 0;
+    let best = 0;
+    let bestEnd = 0;
+    for (let i = 0; i <= len; i++) {
+      const c = i < len ? s.charCodeAt(i) : 32;
+      if (c < 128 && CLS[c] === 1) {
+        run++;
+        continue;
+      }
+      if (run > best) {
+        best = run;
+        bestEnd = i;
+      }
+      run = 0;
+    }
+    if (best >= RUN && best / len > 0.5) {
+      // A long letters-and-digits run with the digit/case mix of encoded data rather than a (very long) word.
+      let digits = 0;
+      let upper = 0;
+      for (let i = bestEnd - best; i < bestEnd; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 48 && c <= 57) digits++;
+        else if (c >= 65 && c <= 90) upper++;
+      }
+      if (digits / best > 0.05 || upper / best > 0.2) return true;
+    }
   }
   return len >= 8 && len <= 4096 && (s.includes('://') || s.includes('www.')) && URL_ONLY.test(s);
 }
