@@ -14,6 +14,7 @@ import select from './select.js';
 import rerank from './rerank.js';
 import run from './run.js';
 import demo from './demo.js';
+import exportCommand from './export.js';
 import serve from './serve.js';
 import pull from './pull.js';
 
@@ -36,6 +37,7 @@ export const commands: CommandModule<any, any>[] = [
   rerank,
   run,
   demo,
+  exportCommand,
   serve,
   pull,
 ];

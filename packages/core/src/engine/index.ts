@@ -27,3 +27,5 @@ export * from './trainer/judge-artifact.js';
 export * from './trainer/features-stage.js';
 export * from './pipeline/run.js';
 export * from './pipeline/assess.js';
+export * from './export/export.js';
+export * from './export/lora-script.js';

@@ -1,8 +1,9 @@
 /**
  * Append-only JSONL with crash recovery. The records file is its own checkpoint: every record carries a `key`;
  * on open we cut a torn last line (a kill -9 in the middle of a write) and collect the keys already written, so
- * a resumed stage skips them. Writes are buffered and fsynced in small batches: a crash loses at most the
- * unflushed batch, which the resumed run recomputes, and never duplicates a record.
+ * a resumed stage skips them. Writes are buffered and written in small batches (a killed process loses at most
+ * the unwritten batch, which the resumed run recomputes, and never duplicates a record); fsync, which only
+ * matters for an OS crash or power loss, runs at most once a second and on close.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync, createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
@@ -65,6 +66,7 @@ export class AppendLog {
   private buffer: string[] = [];
   private bufferedBytes = 0;
   private lastFlush = Date.now();
+  private lastSync = Date.now();
 
   constructor(
     readonly path: string,
@@ -88,15 +90,21 @@ export class AppendLog {
   flush(): void {
     if (this.buffer.length) {
       writeSync(this.fd, this.buffer.join(''));
-      fsyncSync(this.fd);
+      if (Date.now() - this.lastSync > 1000) this.sync();
       this.buffer = [];
       this.bufferedBytes = 0;
     }
     this.lastFlush = Date.now();
   }
 
+  sync(): void {
+    fsyncSync(this.fd);
+    this.lastSync = Date.now();
+  }
+
   close(): void {
     this.flush();
+    this.sync();
     closeSync(this.fd);
   }
 }

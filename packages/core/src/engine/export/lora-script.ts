@@ -1,0 +1,168 @@
+/**
+ * The launch files the LoRA export writes: a PyTorch/PEFT training script (accelerate-aware, so it runs under
+ * `accelerate launch` or `torchrun`), an accelerate config, and launch commands. The script realises the paper's
+ * step 6 on the LLM itself: teacher view (with reference) and student view (without), the score read from the
+ * ten digit tokens at the answer position, loss CE_t + a CE_s + b KL(t || s) with the teacher detached.
+ * It is written, not run, by selfj (the build machine has no torch); keep it plain and dependency-light.
+ */
+
+export interface LoraLaunchConfig {
+  baseModel: string;
+  r: number;
+  alpha: number;
+  dropout: number;
+  targetModules: string[];
+  lr: number;
+  warmupSteps: number;
+  epochs: number;
+  /** Global batch size (per-device batch x gradient accumulation x processes). */
+  batchSize: number;
+  perDeviceBatchSize: number;
+  cutoffLen: number;
+  studentWeight: number;
+  klWeight: number;
+  seed: number;
+}
+
+/** Paper settings (SELFJ-METHOD.md step 6). */
+export const PAPER_LORA: Omit<LoraLaunchConfig, 'baseModel' | 'seed'> = {
+  r: 16,
+  alpha: 16,
+  dropout: 0.05,
+  targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+  lr: 3e-4,
+  warmupSteps: 100,
+  epochs: 2,
+  batchSize: 128,
+  perDeviceBatchSize: 8,
+  cutoffLen: 1024,
+  studentWeight: 0.3,
+  klWeight: 2,
+};
+
+export const TRAIN_SCRIPT = String.raw`#!/usr/bin/env python3
+"""Self-J judge as the LLM itself: LoRA self-distillation on selfj's exported pairs.
+
+Input: pairs.jsonl from 'selfj export' (one line per item: teacher/student prompts, label digit, two-hot target).
+Run:   accelerate launch --config_file accelerate.yaml train_selfj_lora.py --config lora-config.json
+   or: torchrun --nproc_per_node 8 train_selfj_lora.py --config lora-config.json
+Needs: torch, transformers, peft, accelerate.
+"""
+import argparse, json, math, os, random
+
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup
+
+
+def render(tok, prompt, cutoff):
+    # Chat prompts (lists of {role, content}) go through the model's chat template; plain strings stay as they are.
+    if isinstance(prompt, list):
+        text = tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+    else:
+        text = prompt
+    ids = tok(text, add_special_tokens=not isinstance(prompt, list))["input_ids"]
+    return ids[-cutoff:]  # keep the end: the answer position must survive truncation
+
+
+def digit_ids(tok):
+    ids = []
+    for d in "0123456789":
+        cands = [tok.convert_tokens_to_ids(t) for t in (d, "\u2581" + d, "\u0120" + d)]
+        cands = [c for c in cands if c is not None and c != tok.unk_token_id]
+        if not cands:
+            enc = tok(d, add_special_tokens=False)["input_ids"]
+            cands = [enc[-1]]
+        ids.append(cands[0])
+    return torch.tensor(ids)
+
+
+def batches(rows, size, seed, epoch):
+    order = list(range(len(rows)))
+    random.Random(seed * 1000 + epoch).shuffle(order)
+    for i in range(0, len(order), size):
+        yield [rows[j] for j in order[i:i + size]]
+
+
+def last_digit_logprobs(model, tok, prompts, digits, cutoff, device):
+    seqs = [render(tok, p, cutoff) for p in prompts]
+    width = max(len(s) for s in seqs)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):  # left padding: the answer position is the last column for every row
+        ids[i, width - len(s):] = torch.tensor(s)
+        mask[i, width - len(s):] = 1
+    out = model(input_ids=ids.to(device), attention_mask=mask.to(device))
+    logits = out.logits[:, -1, :].float()
+    return F.log_softmax(logits[:, digits.to(device)], dim=-1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", default="lora-config.json")
+    cfg = json.load(open(ap.parse_args().config))
+    world = max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    acc = Accelerator(gradient_accumulation_steps=max(1, cfg["batchSize"] // (cfg["perDeviceBatchSize"] * world)))
+    torch.manual_seed(cfg["seed"])
+    tok = AutoTokenizer.from_pretrained(cfg["baseModel"])
+    model = AutoModelForCausalLM.from_pretrained(cfg["baseModel"], torch_dtype=torch.bfloat16)
+    model = get_peft_model(model, LoraConfig(r=cfg["r"], lora_alpha=cfg["alpha"], lora_dropout=cfg["dropout"],
+                                             target_modules=cfg["targetModules"], task_type="CAUSAL_LM"))
+    rows = [json.loads(l) for l in open(cfg["data"]) if l.strip()]
+    rows = [r for r in rows if r.get("split", "train") == "train"]
+    digits = digit_ids(tok)
+    steps_per_epoch = math.ceil(len(rows) / (cfg["perDeviceBatchSize"] * acc.num_processes * acc.gradient_accumulation_steps))
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
+    sched = get_linear_schedule_with_warmup(opt, cfg["warmupSteps"], steps_per_epoch * cfg["epochs"])
+    model, opt, sched = acc.prepare(model, opt, sched)
+    shard = rows[acc.process_index::acc.num_processes]
+    for epoch in range(cfg["epochs"]):
+        for step, b in enumerate(batches(shard, cfg["perDeviceBatchSize"], cfg["seed"], epoch)):
+            with acc.accumulate(model):
+                y = torch.tensor([r["target"] for r in b], device=acc.device)
+                lt = last_digit_logprobs(model, tok, [r["teacher"]["prompt"] for r in b], digits, cfg["cutoffLen"], acc.device)
+                ls = last_digit_logprobs(model, tok, [r["student"]["prompt"] for r in b], digits, cfg["cutoffLen"], acc.device)
+                ce_t = -(y * lt).sum(-1).mean()
+                ce_s = -(y * ls).sum(-1).mean()
+                pt = lt.detach().exp()  # teacher detached inside the KL term
+                kl = (pt * (lt.detach() - ls)).sum(-1).mean()
+                loss = ce_t + cfg["studentWeight"] * ce_s + cfg["klWeight"] * kl
+                acc.backward(loss)
+                opt.step(); sched.step(); opt.zero_grad()
+            if step % 10 == 0 and acc.is_main_process:
+                print(json.dumps({"epoch": epoch, "step": step, "loss": loss.item(), "ceTeacher": ce_t.item(), "ceStudent": ce_s.item(), "kl": kl.item()}), flush=True)
+    acc.wait_for_everyone()
+    if acc.is_main_process:
+        acc.unwrap_model(model).save_pretrained(cfg["output"])
+        tok.save_pretrained(cfg["output"])
+
+
+if __name__ == "__main__":
+    main()
+`;
+
+export function accelerateYaml(processes: number): string {
+  return `# accelerate config for selfj LoRA judge training (edit for your cluster; see 'accelerate config')
+compute_environment: LOCAL_MACHINE
+distributed_type: ${processes > 1 ? 'MULTI_GPU' : 'NO'}
+num_machines: 1
+num_processes: ${processes}
+mixed_precision: bf16
+machine_rank: 0
+main_training_function: main
+use_cpu: false
+`;
+}
+
+export function launchScript(processes: number): string {
+  return `#!/bin/sh
+# Train the Self-J judge as a LoRA adapter on the exported pairs. Pick one:
+set -e
+cd "$(dirname "$0")"
+accelerate launch --config_file accelerate.yaml train_selfj_lora.py --config lora-config.json
+# torchrun --nproc_per_node ${processes} train_selfj_lora.py --config lora-config.json
+`;
+}
