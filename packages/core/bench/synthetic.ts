@@ -45,6 +45,12 @@ function text(minWords: number, maxWords: number): string {
   return parts.join(' ');
 }
 
+// References come from a pool (dedupe keys on the instruction, which stays unique per record); collect still reads,
+// checks and writes every reference in full, so the pool only makes the *input* cheaper to produce.
+const REFS: string[] = [];
+for (let i = 0; i < 8192; i++) REFS.push(text(5, 250));
+const ref = (): string => REFS[next32() & 8191];
+
 const CATS = ['common', 'coding', 'academic'];
 export const injected = { exact: 0, near: 0 };
 
@@ -61,14 +67,14 @@ export async function* synthetic(N: number, source: number): AsyncGenerator<Inst
       injected.exact++;
     } else if (r < 0.1 && recent.length > 0) {
       const base = recent[Math.floor(rnd() * recent.length)];
-      rec = { id, instruction: [base.instruction, word()].join(' '), reference: text(5, 200) }; // one word appended
+      rec = { id, instruction: [base.instruction, word()].join(' '), reference: ref() }; // one word appended
       injected.near++;
     } else if (r < 0.11) {
       rec = { id, instruction: text(8, 40), reference: ['N/A', '', '...', 'none'][i % 4] };
     } else if (r < 0.115) {
-      rec = { id, instruction: 'x', reference: text(5, 50) };
+      rec = { id, instruction: 'x', reference: ref() };
     } else {
-      rec = { id, instruction: text(12, 80), reference: text(5, 250), category: CATS[i % 3] };
+      rec = { id, instruction: text(12, 80), reference: ref(), category: CATS[i % 3] };
     }
     if (recent.length < 512) recent.push(rec);
     else recent[i & 511] = rec;
