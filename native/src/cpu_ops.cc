@@ -30,11 +30,15 @@ void logSoftmax(const float* logits, const float* bias, const float* offset, siz
     m = std::max(m, z);
   }
   double s = 0.0;
-  for (size_t k = 0; k < bins; ++k) s += std::exp(logp[k] - m);
-  double lse = m + std::log(s);
-  for (size_t k = 0; k < bins; ++k) {
-    logp[k] -= lse;
+  for (size_t k = 0; k < bins; ++k) {  // one exp per bin: exp is a visible share of the whole step
+    logp[k] -= m;
     p[k] = std::exp(logp[k]);
+    s += p[k];
+  }
+  const double inv = 1.0 / s, ls = std::log(s);
+  for (size_t k = 0; k < bins; ++k) {
+    p[k] *= inv;
+    logp[k] -= ls;
   }
 }
 

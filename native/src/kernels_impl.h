@@ -4,7 +4,6 @@
 // Every output element is accumulated in an order that depends only on dim (never on batch size, tile position
 // or thread count), so results are batch- and thread-invariant.
 
-[[maybe_unused]] static inline void prefetch(const float* p) { __builtin_prefetch(p, 0, 3); }
 
 static void cosineRowsK(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out) {
   for (size_t r = r0; r < r1; ++r) {
@@ -232,12 +231,10 @@ static void gradChunkK(const float* dzT, const float* hT, const float* dzS, cons
   size_t d = d0;
   for (; d + T <= d1; d += GSB) {
     const size_t nt = std::min(GSB, (d1 - d) / T * T) / T;  // whole tiles in this sub-block
-    // Row-major reads (prefetcher friendly; the next rows are prefetched explicitly), tile-major writes.
+    // Row-major reads (prefetcher friendly), tile-major writes.
     for (size_t r = 0; r < rows; ++r) {
       const float* a = hT + r * dim + d;
       const float* b = hS + r * dim + d;
-      if (r + 2 < rows)
-        for (size_t j = 0; j < nt * T; j += 16) { prefetch(a + 2 * dim + j); prefetch(b + 2 * dim + j); }
       for (size_t t = 0; t < nt; ++t) {
         float* dst = pack + (t * rows + r) * 2 * T;
         vstore(dst, vload(a + t * T));
