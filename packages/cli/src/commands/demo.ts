@@ -37,7 +37,7 @@ const command: CommandModule<object, Args> = {
       .option('max-tokens', { type: 'number', default: 48, describe: 'Max new tokens per response' })
       .option('limit', { type: 'number', describe: 'Use only the first N instructions' })
       .option('seed', { type: 'number', default: 0 })
-      .option('force', { type: 'boolean', default: false }) as never,
+      .option('force', { type: 'boolean', default: false, describe: 'Redo every stage' }) as never,
   handler: async (args) => {
     const t0 = Date.now();
     await withAbort(async (signal) => {
@@ -66,6 +66,7 @@ const command: CommandModule<object, Args> = {
           signal,
           logger,
           progress: progressOn(args),
+          force: args.force,
           onStage: (s) => {
             if (!args.json && !args.quiet && !progressOn(args)) process.stderr.write(`  ${s.stage}: ${s.status}, ${s.records} records, ${s.seconds.toFixed(1)}s\n`);
           },

@@ -37,7 +37,7 @@ const command: CommandModule<object, Args> = {
       try {
         const embedder = await openEmbedder(args.vectors, config);
         const logger = makeLogger(args, join(config.out, 'events.jsonl'));
-        const r = await runPipeline({ config, deps: { backend, embedder }, signal, logger, progress: progressOn(args), until: args.until });
+        const r = await runPipeline({ config, deps: { backend, embedder }, signal, logger, progress: progressOn(args), until: args.until, force: args.force });
         if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else if (!args.quiet) process.stdout.write(`${summaryTable(r)}\n`);
       } finally {

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { BINS, twoHot } from '../label-math.js';
 import { inputIdentity, num, recordKey, stageHash, str, type StageCommon } from '../stages/common.js';
@@ -70,7 +70,7 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
   const launchDir = join(o.dir, 'launch');

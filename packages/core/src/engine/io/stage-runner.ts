@@ -11,7 +11,7 @@ import { where, type JsonlLine } from './jsonl.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import { MANIFEST_FILE, RECORDS_FILE, REJECTS_FILE, readManifest, writeManifest, type StageManifest } from './manifest.js';
-import { Progress } from './progress.js';
+import { Progress, progressEnabledByDefault } from './progress.js';
 
 export type OnBadRecord = 'fail' | 'skip';
 
@@ -32,7 +32,8 @@ export interface StageRunOptions<I, O> {
   onBadRecord?: OnBadRecord;
   signal?: AbortSignal;
   logger?: Logger;
-  progress?: { enabled?: boolean; total?: number };
+  /** Progress bar; `total` may be computed lazily (only when the bar is shown), e.g. by counting input lines. */
+  progress?: { enabled?: boolean; total?: number | (() => Promise<number>) };
   /** Ignore a complete artifact and redo the stage. */
   force?: boolean;
 }
@@ -64,7 +65,7 @@ export async function runStage<I, O extends object>(opts: StageRunOptions<I, O>)
   }
   if (opts.force || (previous && previous.configHash !== opts.manifest.configHash) || (!previous && existsSync(recordsFile))) {
     if (previous || existsSync(recordsFile)) {
-      logger.warn('stage.restart', { stage: opts.stage, reason: opts.force ? 'forced' : 'config changed', dir });
+      logger.log(opts.force ? 'info' : 'warn', 'stage.restart', { stage: opts.stage, reason: opts.force ? 'forced' : 'config changed since the partial run', dir });
     }
     for (const f of [recordsFile, rejectsFile, join(dir, MANIFEST_FILE)]) rmSync(f, { force: true });
   }
@@ -77,7 +78,10 @@ export async function runStage<I, O extends object>(opts: StageRunOptions<I, O>)
 
   const out = new AppendLog(recordsFile);
   const rejects = new AppendLog(rejectsFile);
-  const progress = new Progress({ label: opts.stage, total: opts.progress?.total, enabled: opts.progress?.enabled });
+  const showBar = opts.progress?.enabled ?? progressEnabledByDefault();
+  const t = opts.progress?.total;
+  const total = showBar ? (typeof t === 'function' ? await t().catch(() => undefined) : t) : undefined;
+  const progress = new Progress({ label: opts.stage, total, enabled: showBar });
   const policy = opts.onBadRecord ?? 'fail';
   const seen = new Set<string>();
   let written = 0;

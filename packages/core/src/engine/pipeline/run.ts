@@ -44,6 +44,8 @@ export interface PipelineOptions {
   progress?: boolean;
   /** Stop after this stage. */
   until?: PipelineStage;
+  /** Redo every stage even when its artifact is complete. */
+  force?: boolean;
   onStage?: (s: StageSummary) => void;
 }
 
@@ -58,7 +60,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const { config: c, deps } = o;
   const logger = o.logger ?? silentLogger;
   const templates = mergeTemplates(c.templates);
-  const common = { signal: o.signal, logger, progress: o.progress, onBadRecord: c.onBadRecord };
+  const common = { signal: o.signal, logger, progress: o.progress, onBadRecord: c.onBadRecord, force: o.force };
   const dir = (s: string) => join(c.out, s);
   const recs = (s: string) => join(dir(s), RECORDS_FILE);
   const stages: StageSummary[] = [];

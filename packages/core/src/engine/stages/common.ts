@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { ModelBackend } from '../../backend.js';
 import { fileFingerprint, hashOf } from '../io/hash.js';
+import { assertReadable } from '../io/jsonl.js';
 import { BadRecord, type OnBadRecord } from '../io/stage-runner.js';
 import type { Logger } from '../io/logger.js';
 import { upstreamHash, type ModelInfo } from '../io/manifest.js';
@@ -37,6 +38,7 @@ export function modelInfo(backend: ModelBackend): Promise<ModelInfo> {
 
 /** Identity of an input file: its producing stage's config hash, or a fingerprint of its bytes. */
 export async function inputIdentity(file: string): Promise<{ file: string; configHash: string }> {
+  await assertReadable(file);
   return { file, configHash: upstreamHash(file) ?? (await fileFingerprint(file)) };
 }
 

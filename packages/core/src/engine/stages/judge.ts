@@ -3,7 +3,7 @@
  * student-view features, offset by the zero-shot digit log-probs; without one: the zero-shot self-evaluation.
  */
 import type { ModelBackend, Prompt } from '../../backend.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { kernels } from '../kernels.js';
@@ -83,7 +83,7 @@ export async function runJudge(o: JudgeStageOptions): Promise<StageRunResult> {
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
 }

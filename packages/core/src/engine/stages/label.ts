@@ -1,6 +1,6 @@
 /** Stage 4, label: z = combine(z1, z2) (SELFJ-METHOD.md step 5), with the formula recorded in the manifest. */
 import { sha256 } from '../io/hash.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { combine, PartStatsAccumulator, type CombineConfig, type PartStats } from '../label-math.js';
 import { inputIdentity, num, recordKey, stageHash, withoutKey, type StageCommon } from './common.js';
@@ -70,7 +70,7 @@ export async function runLabel(o: LabelStageOptions): Promise<StageRunResult> {
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
 }

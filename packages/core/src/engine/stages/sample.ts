@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ModelBackend } from '../../backend.js';
 import type { DataConfig, SampleConfig } from '../config.js';
 import { seedFor } from '../io/hash.js';
-import { readJsonl, type JsonlLine } from '../io/jsonl.js';
+import { countLines, readJsonl, type JsonlLine } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { renderPrompt, templateHash, type PromptTemplate } from '../templates.js';
@@ -100,7 +100,7 @@ export async function runSample(o: SampleStageOptions): Promise<StageRunResult> 
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: async () => Math.min(await countLines(o.input), o.limit ?? Infinity) * o.config.samples },
     force: o.force,
   });
 }

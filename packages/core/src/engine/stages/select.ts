@@ -1,7 +1,7 @@
 /** Stage 7b, select: answer iff score >= tau; every item gets its decision, score and the reason. */
 import { SelfjError } from '../../errors.js';
 import { readJsonFile } from '../io/atomic.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { inputIdentity, num, recordKey, stageHash, withoutKey, type StageCommon } from './common.js';
 
@@ -64,7 +64,7 @@ export async function runSelect(o: SelectStageOptions): Promise<StageRunResult> 
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
 }

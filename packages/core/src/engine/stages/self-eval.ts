@@ -5,7 +5,7 @@
  */
 import type { ModelBackend, Prompt } from '../../backend.js';
 import type { DigitScore } from '../../backend/digit-scoring.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { renderPrompt, templateHash, type TemplateSet } from '../templates.js';
@@ -84,7 +84,7 @@ export async function runSelfEval(o: SelfEvalStageOptions): Promise<StageRunResu
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
 }

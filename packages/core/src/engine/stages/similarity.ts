@@ -1,7 +1,7 @@
 /** Stage 3, similarity: z2 = cosine(embed(response), embed(reference)), on the native row-wise cosine kernel. */
 import type { Embedder } from '../../backend.js';
 import { kernels } from '../kernels.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { inputIdentity, recordKey, stageHash, withoutKey, type StageCommon } from './common.js';
@@ -46,7 +46,7 @@ export async function runSimilarity(o: SimilarityStageOptions): Promise<StageRun
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
 }

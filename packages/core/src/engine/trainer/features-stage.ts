@@ -3,7 +3,7 @@
  * stored as a resumable stage artifact (base64 float32 per view) next to the label and the zero-shot offsets.
  */
 import type { ModelBackend, Prompt } from '../../backend.js';
-import { readJsonl } from '../io/jsonl.js';
+import { countLines, readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { BINS, logOffset } from '../label-math.js';
@@ -95,7 +95,7 @@ export async function runFeatures(o: FeaturesStageOptions): Promise<StageRunResu
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress },
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
   });
 }
