@@ -52,11 +52,18 @@ void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_
   std::vector<double> invA(na), invB(nb);
   pool().parallelFor(na, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(a, dim, r0, r1, invA.data()); });
   pool().parallelFor(nb, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(b, dim, r0, r1, invB.data()); });
-  // Split rows of a over threads; each thread packs its own panels (no synchronisation inside the GEMM).
-  size_t work = std::max<size_t>(1, nb * dim);
-  pool().parallelFor(na, std::max<size_t>(1, (size_t(1) << 18) / work), [&](size_t r0, size_t r1) {
-    K().cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out);
-  });
+  // Split rows of a over threads (or, for a few rows of a, columns = rows of b); each thread packs its own panels,
+  // so there is no synchronisation inside the GEMM. Per-element order is the same either way.
+  const size_t minWork = size_t(1) << 18;  // multiply-adds per thread worth a wake-up
+  if (na >= 64 * static_cast<size_t>(pool().size())) {
+    pool().parallelFor(na, std::max<size_t>(1, minWork / std::max<size_t>(1, nb * dim)), [&](size_t r0, size_t r1) {
+      K().cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out, nb);
+    });
+  } else {
+    pool().parallelFor(nb, std::max<size_t>(1, minWork / std::max<size_t>(1, na * dim)), [&](size_t j0, size_t j1) {
+      K().cosineMatrixRows(a, b + j0 * dim, j1 - j0, dim, invA.data(), invB.data() + j0, 0, na, out + j0, nb);
+    });
+  }
 }
 
 void cpuHeadForward(const float* h, size_t n, size_t dim, const float* w, const float* bias, const float* offset,

@@ -14,9 +14,10 @@ struct KernelTable {
   void (*cosineRows)(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out);
   // inv[r] = 1/|a_r| (0 for a zero row) for rows [r0, r1).
   void (*invNorms)(const float* a, size_t dim, size_t r0, size_t r1, double* inv);
-  // out[i*nb + j] = dot(a_i, b_j) * invA[i] * invB[j] for rows i in [r0, r1) (packed, register-tiled GEMM).
+  // out[i*ldo + j] = dot(a_i, b_j) * invA[i] * invB[j] for rows i in [r0, r1), j in [0, nb) (packed,
+  // register-tiled GEMM; b/invB/out may point at a column block).
   void (*cosineMatrixRows)(const float* a, const float* b, size_t nb, size_t dim, const double* invA,
-                           const double* invB, size_t r0, size_t r1, float* out);
+                           const double* invB, size_t r0, size_t r1, float* out, size_t ldo);
   // logits[r*bins + k] = dot(h_r, w_k) for rows [0, rows); wp = packHeadWeights(w).
   void (*headDots)(const float* h, size_t rows, size_t dim, const float* w, const float* wp, size_t bins,
                    float* logits);

@@ -10,6 +10,7 @@ namespace selfj {
 namespace avx2 {
 using V = __m256;
 constexpr int W = 8;
+constexpr int GMR = 6;  // GEMM tile 6 x 2 vectors
 constexpr int HR = 3, HG = 4, GG = 6;  // head 12 acc + 3 h + 1 w; grad 12 acc + loads: 16 ymm registers
 #define ISA_NAME "avx2"
 static inline V vzero() { return _mm256_setzero_ps(); }

@@ -10,6 +10,7 @@ namespace selfj {
 namespace avx512 {
 using V = __m512;
 constexpr int W = 16;
+constexpr int GMR = 12;  // GEMM tile 12 x 2 vectors
 constexpr int HR = 4, HG = 3, GG = 6;  // plenty of the 32 zmm registers
 #define ISA_NAME "avx512"
 static inline V vzero() { return _mm512_setzero_ps(); }

@@ -1,9 +1,9 @@
-// ISA-generic kernel bodies (the includer provides <algorithm> and <vector>). Included by each kernels_<isa>.cc inside its own namespace after it defines:
-//   V, W (lanes), vzero, vload, vstore, vset1, vfma(a,b,c)=a*b+c, vadd, vhsum, sfma (scalar, same rounding as vfma),
-//   HR/HG (head-dot tile: rows x bins), GG (gradient tile: bins), ISA_NAME.
+// ISA-generic kernel bodies. Included by each kernels_<isa>.cc inside its own namespace (after <algorithm> and
+// <vector>) once it defines: V, W (lanes), vzero, vload, vstore, vset1, vfma(a,b,c)=a*b+c, vadd, vhsum,
+// sfma (scalar, same rounding as vfma), GMR (GEMM tile rows), HR/HG (head-dot tile: rows x bins),
+// GG (gradient tile: bins), ISA_NAME.
 // Every output element is accumulated in an order that depends only on dim (never on batch size, tile position
 // or thread count), so results are batch- and thread-invariant.
-
 
 static void cosineRowsK(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out) {
   for (size_t r = r0; r < r1; ++r) {
@@ -53,13 +53,13 @@ static void invNormsK(const float* a, size_t dim, size_t r0, size_t r1, double* 
 }
 
 // ---- cosine matrix: Goto-style packed GEMM of a * b^T with an MR x NR register tile ----
-constexpr int MR = 6, NR = 2 * W;
-constexpr size_t KC = 256, MC = 96, NC = 2048;  // fixed k block: per-element order depends only on dim
+constexpr int MR = GMR, NR = 2 * W;
+constexpr size_t KC = 256, MC = 16 * MR, NC = 2048;  // fixed k block: per-element order depends only on dim
 
 // c (ldc) = (load ? c : 0) + Ap^T Bp over kc; Ap is MR-interleaved, Bp is NR-interleaved.
 static inline void microTile(size_t kc, const float* Ap, const float* Bp, float* c, size_t ldc, bool load) {
   V c0[MR], c1[MR];
-#pragma GCC unroll 6
+#pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
     c0[i] = load ? vload(c + i * ldc) : vzero();
     c1[i] = load ? vload(c + i * ldc + W) : vzero();
@@ -67,7 +67,7 @@ static inline void microTile(size_t kc, const float* Ap, const float* Bp, float*
 #pragma GCC unroll 4
   for (size_t k = 0; k < kc; ++k) {
     V b0 = vload(Bp), b1 = vload(Bp + W);
-#pragma GCC unroll 6
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       V av = vset1(Ap[i]);
       c0[i] = vfma(av, b0, c0[i]);
@@ -76,7 +76,7 @@ static inline void microTile(size_t kc, const float* Ap, const float* Bp, float*
     Ap += MR;
     Bp += NR;
   }
-#pragma GCC unroll 6
+#pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) { vstore(c + i * ldc, c0[i]); vstore(c + i * ldc + W, c1[i]); }
 }
 
@@ -97,7 +97,7 @@ static void packPanel(const float* m, size_t dim, size_t r0, size_t rows, size_t
 }
 
 static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t dim, const double* invA,
-                              const double* invB, size_t r0, size_t r1, float* out) {
+                              const double* invB, size_t r0, size_t r1, float* out, size_t ldo) {
   std::vector<float> Ap(MC * KC + 64), Bp(NC * KC + 64);
   float tmp[MR * NR];
   for (size_t jc = 0; jc < nb; jc += NC) {
@@ -115,22 +115,22 @@ static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t 
           for (size_t ir = 0; ir < mc; ir += MR) {
             size_t mr = std::min<size_t>(MR, mc - ir);
             const float* ap = Ap.data() + (ir / MR) * kc * MR;
-            float* c = out + (ic + ir) * nb + jc + jr;
+            float* c = out + (ic + ir) * ldo + jc + jr;
             bool full = mr == (size_t)MR && nr == (size_t)NR;
             float* ct = full ? c : tmp;
-            size_t ldt = full ? nb : NR;
+            size_t ldt = full ? ldo : NR;
             if (!full && !first)
               for (size_t i = 0; i < mr; ++i)
-                for (size_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * nb + j];
+                for (size_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * ldo + j];
             microTile(kc, ap, bp, ct, ldt, !first);
             if (!full)
               for (size_t i = 0; i < mr; ++i)
-                for (size_t j = 0; j < nr; ++j) c[i * nb + j] = tmp[i * NR + j];
+                for (size_t j = 0; j < nr; ++j) c[i * ldo + j] = tmp[i * NR + j];
             if (last)
               for (size_t i = 0; i < mr; ++i) {
                 double sa = invA[ic + ir + i];
                 for (size_t j = 0; j < nr; ++j)
-                  c[i * nb + j] = static_cast<float>(static_cast<double>(c[i * nb + j]) * sa * invB[jc + jr + j]);
+                  c[i * ldo + j] = static_cast<float>(static_cast<double>(c[i * ldo + j]) * sa * invB[jc + jr + j]);
               }
           }
         }

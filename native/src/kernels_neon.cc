@@ -10,6 +10,7 @@ namespace selfj {
 namespace neon {
 using V = float32x4_t;
 constexpr int W = 4;
+constexpr int GMR = 8;  // GEMM tile 8 x 2 vectors
 constexpr int HR = 4, HG = 3, GG = 6;  // 32 vector registers
 #define ISA_NAME "neon"
 static inline V vzero() { return vdupq_n_f32(0.0f); }

@@ -11,6 +11,7 @@ struct V {
   float x[4];
 };
 constexpr int W = 4;
+constexpr int GMR = 6;  // GEMM tile 6 x 2 vectors
 constexpr int HR = 2, HG = 2, GG = 4;
 #define ISA_NAME "scalar"
 static inline V vzero() { return V{{0.0f, 0.0f, 0.0f, 0.0f}}; }
