@@ -46,6 +46,9 @@ Napi::Value judgeHeadTrainStepImpl(const Napi::CallbackInfo& info) {
   size_t dim = getInt(field("dim"), kFn, "dim", 1, 4294967295.0);
   size_t bins = getInt(field("bins"), kFn, "bins", 2, 64);
   size_t n = rowsOf(hT, dim, kFn, "hTeacher");
+  if (n == 0)  // a step needs data (the mean over zero rows is undefined); same rule as the TS API
+    throw BadInput(BadInput::Range, "hTeacher", "at least one row",
+                   "judgeHeadTrainStep: hTeacher is empty (expected at least one row of dim=" + std::to_string(dim) + ")");
   std::string rowsBins = "rows x bins, " + std::to_string(n) + " x " + std::to_string(bins);
   expectLen(hS, hT.len, kFn, "hStudent", "the length of hTeacher (rows x dim)");
   if (offT.present) expectLen(offT, n * bins, kFn, "offsetTeacher", rowsBins);
@@ -81,13 +84,13 @@ Napi::Value judgeHeadTrainStepImpl(const Napi::CallbackInfo& info) {
                        "judgeHeadTrainStep: sampleWeights[" + std::to_string(i) + "] is not a finite value >= 0");
       s += weights.data[i];
     }
-    if (n > 0 && s <= 0)
+    if (s <= 0)
       throw BadInput(BadInput::Range, "sampleWeights", "a positive sum", "judgeHeadTrainStep: sampleWeights sum to 0");
   }
 
   Napi::Object res = Napi::Object::New(env);
   TrainLoss loss{0, 0, 0, 0};
-  if (n > 0) {  // empty batch: nothing to learn, parameters and state stay as they are
+  {
     Snapshot snap;
     snap.take({w, bias, mW, vW, mB, vB});
     bool ok = true;
