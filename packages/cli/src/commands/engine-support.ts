@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import {
   SelfjError,
   createBackend,
+  PluginRegistry,
   createLogger,
   progressEnabledByDefault,
   resolveConfig,
@@ -100,6 +101,11 @@ export async function openBackend(args: ModelArgs, cfg?: SelfjConfig, signal?: A
 
 /** Opens the static embedder: --vectors, config similarity.embedder "static:<path>", SELFJ_VECTORS, or the repo's test table. */
 export async function openEmbedder(vectors: string | undefined, cfg?: SelfjConfig): Promise<Embedder> {
+  const id = cfg?.similarity.embedder;
+  if (!vectors && id && !id.startsWith('static:')) {
+    // Another embedder scheme: found through the plugin registry (plugins listed in the config).
+    return new PluginRegistry({ plugins: cfg?.plugins }).createEmbedder(id, cfg?.similarity.options ?? {});
+  }
   const { StaticEmbedder } = await import('@selfj/embed-static');
   const fromCfg = cfg?.similarity.embedder?.startsWith('static:') ? cfg.similarity.embedder.slice('static:'.length) : undefined;
   const path = vectors ?? fromCfg ?? process.env.SELFJ_VECTORS ?? defaultVectors();
