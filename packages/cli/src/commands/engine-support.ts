@@ -24,6 +24,7 @@ export interface CommonArgs {
   config?: string;
   'on-bad-record'?: 'fail' | 'skip';
   force: boolean;
+  'log-file'?: string;
 }
 
 export interface ModelArgs extends CommonArgs {
@@ -39,7 +40,8 @@ export function commonOptions<T>(y: Argv<T>) {
   return y
     .option('config', { type: 'string', describe: 'Pipeline config file (JSON); its sections fill in defaults' })
     .option('on-bad-record', { choices: ['fail', 'skip'] as const, describe: 'Stop at a bad record, or write it to rejects.jsonl and go on (default fail)' })
-    .option('force', { type: 'boolean', default: false, describe: 'Redo the stage even when its artifact is complete' });
+    .option('force', { type: 'boolean', default: false, describe: 'Redo the stage even when its artifact is complete' })
+    .option('log-file', { type: 'string', describe: 'Append structured JSON log events to this file' });
 }
 
 export function modelOptions<T>(y: Argv<T>) {
@@ -69,7 +71,7 @@ export function progressOn(args: CommonArgs): boolean {
 }
 
 export function makeLogger(args: CommonArgs, file?: string): Logger {
-  return createLogger({ file, stderrLevel: args.quiet ? 'error' : 'warn', stderrJson: args.json });
+  return createLogger({ file: args['log-file'] ?? file, stderrLevel: args.quiet ? 'error' : 'warn', stderrJson: args.json });
 }
 
 function say(args: CommonArgs, line: string): void {
