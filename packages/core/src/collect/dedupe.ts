@@ -1,6 +1,6 @@
 /**
  * Exact + near deduplication state, shared by collect and merge. Memory: 8 bytes / 0.7 per kept text for exact
- * keys, and `bands` times that for near-duplicate band hashes (about 120 MB per million texts with 10 bands).
+ * keys, and `bands` times that for near-duplicate band hashes (about 70 MB per million texts with the default 6 bands).
  */
 import type { InstructionRecord } from '../records.js';
 import { normalizedHash64, out } from './hash.js';
