@@ -115,6 +115,23 @@ describe('MinHash + LSH', () => {
   });
 });
 
+describe('LSH on short texts', () => {
+  it('follows the S-curve 1 - (1 - J^rows)^bands even for 10-word texts (independent bins)', () => {
+    const trials = 400;
+    let hits = 0;
+    for (let t = 0; t < trials; t++) {
+      const d = new Deduper({ exact: false }, 16); // defaults: 32 bins, 6 bands x 5 rows
+      const w = words(10, t + 1000);
+      const v = w.slice();
+      v[5] = 'changed'; // 3 of 8 shingles change: J = 5/11
+      d.check(rec(w.join(' ')));
+      if (d.check(rec(v.join(' '))) === 'duplicate-near') hits++;
+    }
+    const expected = 1 - (1 - (5 / 11) ** 5) ** 6; // ~0.107
+    expect(Math.abs(hits / trials - expected)).toBeLessThan(0.06);
+  });
+});
+
 describe('Deduper', () => {
   it('drops exact duplicates after normalisation, keeping the first', () => {
     const d = new Deduper({ near: false });
