@@ -95,7 +95,7 @@ export async function runFeatures(o: FeaturesStageOptions): Promise<StageRunResu
     onBadRecord: o.onBadRecord,
     signal: o.signal,
     logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
+    progress: { enabled: o.progress, total: o.onlySplit ? undefined : () => countLines(o.input) },
     force: o.force,
   });
 }
