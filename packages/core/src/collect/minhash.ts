@@ -89,6 +89,7 @@ export class MinHasher {
     let h = 0x811c9dc5;
     let inWord = false;
     let n = 0;
+    let pos = 0; // next ring slot; once the ring is full, also its oldest entry (no modulo in this loop)
     const len = s.length;
     for (let i = 0; i <= len; i++) {
       const c = i < len ? s.charCodeAt(i) : 32;
@@ -99,13 +100,15 @@ export class MinHasher {
       }
       if (!inWord) continue;
       inWord = false;
-      ring[words % shingle] = fmix32(h);
+      ring[pos] = fmix32(h);
+      pos = pos + 1 === shingle ? 0 : pos + 1;
       h = 0x811c9dc5;
-      words++;
-      if (words < shingle) continue;
-      // Order-sensitive combination of the last `shingle` word hashes.
+      if (++words < shingle) continue;
+      // Order-sensitive combination of the last `shingle` word hashes, oldest first.
       let x = 0x1b873593;
-      for (let k = words - shingle; k < words; k++) x = Math.imul(x ^ ring[k % shingle], 0xcc9e2d51) + 0xe6546b64;
+      for (let k = 0, r = pos; k < shingle; k++, r = r + 1 === shingle ? 0 : r + 1) {
+        x = Math.imul(x ^ ring[r], 0xcc9e2d51) + 0xe6546b64;
+      }
       this.push(n++, fmix32(x));
     }
     if (words === 0) return null;
@@ -121,9 +124,10 @@ export class MinHasher {
     for (let p = 0; p < numPerm; p++) {
       const ap = a[p];
       const bp = b[p];
-      let min = 0xffffffff;
+      // Signed int32 order (any fixed total order works for MinHash) keeps V8 on small integers.
+      let min = 0x7fffffff;
       for (let j = 0; j < n; j++) {
-        const v = (Math.imul(ap, shingles[j]) + bp) >>> 0;
+        const v = (Math.imul(ap, shingles[j]) + bp) | 0;
         if (v < min) min = v;
       }
       sig[p] = min;
