@@ -58,7 +58,8 @@ Napi::Value cosineRows(const Napi::CallbackInfo& info) {
     if (b.len != a.len)
       throw BadInput(BadInput::Range, "b", std::to_string(a.len) + " elements",
                      std::string(fn) + ": b has " + std::to_string(b.len) + " elements but a has " +
-                         std::to_string(a.len) + " (expected the same number of rows x dim=" + std::to_string(dim) + ")");
+                         std::to_string(a.len) + " (expected the same number of rows x dim=" +
+                         std::to_string(dim) + ")");
     F32 out = getF32(info[3], fn, "out", true);
     if (out.present) expectLen(out, n, fn, "out", "one value per row, n");
     Napi::Float32Array res = outOrNew(info.Env(), out, n);
@@ -85,7 +86,8 @@ Napi::Value cosineMatrix(const Napi::CallbackInfo& info) {
     if (nb != 0 && na > (size_t(1) << 40) / nb)
       throw BadInput(BadInput::Range, "a", "na x nb < 2^40", std::string(fn) + ": na x nb is too large");
     F32 out = getF32(info[3], fn, "out", true);
-    if (out.present) expectLen(out, na * nb, fn, "out", "rows(a) x rows(b), " + std::to_string(na) + " x " + std::to_string(nb));
+    if (out.present)
+      expectLen(out, na * nb, fn, "out", "rows(a) x rows(b), " + std::to_string(na) + " x " + std::to_string(nb));
     Napi::Float32Array res = outOrNew(info.Env(), out, na * nb);
     if (na == 0 || nb == 0) return res;
     float* o = res.Data();
@@ -111,9 +113,10 @@ Napi::Value judgeHeadForward(const Napi::CallbackInfo& info) {
     size_t n = rowsOf(h, dim, fn, "h");
     expectLen(w, bins * dim, fn, "w", "bins x dim, " + std::to_string(bins) + " x " + std::to_string(dim));
     expectLen(bias, bins, fn, "bias", "bins");
-    if (offset.present) expectLen(offset, n * bins, fn, "offset", "rows x bins, " + std::to_string(n) + " x " + std::to_string(bins));
+    const std::string rowsBins = "rows x bins, " + std::to_string(n) + " x " + std::to_string(bins);
+    if (offset.present) expectLen(offset, n * bins, fn, "offset", rowsBins);
     F32 probsOut = getF32(info[6], fn, "probsOut", true), scoresOut = getF32(info[7], fn, "scoresOut", true);
-    if (probsOut.present) expectLen(probsOut, n * bins, fn, "probsOut", "rows x bins, " + std::to_string(n) + " x " + std::to_string(bins));
+    if (probsOut.present) expectLen(probsOut, n * bins, fn, "probsOut", rowsBins);
     if (scoresOut.present) expectLen(scoresOut, n, fn, "scoresOut", "one score per row, n");
     Napi::Env env = info.Env();
     Napi::Float32Array probs = outOrNew(env, probsOut, n * bins), scores = outOrNew(env, scoresOut, n);
@@ -187,15 +190,16 @@ Napi::Value benchDevice(const Napi::CallbackInfo& info) {
     if (!backend().cudaDevice) return info.Env().Null();
 #ifdef SELFJ_WITH_CUDA
     const char* fn = "benchDevice";
-    if (!info[0].IsString()) throw BadInput(BadInput::Type, "kernel", "kernel name", "benchDevice: kernel must be a string");
+    if (!info[0].IsString())
+      throw BadInput(BadInput::Type, "kernel", "kernel name", "benchDevice: kernel must be a string");
     std::string kernel = info[0].As<Napi::String>().Utf8Value();
     size_t n = getInt(info[1], fn, "n", 1, 1e9), nb = getInt(info[2], fn, "nb", 0, 1e9);
     size_t dim = getInt(info[3], fn, "dim", 1, 1e7), bins = getInt(info[4], fn, "bins", 2, 64);
     int iters = static_cast<int>(getInt(info[5], fn, "iters", 1, 1e6));
     double ms = 0, bytes = 0;
     char err[512] = {0};
-    cudaCheck(info.Env(), selfj_cuda_bench_device(kernel.c_str(), n, nb, dim, bins, iters, &ms, &bytes, err, sizeof err),
-              fn, err);
+    int rc = selfj_cuda_bench_device(kernel.c_str(), n, nb, dim, bins, iters, &ms, &bytes, err, sizeof err);
+    cudaCheck(info.Env(), rc, fn, err);
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("msPerCall", ms);
     o.Set("bytesPerCall", bytes);

@@ -48,7 +48,8 @@ Napi::Value judgeHeadTrainStepImpl(const Napi::CallbackInfo& info) {
   size_t n = rowsOf(hT, dim, kFn, "hTeacher");
   if (n == 0)  // a step needs data (the mean over zero rows is undefined); same rule as the TS API
     throw BadInput(BadInput::Range, "hTeacher", "at least one row",
-                   "judgeHeadTrainStep: hTeacher is empty (expected at least one row of dim=" + std::to_string(dim) + ")");
+                   "judgeHeadTrainStep: hTeacher is empty (expected at least one row of dim=" +
+                       std::to_string(dim) + ")");
   std::string rowsBins = "rows x bins, " + std::to_string(n) + " x " + std::to_string(bins);
   expectLen(hS, hT.len, kFn, "hStudent", "the length of hTeacher (rows x dim)");
   if (offT.present) expectLen(offT, n * bins, kFn, "offsetTeacher", rowsBins);
@@ -59,7 +60,8 @@ Napi::Value judgeHeadTrainStepImpl(const Napi::CallbackInfo& info) {
   expectLen(w, bins * dim, kFn, "w", binsDim);
   expectLen(bias, bins, kFn, "bias", "bins");
   Napi::Value stateV = field("state");
-  if (!stateV.IsObject()) throw BadInput(BadInput::Type, "state", "AdamWState", "judgeHeadTrainStep: state must be an AdamWState object");
+  if (!stateV.IsObject())
+    throw BadInput(BadInput::Type, "state", "AdamWState", "judgeHeadTrainStep: state must be an AdamWState object");
   Napi::Object state = stateV.As<Napi::Object>();
   F32 mW = getF32(state.Get("mW"), kFn, "state.mW"), vW = getF32(state.Get("vW"), kFn, "state.vW");
   F32 mB = getF32(state.Get("mB"), kFn, "state.mB"), vB = getF32(state.Get("vB"), kFn, "state.vB");

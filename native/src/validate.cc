@@ -1,10 +1,24 @@
 #include "validate.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace selfj {
 
 bool isAbsent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
+
+static std::string num(double d) {  // JS-like: "3", "0.5", "NaN", "-Infinity"
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
+static BadInput numberError(BadInput::Kind kind, const char* fn, const char* name, const std::string& exp,
+                            const std::string& got) {
+  return BadInput(kind, name, exp, std::string(fn) + ": " + name + " must be " + exp + ", got " + got);
+}
 
 static std::string describe(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
@@ -39,22 +53,20 @@ F32 getF32(const Napi::Value& v, const char* fn, const char* name, bool optional
 }
 
 size_t getInt(const Napi::Value& v, const char* fn, const char* name, double lo, double hi) {
-  std::string exp = "an integer in " + std::to_string(static_cast<long long>(lo)) + ".." +
-                    std::to_string(static_cast<long long>(hi));
-  if (!v.IsNumber()) throw BadInput(BadInput::Type, name, exp, std::string(fn) + ": " + name + " must be " + exp + ", got " + describe(v));
+  std::string exp = "an integer in " + num(lo) + ".." + num(hi);
+  if (!v.IsNumber()) throw numberError(BadInput::Type, fn, name, exp, describe(v));
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi)
-    throw BadInput(BadInput::Range, name, exp, std::string(fn) + ": " + name + " must be " + exp + ", got " + std::to_string(d));
+    throw numberError(BadInput::Range, fn, name, exp, num(d));
   return static_cast<size_t>(d);
 }
 
 double getNum(const Napi::Value& v, const char* fn, const char* name, double lo, double hi, double fallback) {
   if (isAbsent(v)) return fallback;
-  std::string exp = "a finite number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (!v.IsNumber()) throw BadInput(BadInput::Type, name, exp, std::string(fn) + ": " + name + " must be " + exp + ", got " + describe(v));
+  std::string exp = "a finite number in [" + num(lo) + ", " + num(hi) + "]";
+  if (!v.IsNumber()) throw numberError(BadInput::Type, fn, name, exp, describe(v));
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < lo || d > hi)
-    throw BadInput(BadInput::Range, name, exp, std::string(fn) + ": " + name + " must be " + exp + ", got " + std::to_string(d));
+  if (!std::isfinite(d) || d < lo || d > hi) throw numberError(BadInput::Range, fn, name, exp, num(d));
   return d;
 }
 
@@ -86,7 +98,7 @@ void nonFinite(const char* fn, std::initializer_list<Named> inputs) {
     size_t i = 0;
     while (i < in.len && std::isfinite(in.data[i])) ++i;
     throw BadInput(BadInput::Range, in.name, "finite values",
-                   std::string(fn) + ": " + in.name + " contains a non-finite value (" + std::to_string(in.data[i]) +
+                   std::string(fn) + ": " + in.name + " contains a non-finite value (" + num(in.data[i]) +
                        ") at index " + std::to_string(i) + "; NaN/Inf inputs give NaN/Inf results");
   }
   throw BadInput(BadInput::Range, "", "inputs small enough not to overflow float32",
