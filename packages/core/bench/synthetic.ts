@@ -53,11 +53,14 @@ const ref = (): string => REFS[next32() & 8191];
 
 const CATS = ['common', 'coding', 'academic'];
 export const injected = { exact: 0, near: 0 };
+/** Wall seconds spent generating records (measured around the generator's own work), to report collect alone. */
+export const generation = { seconds: 0 };
 
 export async function* synthetic(N: number, source: number): AsyncGenerator<InstructionRecord> {
   const recent: InstructionRecord[] = []; // a small window of earlier records to copy from
   const per = Math.ceil(N / 2);
   for (let i = 0; i < per && source * per + i < N; i++) {
+    const t0 = performance.now();
     const id = `s${source}:${i}`;
     const r = rnd();
     let rec: InstructionRecord;
@@ -78,6 +81,7 @@ export async function* synthetic(N: number, source: number): AsyncGenerator<Inst
     }
     if (recent.length < 512) recent.push(rec);
     else recent[i & 511] = rec;
+    generation.seconds += (performance.now() - t0) / 1000;
     yield rec;
   }
 }
