@@ -120,3 +120,21 @@ describe('runStage', () => {
     expect(again.status).toBe('skipped');
   });
 });
+
+describe('readJsonl', () => {
+  it('handles CRLF, blank lines, a missing final newline and multi-byte text, with exact line numbers', async () => {
+    const d = tmp();
+    const f = join(d, 'x.jsonl');
+    const big = 'é'.repeat(700_000); // spans the 1 MiB read chunks, with 2-byte characters
+    writeFileSync(f, `{"a":1}\r\n\n{"b":"${big}"}\n[1]\n{"c":"日本"}`);
+    const got: { line: number; keys?: string[]; error?: string }[] = [];
+    for await (const l of readJsonl(f)) got.push({ line: l.line, keys: l.value && Object.keys(l.value), error: l.error });
+    expect(got.map((g) => g.line)).toEqual([1, 3, 4, 5]);
+    expect(got[0].keys).toEqual(['a']);
+    expect(got[2].error).toBe('expected a JSON object');
+    const all: Record<string, unknown>[] = [];
+    for await (const l of readJsonl(f)) if (l.value) all.push(l.value);
+    expect((all[1].b as string).length).toBe(700_000);
+    expect(all[2].c).toBe('日本');
+  });
+});

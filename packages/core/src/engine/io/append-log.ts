@@ -79,7 +79,18 @@ export class AppendLog {
 
   /** Queues one record (a whole line is always written in one piece). */
   append(record: unknown): void {
-    const line = `${JSON.stringify(record)}\n`;
+    this.appendLine(JSON.stringify(record));
+  }
+
+  /** Queues `{"key": key, ...record}` without copying the record (the hot path of every stage). */
+  appendKeyed(key: string, record: object): void {
+    if ((record as { key?: unknown }).key === key) return this.appendLine(JSON.stringify(record));
+    const body = JSON.stringify(record);
+    this.appendLine(`{"key":${JSON.stringify(key)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`);
+  }
+
+  private appendLine(json: string): void {
+    const line = `${json}\n`;
     this.buffer.push(line);
     this.bufferedBytes += line.length;
     if (this.buffer.length >= this.flushEvery || this.bufferedBytes > 1 << 20 || Date.now() - this.lastFlush > this.flushMs) {

@@ -1,7 +1,6 @@
 /** Streaming JSONL reading: one record at a time, each with its file and line for error messages. */
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { SelfjError } from '../../errors.js';
 
 export interface JsonlLine {
@@ -31,29 +30,44 @@ export async function assertReadable(file: string, what = 'input file'): Promise
 /** Yields every non-empty line; bad JSON or a non-object comes back with `error` set (the caller decides). */
 export async function* readJsonl(file: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JsonlLine> {
   await assertReadable(file);
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  // Plain buffer splitting (no readline): lines are parsed straight from each chunk; only a line that spans two
+  // chunks is copied. JSONL lines end in \n; a \r before it is harmless whitespace to JSON.parse.
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   let line = 0;
+  let carry: Buffer | undefined;
+  const one = (text: string): JsonlLine | undefined => {
+    line++;
+    if (!text.trim()) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      return { file, line, error: `invalid JSON (${(e as Error).message})` };
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return { file, line, error: 'expected a JSON object' };
+    return { file, line, value: value as Record<string, unknown> };
+  };
   try {
-    for await (const text of rl) {
-      line++;
+    for await (const chunk of stream) {
       if (options.signal?.aborted) break;
-      if (!text.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        yield { file, line, error: `invalid JSON (${(e as Error).message})` };
-        continue;
+      let buf = chunk as Buffer;
+      if (carry) {
+        buf = Buffer.concat([carry, buf]);
+        carry = undefined;
       }
-      if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        yield { file, line, error: 'expected a JSON object' };
-        continue;
+      let start = 0;
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+        const r = one(buf.toString('utf8', start, nl));
+        start = nl + 1;
+        if (r) yield r;
       }
-      yield { file, line, value: value as Record<string, unknown> };
+      if (start < buf.length) carry = buf.subarray(start);
+    }
+    if (carry && !options.signal?.aborted) {
+      const r = one(carry.toString('utf8'));
+      if (r) yield r;
     }
   } finally {
-    rl.close();
     stream.destroy();
   }
 }

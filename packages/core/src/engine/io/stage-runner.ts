@@ -117,7 +117,7 @@ export async function runStage<I, O extends object>(opts: StageRunOptions<I, O>)
           reject(e.line, e.key, r.message);
         } else throw r;
       } else {
-        out.append({ key: e.key, ...r });
+        out.appendKeyed(e.key, r);
         written++;
       }
     }

@@ -3,7 +3,7 @@ import { sha256 } from '../io/hash.js';
 import { countLines, readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { combine, PartStatsAccumulator, type CombineConfig, type PartStats } from '../label-math.js';
-import { inputIdentity, num, recordKey, stageHash, withoutKey, type StageCommon } from './common.js';
+import { inputIdentity, num, recordKey, stageHash, type StageCommon } from './common.js';
 
 export interface LabelStageOptions extends StageCommon {
   input: string;
@@ -58,12 +58,13 @@ export async function runLabel(o: LabelStageOptions): Promise<StageRunResult> {
       const key = recordKey(v);
       num(v, 'z1', 0, 9);
       num(v, 'z2', -1.0001, 1.0001);
-      return { key, value: withoutKey(v) as Item };
+      return { key, value: v as Item }; // updated in place: no copy on the hot path
     },
     async process(batch) {
       return batch.map((r) => {
-        const z = combine(r.z1, r.z2, o.config, stats);
-        return o.splits ? { ...r, z, split: splitOf(String(r.id ?? ''), o.splits, o.seed) } : { ...r, z };
+        r.z = combine(r.z1, r.z2, o.config, stats);
+        if (o.splits) r.split = splitOf(String(r.id ?? ''), o.splits, o.seed);
+        return r;
       });
     },
     batchSize: 512,

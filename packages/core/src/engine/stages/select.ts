@@ -3,7 +3,7 @@ import { SelfjError } from '../../errors.js';
 import { readJsonFile } from '../io/atomic.js';
 import { countLines, readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
-import { inputIdentity, num, recordKey, stageHash, withoutKey, type StageCommon } from './common.js';
+import { inputIdentity, num, recordKey, stageHash, type StageCommon } from './common.js';
 
 export interface SelectStageOptions extends StageCommon {
   input: string;
@@ -55,10 +55,10 @@ export async function runSelect(o: SelectStageOptions): Promise<StageRunResult> 
       } catch {
         key = `line-${line.line}`;
       }
-      return { key, value: withoutKey(v) };
+      return { key, value: v };
     },
     async process(batch) {
-      return batch.map((r) => ({ ...r, ...decide(r[field] as number, o.tau) }));
+      return batch.map((r) => Object.assign(r, decide(r[field] as number, o.tau)));
     },
     batchSize: 512,
     onBadRecord: o.onBadRecord,

@@ -4,7 +4,7 @@ import { kernels } from '../kernels.js';
 import { countLines, readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
-import { inputIdentity, recordKey, stageHash, withoutKey, type StageCommon } from './common.js';
+import { inputIdentity, recordKey, stageHash, type StageCommon } from './common.js';
 
 export interface SimilarityStageOptions extends StageCommon {
   input: string;
@@ -31,7 +31,7 @@ export async function runSimilarity(o: SimilarityStageOptions): Promise<StageRun
       const key = recordKey(v);
       if (typeof v.response !== 'string') throw new BadRecord('missing response (field "response" must be a string)');
       if (typeof v.reference !== 'string') throw new BadRecord('missing reference (field "reference" must be a string)');
-      return { key, value: withoutKey(v) as Item };
+      return { key, value: v as Item }; // updated in place: no copy on the hot path
     },
     async process(batch) {
       // One embed call for all responses and references of the batch: rows [0, n) responses, [n, 2n) references.
@@ -39,7 +39,10 @@ export async function runSimilarity(o: SimilarityStageOptions): Promise<StageRun
       const emb = await limiter.run(() => o.embedder.embed(texts, { signal: o.signal }));
       const n = batch.length;
       const cos = k.cosineRows(emb.subarray(0, n * dim), emb.subarray(n * dim, 2 * n * dim), dim);
-      return batch.map((r, i) => ({ ...r, z2: cos[i] }));
+      return batch.map((r, i) => {
+        r.z2 = cos[i];
+        return r;
+      });
     },
     batchSize: o.batchSize ?? 256,
     concurrency: o.concurrency,
