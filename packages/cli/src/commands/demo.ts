@@ -43,7 +43,7 @@ const command: CommandModule<object, Args> = {
     await withAbort(async (signal) => {
       const backend = await openBackend({ ...args, threads: args.threads }, undefined, signal);
       try {
-        const embedder = await openEmbedder(args.vectors);
+        const embedder = await openEmbedder(args.vectors, undefined, { log: args.quiet || args.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
         const config = resolveConfig(
           {
             out: args.out,

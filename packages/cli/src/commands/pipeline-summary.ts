@@ -6,6 +6,14 @@ export function summaryTable(r: PipelineResult): string {
   const rows: (string | number)[][] = [['stage', 'status', 'records', 'rejected', 'seconds']];
   for (const s of r.stages) rows.push([s.stage, s.status, s.records, s.rejected, s.seconds.toFixed(1)]);
   const out = [table(rows)];
+  const train = r.stages.find((s) => s.stage === 'train')?.detail as
+    | { initialLoss: number; bestLoss: number; bestEpoch: number; initialValPearson?: number; valPearson?: number; validation: boolean }
+    | undefined;
+  if (train) {
+    const on = train.validation ? 'validation' : 'training';
+    const pr = train.valPearson !== undefined ? `; validation Pearson with z ${fmt(train.initialValPearson)} -> ${fmt(train.valPearson)}` : '';
+    out.push('', `judge training: ${on} loss ${fmt(train.initialLoss)} (untrained = self-evaluation) -> ${fmt(train.bestLoss)} (epoch ${train.bestEpoch})${pr}`);
+  }
   const a = r.assessment;
   if (a) {
     const t = a.test;
@@ -28,6 +36,9 @@ export function summaryTable(r: PipelineResult): string {
         ['test risk at tau', fmt(t.selection.risk, 3)],
       ]),
     );
+    if (c.tau === null) {
+      out.push('No threshold meets the target risk with this confidence on the calibration items, so the judge declines everything (few items, or mostly bad answers).');
+    }
   }
   out.push('', `total ${r.seconds.toFixed(1)}s`);
   return out.join('\n');

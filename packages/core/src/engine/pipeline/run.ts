@@ -34,6 +34,8 @@ export interface StageSummary {
   rejected: number;
   seconds: number;
   dir: string;
+  /** Stage-specific numbers (train: initial and best loss, best epoch, validation Pearson). */
+  detail?: Record<string, unknown>;
 }
 
 export interface PipelineOptions {
@@ -65,8 +67,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const recs = (s: string) => join(dir(s), RECORDS_FILE);
   const stages: StageSummary[] = [];
   const model = { batchSize: c.backend.batchSize, concurrency: c.backend.concurrency };
-  const done = (stage: PipelineStage, r: { status: 'done' | 'skipped'; seconds: number; manifest?: { counts: { records: number; rejected: number } } }, d: string) => {
-    const s: StageSummary = { stage, status: r.status, records: r.manifest?.counts.records ?? 0, rejected: r.manifest?.counts.rejected ?? 0, seconds: r.seconds, dir: d };
+  const done = (stage: PipelineStage, r: { status: 'done' | 'skipped'; seconds: number; manifest?: { counts: { records: number; rejected: number } } }, d: string, detail?: Record<string, unknown>) => {
+    const s: StageSummary = { stage, status: r.status, records: r.manifest?.counts.records ?? 0, rejected: r.manifest?.counts.rejected ?? 0, seconds: r.seconds, dir: d, detail };
     stages.push(s);
     o.onStage?.(s);
     throwIfAborted(o.signal);
@@ -82,7 +84,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       'train',
       async () => {
         const r = await runTrain({ ...common, ...model, dir: dir('train'), input: recs('label'), backend: deps.backend, templates, config: c.train, seed: c.seed, onlySplit: 'train' });
-        return done('train', { status: r.status, seconds: r.seconds, manifest: { counts: { records: Number(r.manifest.training.items), rejected: 0 } } }, dir('train'));
+        const m = r.manifest.metrics as { initial: { trainLoss: number; valLoss?: number; valPearson?: number }; best: { epoch: number; trainLoss: number; valLoss?: number; valPearson?: number } };
+        const detail = { initialLoss: m.initial.valLoss ?? m.initial.trainLoss, bestLoss: m.best.valLoss ?? m.best.trainLoss, bestEpoch: m.best.epoch, initialValPearson: m.initial.valPearson, valPearson: m.best.valPearson, validation: m.initial.valLoss !== undefined };
+        return done('train', { status: r.status, seconds: r.seconds, manifest: { counts: { records: Number(r.manifest.training.items), rejected: 0 } } }, dir('train'), detail);
       },
     ],
     ['judge', async () => done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), backend: deps.backend, template: templates.referenceFree, judge: loadJudge(dir('train')) }), dir('judge'))],
