@@ -24,6 +24,9 @@ export function summaryTable(r: PipelineResult): string {
     m.push(['Kendall tau-b', fmt(t.zeroShot?.kendallTauB), fmt(t.trained?.kendallTauB)]);
     m.push(['AURC (lower is better)', fmt(t.zeroShot?.aurc), fmt(t.trained?.aurc)]);
     m.push(['AUROC bad answers', fmt(t.zeroShot?.auroc), fmt(t.trained?.auroc)]);
+    if (t.bestOfN) {
+      m.push([`best-of-N mean label (${t.bestOfN.ids} ids; random ${fmt(t.bestOfN.averageMeanZ, 2)})`, fmt(t.bestOfN.zeroShotPickedMeanZ, 2), fmt(t.bestOfN.pickedMeanZ, 2)]);
+    }
     out.push('', table(m));
     const c = a.calibration;
     const tau = c.tau === null ? 'none certified (decline all)' : fmt(c.tau, 2);

@@ -11,6 +11,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readJsonl } from '../io/jsonl.js';
 
 interface Row {
+  id?: string;
   split?: string;
   score: number;
   z0: number;
@@ -26,6 +27,8 @@ export interface Assessment {
     zeroShot?: EvaluationReport;
     /** At tau on the test split: share answered and share of answered that are bad. */
     selection: { tau: number | null; coverage: number; risk: number; answered: number };
+    /** Best-of-N on the test split: mean label of the top-scored sample per id vs the mean over all samples. */
+    bestOfN?: { ids: number; pickedMeanZ: number; averageMeanZ: number; zeroShotPickedMeanZ: number };
   };
   counts: Record<string, number>;
 }
@@ -35,7 +38,7 @@ async function readRows(file: string): Promise<Row[]> {
   for await (const l of readJsonl(file)) {
     const v = l.value;
     if (!v || typeof v.score !== 'number' || typeof v.z !== 'number') continue;
-    rows.push({ split: v.split as string | undefined, score: v.score, z0: typeof v.z0 === 'number' ? v.z0 : NaN, z: v.z, category: v.category as string | undefined });
+    rows.push({ id: typeof v.id === 'string' ? v.id : undefined, split: v.split as string | undefined, score: v.score, z0: typeof v.z0 === 'number' ? v.z0 : NaN, z: v.z, category: v.category as string | undefined });
   }
   return rows;
 }
@@ -46,6 +49,21 @@ function tryEval(scores: number[], grades: number[], c: CalibrateConfig, categor
   } catch {
     return undefined; // too few items, or constant scores: nothing meaningful to report
   }
+}
+
+function bestOfN(rows: Row[]): Assessment['test']['bestOfN'] {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) if (r.id !== undefined) (groups.get(r.id) ?? groups.set(r.id, []).get(r.id)!).push(r);
+  const multi = [...groups.values()].filter((g) => g.length > 1);
+  if (!multi.length) return undefined;
+  const pick = (g: Row[], by: (r: Row) => number) => g.reduce((b, r) => (by(r) > by(b) ? r : b));
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  return {
+    ids: multi.length,
+    pickedMeanZ: mean(multi.map((g) => pick(g, (r) => r.score).z)),
+    averageMeanZ: mean(multi.map((g) => mean(g.map((r) => r.z)))),
+    zeroShotPickedMeanZ: mean(multi.map((g) => pick(g, (r) => r.z0).z)),
+  };
 }
 
 export async function assess(judgeFile: string, outDir: string, c: CalibrateConfig): Promise<Assessment> {
@@ -68,6 +86,7 @@ export async function assess(judgeFile: string, outDir: string, c: CalibrateConf
   const z = test.map((r) => r.z);
   const report = {
     n: test.length,
+    bestOfN: bestOfN(test),
     trained: tryEval(test.map((r) => r.score), z, c, cats),
     zeroShot: tryEval(test.map((r) => r.z0), z, c, cats),
     selection,
