@@ -191,6 +191,7 @@ void testTrain(size_t n, size_t dim, size_t bins, bool withExtras) {
 
 void bench(const char* kernel, size_t n, size_t nb, size_t dim, size_t bins, int iters) {
   double ms = 0, bytes = 0;
+  if (nb == 0 && std::strcmp(kernel, "cosineMatrix") == 0) nb = n;  // as the C API does
   if (!call(selfj_cuda_bench_device(kernel, n, nb, dim, bins, iters, &ms, &bytes, g_err, sizeof g_err), kernel))
     return;
   std::printf("bench %-20s n=%zu nb=%zu dim=%zu bins=%zu: %.4f ms/call, %.1f GB/s", kernel, n, nb, dim, bins, ms,
@@ -202,7 +203,10 @@ void bench(const char* kernel, size_t n, size_t nb, size_t dim, size_t bins, int
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --quick: checks only; --tiny-bench: checks, then the benchmark path on tiny shapes (exercises it, e.g. under
+  // the CPU emulation, without meaningful timings)
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const bool tiny = argc > 1 && std::strcmp(argv[1], "--tiny-bench") == 0;
   int dev = -1;
   char name[256];
   if (!selfj_cuda_probe(&dev, name, sizeof name)) {
@@ -234,7 +238,13 @@ int main(int argc, char** argv) {
         selfj_cuda_judge_head_forward(nullptr, 1, 4, nullptr, nullptr, nullptr, 65, nullptr, nullptr, g_err,
                                       sizeof g_err) != 0,
         g_err);
-  if (!quick) {
+  if (tiny) {
+    bench("cosineRows", 40, 0, 128, 0, 1);
+    bench("cosineMatrix", 40, 0, 36, 0, 1);
+    bench("cosineMatrix", 2, 300, 64, 0, 1);
+    bench("judgeHeadForward", 40, 0, 128, 11, 1);
+    bench("judgeHeadTrainStep", 70, 0, 128, 11, 2);
+  } else if (!quick) {
     bench("cosineRows", 16384, 0, 1024, 0, 50);
     bench("cosineRows", 262144, 0, 1024, 0, 20);
     bench("cosineMatrix", 1024, 4096, 1024, 0, 20);

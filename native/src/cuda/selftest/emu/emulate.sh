@@ -2,7 +2,7 @@
 # Runs the CUDA self-test on the CPU through the emulation in cuda_runtime.h (no GPU, no nvcc needed; g++ >= 11).
 # The kernel sources are copied, their <<<grid, block, smem>>> launches rewritten to shimLaunch(...) and their one
 # dynamic shared-memory declaration to a pointer; nothing else changes. Slow (one std::thread per CUDA thread):
-# correctness checks only (--quick). Usage: native/src/cuda/selftest/emu/emulate.sh
+# checks plus the benchmark path on tiny shapes. Usage: emulate.sh [--quick|--tiny-bench]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
@@ -27,4 +27,4 @@ done
 wait
 g++ -pthread -o "$out/selftest-emu" "${objs[@]}"
 echo "built $out/selftest-emu"
-exec "$out/selftest-emu" --quick
+exec "$out/selftest-emu" "${1:---tiny-bench}"
