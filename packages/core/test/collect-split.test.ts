@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseShard, shardOf, SplitPlanner } from '../src/collect/index.js';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emptyStats, parseShard, shardOf, SplitPlanner, SplitSink } from '../src/collect/index.js';
 
 function plan(ids: string[], cats: string[], test: number, limit?: (c: string) => number | undefined, seed?: string) {
   const p = new SplitPlanner(seed);
@@ -56,6 +59,53 @@ describe('split', () => {
     const inSmall = ids.filter((_, i) => small.assignments[i] !== 0);
     expect(inSmall.every((id) => a.assignments[ids.indexOf(id)] !== 0 || cats[ids.indexOf(id)] !== 'common')).toBe(true);
     expect(plan(ids, cats, 0.5, () => 0).perCategory.get('common')).toEqual({ kept: 1800, sampledOut: 1800, train: 0, test: 0 });
+  });
+});
+
+describe('SplitSink', () => {
+  async function sinkRun(idList: string[], cats: (i: number) => string, sample?: number) {
+    const n = idList.length;
+    const dir = await mkdtemp(join(tmpdir(), 'selfj-sink-'));
+    const sink = new SplitSink(dir, { test: 0.1 }, sample ? { perCategory: sample } : undefined);
+    for (let i = 0; i < n; i++) await sink.write(idList[i], cats(i), JSON.stringify({ id: idList[i] }));
+    const stats = emptyStats();
+    const files = await sink.finish(stats);
+    const ids = async (p: string) => (await readFile(p, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string);
+    const expected = plan(idList, idList.map((_, i) => cats(i)), 0.1, sample ? () => sample : undefined);
+    const expTest = new Set<string>();
+    const expTrain = new Set<string>();
+    expected.assignments.forEach((a, i) => (a === 2 ? expTest : a === 1 ? expTrain : null)?.add(idList[i]));
+    return { sink, stats, test: await ids(files.test), train: await ids(files.train), expTest, expTrain, left: await readdir(dir) };
+  }
+  const range = (n: number) => Array.from({ length: n }, (_, i) => `id-${i}`);
+
+  it('large categories take the fast path and give exactly the planned split', async () => {
+    const r = await sinkRun(range(5000), (i) => (i % 3 === 0 ? 'a' : 'b'));
+    expect(r.sink.routedInFull).toBe(false);
+    expect(new Set(r.test)).toEqual(r.expTest);
+    expect(new Set(r.train)).toEqual(r.expTrain);
+    expect(r.test.length + r.train.length).toBe(5000);
+    expect(r.stats.totals).toMatchObject({ train: 4500, test: 500 });
+    expect(r.left.sort()).toEqual(['test.jsonl', 'train.jsonl']);
+  });
+
+  it('a tiny category whose test record is above the provisional cut routes everything, same result', async () => {
+    // 5 "tiny" ids whose split hashes are all high: round(0.1 * 5) = 1 of them is test, and it sits in the train file.
+    const probe = new SplitPlanner();
+    const high = range(200).map((id) => `t-${id}`).filter((id) => probe.splitHashAt(probe.add(id, 'x')) > 0.6 * 2 ** 32).slice(0, 5);
+    const idList = [...range(1000), ...high];
+    const r = await sinkRun(idList, (i) => (i < 1000 ? 'big' : 'tiny'));
+    expect(r.sink.routedInFull).toBe(true);
+    expect(new Set(r.test)).toEqual(r.expTest);
+    expect(new Set(r.train)).toEqual(r.expTrain);
+    expect(r.test.filter((id) => id.startsWith('t-'))).toHaveLength(1);
+  });
+
+  it('sampling: every record goes through the maybe file; the result is the planned sample and split', async () => {
+    const r = await sinkRun(range(3000), (i) => (i % 2 ? 'x' : 'y'), 500);
+    expect(new Set(r.test)).toEqual(r.expTest);
+    expect(new Set(r.train)).toEqual(r.expTrain);
+    expect(r.test.length + r.train.length).toBe(1000);
   });
 });
 

@@ -15,12 +15,11 @@ import type { InstructionRecord } from '../records.js';
 import { heuristicClassifier, type Classifier } from './classify.js';
 import { Deduper } from './dedupe.js';
 import { RecordFilter } from './filters.js';
-import { writeSplit } from './finish.js';
+import { SplitSink } from './finish.js';
 import { hash32, saltOf } from './hash.js';
 import { AtomicLineWriter } from './jsonl.js';
 import { orderSources, type CollectManifest } from './manifest.js';
 import { builtinResolver, type RejectInfo, type SourceContext, type SourceResolver } from './sources.js';
-import { SplitPlanner } from './split.js';
 import { countDrop, countKept, emptyStats, formatStats, sourceStats, type CollectStats } from './stats.js';
 
 export interface Shard {
@@ -114,8 +113,9 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   if (shard) stats.shard = shard;
   const filter = new RecordFilter(manifest.filters);
   const deduper = new Deduper(manifest.dedupe, Math.ceil((options.expectedRecords ?? 1 << 16) / (shard?.count ?? 1)));
-  const planner = shard ? null : new SplitPlanner(manifest.split?.seed, manifest.sample?.seed);
-  const kept = new AtomicLineWriter(join(outDir, shard ? `part${suffix}.jsonl` : '.kept.jsonl'));
+  // A shard writes its kept records in processing order for merge; a whole run splits them as they come.
+  const part = shard ? new AtomicLineWriter(join(outDir, `part${suffix}.jsonl`)) : null;
+  const sink = shard ? null : new SplitSink(outDir, manifest.split, manifest.sample);
   const rejects = onBad === 'skip' ? new AtomicLineWriter(join(outDir, `rejects${suffix}.jsonl`)) : null;
   let nextProgress = 100_000;
 
@@ -168,10 +168,12 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
             continue;
           }
           const out: Record<string, unknown> = { id: rec.id, instruction: rec.instruction, reference: rec.reference, category, source: src.name };
-          if (shard) out._o = [rank, row];
-          const p = kept.write(JSON.stringify(out));
+          let p: Promise<void> | undefined;
+          if (part) {
+            out._o = [rank, row];
+            p = part.write(JSON.stringify(out));
+          } else p = (sink as SplitSink).write(rec.id, category, JSON.stringify(out));
           if (p) await p;
-          planner?.add(rec.id, category);
           countKept(stats, ss, category, rec.instruction.length, rec.reference.length);
         }
       } catch (e) {
@@ -188,9 +190,10 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
         });
       }
     }
-    await kept.commit();
+    await part?.commit();
   } catch (e) {
-    await kept.abort();
+    await part?.abort();
+    await sink?.abort();
     await rejects?.abort();
     throw e;
   }
@@ -201,11 +204,11 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     files.rejects = rejects.path;
   }
   Object.assign(stats.dedupe, deduper.usage);
-  if (shard) {
-    files.part = kept.path;
+  if (part) {
+    files.part = part.path;
   } else {
     const splitStarted = performance.now();
-    Object.assign(files, await writeSplit(kept.path, planner as SplitPlanner, outDir, stats, manifest.split, manifest.sample));
+    Object.assign(files, await (sink as SplitSink).finish(stats));
     stats.splitSeconds = (performance.now() - splitStarted) / 1000;
   }
   stats.seconds = (performance.now() - started) / 1000;

@@ -8,6 +8,7 @@ export { MinHasher, LshIndex, chooseBanding, estimateJaccard, type MinHashOption
 export { U64HashSet } from './hashset.js';
 export { hash32, normalizedHash64, out as hashOut } from './hash.js';
 export { SplitPlanner, type SplitPlan } from './split.js';
+export { SplitSink } from './finish.js';
 export { heuristicClassifier, type Classifier } from './classify.js';
 export { builtinResolver, readJsonlSource, type RejectInfo, type SourceContext, type SourceResolver } from './sources.js';
 export { AtomicLineWriter, readLines, readLineBatches } from './jsonl.js';

@@ -15,10 +15,11 @@ export class AtomicLineWriter {
   private failed: Error | undefined;
   lines = 0;
 
-  constructor(path: string) {
+  /** `append`: continue an existing `<path>.tmp` instead of starting it afresh. */
+  constructor(path: string, options: { append?: boolean } = {}) {
     this.path = path;
     this.tmpPath = `${path}.tmp`;
-    this.stream = createWriteStream(this.tmpPath);
+    this.stream = createWriteStream(this.tmpPath, { flags: options.append ? 'a' : 'w' });
     this.stream.on('error', (e) => (this.failed = e));
   }
 

@@ -9,10 +9,9 @@ import { basename, dirname, join } from 'node:path';
 import { SelfjError } from '../errors.js';
 import { writeJsonAtomic } from './collect.js';
 import { Deduper } from './dedupe.js';
-import { writeSplit } from './finish.js';
-import { AtomicLineWriter, readLineBatches } from './jsonl.js';
+import { SplitSink } from './finish.js';
+import { readLineBatches } from './jsonl.js';
 import type { DedupeConfig, CollectSampleConfig, CollectSplitConfig } from './manifest.js';
-import { SplitPlanner } from './split.js';
 import { addSourceCounts, countDrop, countKept, emptyStats, sourceStats, type CollectStats } from './stats.js';
 
 export interface MergeOptions {
@@ -116,8 +115,7 @@ export async function mergeShards(options: MergeOptions): Promise<{ stats: Colle
   const split = options.split ?? settings.split;
   const sample = options.sample ?? settings.sample;
   const deduper = new Deduper(dedupe, options.expectedRecords ?? stats.totals.read);
-  const planner = new SplitPlanner(split?.seed, sample?.seed);
-  const kept = new AtomicLineWriter(join(options.outDir, '.kept.jsonl'));
+  const sink = new SplitSink(options.outDir, split, sample);
   const cursors = parts.map((p) => new Cursor(p));
   try {
     await Promise.all(cursors.map((c) => c.next()));
@@ -133,18 +131,17 @@ export async function mergeShards(options: MergeOptions): Promise<{ stats: Colle
         countDrop(stats, ss, reason);
         continue;
       }
-      const p = kept.write(JSON.stringify({ id: rec.id, instruction: rec.instruction, reference: rec.reference, category: rec.category, source: rec.source }));
+      const line = JSON.stringify({ id: rec.id, instruction: rec.instruction, reference: rec.reference, category: rec.category, source: rec.source });
+      const p = sink.write(rec.id, rec.category, line);
       if (p) await p;
-      planner.add(rec.id, rec.category);
       countKept(stats, ss, rec.category, rec.instruction.length, rec.reference.length);
     }
-    await kept.commit();
   } catch (e) {
-    await kept.abort();
+    await sink.abort();
     throw e;
   }
   Object.assign(stats.dedupe, deduper.usage);
-  const files: Record<string, string> = await writeSplit(kept.path, planner, options.outDir, stats, split, sample);
+  const files: Record<string, string> = await sink.finish(stats);
   stats.seconds = (performance.now() - started) / 1000;
   files.stats = join(options.outDir, 'stats.json');
   await writeJsonAtomic(files.stats, { ...stats, settings: { ...settings, dedupe, split, sample } });

@@ -36,7 +36,13 @@ export class SplitPlanner {
     return this.n;
   }
 
-  add(id: string, category: string): void {
+  /** Split hash of the i-th added record. */
+  splitHashAt(i: number): number {
+    return this.splitHash[i];
+  }
+
+  /** Adds a kept record; returns its arrival index. */
+  add(id: string, category: string): number {
     let c = this.catIndex.get(category);
     if (c === undefined) {
       c = this.categories.length;
@@ -48,7 +54,7 @@ export class SplitPlanner {
     this.splitHash[this.n] = hash32(id, this.splitSalt);
     this.sampleHash[this.n] = hash32(id, this.sampleSalt);
     this.cat[this.n] = c;
-    this.n++;
+    return this.n++;
   }
 
   private grow(): void {
