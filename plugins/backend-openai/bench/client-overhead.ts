@@ -131,14 +131,18 @@ async function main(): Promise<void> {
   }
   const r64 = rows.find((r) => r.c === 64)!;
   const overhead = Math.max(r64.selfj.cpuMsPerReq, 1000 / r64.selfj.rps - 1000 / r64.raw.rps);
-  // Grows, unless it already runs at the server's limit (what the raw client gets at that concurrency).
-  const [r1, r8] = rows;
-  const grows =
-    (r8.selfj.rps >= r1.selfj.rps * 1.2 || r8.selfj.rps >= r8.raw.rps * 0.8) &&
-    r64.selfj.rps >= Math.min(r8.selfj.rps, r64.raw.rps) * 0.8;
+  // "Grows until the server is the limit": the raw client, measured in the same run, shows where the server (and
+  // this machine) stop giving more. selfj passes a step when it grows at least 80% as much as the raw client did,
+  // or already runs at >= 70% of the raw client's throughput there (it is then at the same limit, less its own CPU).
+  const step = (a: (typeof rows)[number], b: (typeof rows)[number]) =>
+    b.selfj.rps / a.selfj.rps >= 0.8 * (b.raw.rps / a.raw.rps) || b.selfj.rps >= 0.7 * b.raw.rps;
+  const grows = step(rows[0], rows[1]) && step(rows[1], r64);
+  const g = (a: number, b: number) => `${((b / a - 1) * 100).toFixed(0)}%`;
   console.log(`\ntarget: client overhead <= 2 ms/request at concurrency 64 -> ${overhead.toFixed(3)} ms: ${overhead <= 2 ? 'PASS' : 'FAIL'}`);
   console.log(
-    `target: throughput grows with concurrency until the server limits it (1 -> 8: +20% or >= 80% of raw; 64: >= 80% of min(8, raw at 64)) -> ${grows ? 'PASS' : 'FAIL'}`,
+    `target: throughput grows with concurrency until the server limits it -> ${grows ? 'PASS' : 'FAIL'}` +
+      ` (1->8->64: selfj ${g(rows[0].selfj.rps, rows[1].selfj.rps)}, ${g(rows[1].selfj.rps, r64.selfj.rps)};` +
+      ` raw ${g(rows[0].raw.rps, rows[1].raw.rps)}, ${g(rows[1].raw.rps, r64.raw.rps)})`,
   );
   console.log(`        selfjF/fetch throughput at 64: ${((r64.selfjF.rps / r64.fetch.rps) * 100).toFixed(0)}% (what selfj adds on top of undici)`);
   console.log(`        selfj/raw throughput at 64: ${((r64.selfj.rps / r64.raw.rps) * 100).toFixed(0)}% (raw = what the same server gives the leanest client)`);

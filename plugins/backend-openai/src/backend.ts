@@ -140,6 +140,8 @@ export class OpenAIBackend implements ModelBackend {
     if (!candidates.length) throw new SelfjError('BAD_INPUT', 'nextTokenProbabilities needs at least one candidate string.');
     prompts.forEach(checkPrompt);
     await this.init(options.signal);
+    if (this.selfj) return this.viaExtension(prompts, candidates, options.signal);
+    if (prompts.length === 1) return [await this.one(prompts[0], candidates, options.signal)];
     // One failure stops the other requests of this batch instead of letting them run on unobserved.
     // (A plain listener, not AbortSignal.any: that one is slow and retains signals on Node 20.)
     const batch = new AbortController();
@@ -148,7 +150,6 @@ export class OpenAIBackend implements ModelBackend {
     const forward = () => batch.abort();
     user?.addEventListener('abort', forward, { once: true });
     try {
-      if (this.selfj) return await this.viaExtension(prompts, candidates, batch.signal);
       return await Promise.all(prompts.map((p) => this.one(p, candidates, batch.signal)));
     } catch (e) {
       batch.abort();
@@ -160,7 +161,7 @@ export class OpenAIBackend implements ModelBackend {
   }
 
   /** selfj serve's batch extension: chunks of prompts, each answered by the served backend's nextTokenProbabilities. */
-  private async viaExtension(prompts: Prompt[], candidates: string[], signal: AbortSignal): Promise<CandidateProbabilities[]> {
+  private async viaExtension(prompts: Prompt[], candidates: string[], signal?: AbortSignal): Promise<CandidateProbabilities[]> {
     const size = Math.max(1, this.options.selfjBatch ?? 64);
     const chunks: Prompt[][] = [];
     for (let i = 0; i < prompts.length; i += size) chunks.push(prompts.slice(i, i + size));
@@ -188,7 +189,7 @@ export class OpenAIBackend implements ModelBackend {
     return parts.flat();
   }
 
-  private async one(prompt: Prompt, candidates: string[], signal: AbortSignal): Promise<CandidateProbabilities> {
+  private async one(prompt: Prompt, candidates: string[], signal?: AbortSignal): Promise<CandidateProbabilities> {
     const { alts, complete } = await this.alternatives(prompt, this.traits.k, signal);
     return mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
   }

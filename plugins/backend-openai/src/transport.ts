@@ -4,11 +4,10 @@
  * Retry-After, and AbortSignal support. Connections are kept alive (see senders.ts for the two HTTP clients).
  * The API key lives in a private field and is redacted from every message this class produces.
  */
-import { setMaxListeners } from 'node:events';
 import { SelfjError, abortError } from '@selfj/core';
 import { redact, safeURL } from './redact.js';
 import { Semaphore, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
-import { fetchSender, nodeSender, type Sender } from './senders.js';
+import { fetchSender, nodeSender, type InFlight, type Sender } from './senders.js';
 
 export interface TransportOptions {
   /** OpenAI base URLs, e.g. "http://host:8000/v1"; several form a load-balanced pool. */
@@ -82,7 +81,9 @@ export class HttpTransport {
   private readonly endpoints: Endpoint[];
   private readonly sem: Semaphore;
   private rr = 0;
-  private readonly closing = new AbortController();
+  private closed = false;
+  /** Requests on the wire, so close() can end them without a listener per request. */
+  private readonly active = new Set<InFlight>();
   private readonly send: Sender;
   private readonly o: Required<Omit<TransportOptions, 'apiKey' | 'headers' | 'logger' | 'baseURLs' | 'httpClient'>> &
     Pick<TransportOptions, 'logger'>;
@@ -109,7 +110,6 @@ export class HttpTransport {
       logger: options.logger,
     };
     this.sem = new Semaphore(this.o.concurrency);
-    setMaxListeners(0, this.closing.signal); // one listener per request in flight
     this.send = options.httpClient === 'fetch' ? fetchSender() : nodeSender(this.o.concurrency);
   }
 
@@ -125,13 +125,14 @@ export class HttpTransport {
 
   /** Cancels every request in flight and refuses new ones (ABORTED). */
   close(): void {
-    this.closing.abort(new SelfjError('ABORTED', 'The OpenAI backend was closed.'));
+    this.closed = true;
+    for (const f of this.active) f.abort();
     this.send.close?.();
   }
 
   /** Sends one JSON request with retries and returns the parsed JSON body. */
   async json<T = unknown>(req: HttpRequest): Promise<T> {
-    if (this.closing.signal.aborted) throw abortError(this.closing.signal);
+    if (this.closed) throw closedError();
     const release = await this.sem.acquire(req.signal);
     try {
       return (await this.withRetries(req)) as T;
@@ -145,7 +146,7 @@ export class HttpTransport {
     let last: Endpoint | undefined;
     for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
       if (req.signal?.aborted) throw abortError(req.signal);
-      if (this.closing.signal.aborted) throw abortError(this.closing.signal);
+      if (this.closed) throw closedError();
       const ep = this.pick(last);
       last = ep;
       const result = await this.attempt(ep, req);
@@ -202,22 +203,21 @@ export class HttpTransport {
   }
 
   private async attempt(ep: Endpoint, req: HttpRequest): Promise<{ ok: true; body: unknown } | { ok: false; failure: Failure }> {
-    const ctl = new AbortController();
+    const inflight = this.send(this.url(ep, req), {
+      method: req.method ?? 'POST',
+      headers: this.#headers,
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+    });
+    this.active.add(inflight);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      ctl.abort();
+      inflight.abort();
     }, this.o.timeoutMs);
-    const onAbort = () => ctl.abort();
+    const onAbort = () => inflight.abort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    this.closing.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await this.send(this.url(ep, req), {
-        method: req.method ?? 'POST',
-        headers: this.#headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: ctl.signal,
-      });
+      const res = await inflight.response;
       const { text } = res;
       if (res.status < 200 || res.status > 299) {
         return {
@@ -237,13 +237,13 @@ export class HttpTransport {
       }
     } catch (e) {
       if (req.signal?.aborted) throw abortError(req.signal);
-      if (this.closing.signal.aborted) throw abortError(this.closing.signal);
+      if (this.closed) throw closedError();
       if (timedOut) return { ok: false, failure: { kind: 'timeout', message: `no complete answer within ${this.o.timeoutMs} ms` } };
       return { ok: false, failure: { kind: 'connection', message: describeNetworkError(e) } };
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
-      this.closing.signal.removeEventListener('abort', onAbort);
+      this.active.delete(inflight);
     }
   }
 
@@ -306,6 +306,10 @@ export class HttpTransport {
   private log(line: string): void {
     this.o.logger?.(this.redact(line));
   }
+}
+
+function closedError(): SelfjError {
+  return new SelfjError('ABORTED', 'The OpenAI backend was closed.');
 }
 
 /** How servers word "prompt longer than the context" (vLLM, llama.cpp, TGI, OpenAI). */

@@ -114,6 +114,18 @@ describe('OpenAIBackend against a fault-injecting server', () => {
     expect((await caught(b.generate('x', { signal: pre.signal }))).code).toBe('ABORTED');
   });
 
+  it('close() ends requests in flight with ABORTED and refuses new ones', async () => {
+    for (const httpClient of ['node', 'fetch'] as const) {
+      const b = backend({ timeoutMs: 60_000, httpClient });
+      fake.faults.push({ kind: 'hang' });
+      const running = caught(b.nextTokenProbabilities([PROMPTS[0]], DIGITS));
+      await new Promise((r) => setTimeout(r, 50));
+      await b.close();
+      expect((await running).code).toBe('ABORTED');
+      expect((await caught(b.generate('x'))).code).toBe('ABORTED');
+    }
+  });
+
   it('limits concurrency', async () => {
     const b = backend({ concurrency: 3 });
     fake.maxConcurrent = 0;
