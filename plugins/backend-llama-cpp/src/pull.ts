@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { SelfjError } from '@selfj/core';
 import { downloadToCache, type Progress } from '@selfj/hub';
-import { checkGgufFile } from './load.js';
+import { checkGgufFile } from './gguf-file.js';
 
 export interface PullOptions {
   repo: string;

@@ -57,7 +57,8 @@ const pull: CommandModule<object, PullArgs> = {
       .example('$0 pull Qwen/Qwen2.5-0.5B-Instruct-GGUF qwen2.5-0.5b-instruct-q4_k_m.gguf', 'the default model')
       .example('$0 pull ggml-org/models tinyllamas/stories260K.gguf', 'the tiny test model') as never,
   handler: async (args) => {
-    const { pullModel } = await import('@selfj/backend-llama-cpp');
+    // the /pull entry point does not load node-llama-cpp's native runtime
+    const { pullModel } = await import('@selfj/backend-llama-cpp/pull');
     const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
     const showProgress = !args.json && !args.quiet && !ci;
     const ac = new AbortController();
