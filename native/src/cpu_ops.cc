@@ -110,7 +110,7 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
 
   // Per-thread scratch is allocated here: nothing inside the team job may throw (a thread leaving early would
   // leave the others waiting at the barrier).
-  const size_t scratchPer = 2 * kChunk * bins + kGradPanelCols * kChunk * 2;
+  const size_t scratchPer = 2 * kChunk * bins + (kGradPanelCols + 16) * kChunk * 2;
   std::vector<float> scratch(scratchPer * nt);
   pool().team(nt, [&](int tid, int T) {
     const size_t align = K().gradAlign, units = (dim + align - 1) / align;

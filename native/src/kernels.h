@@ -23,7 +23,7 @@ struct KernelTable {
                    float* logits);
   // For one row chunk: g[k*dim + d] += sum_r sum_v dz_v[r*bins + k] * h_v[r*dim + d] for d in [d0, d1),
   // accumulated per element in (r, v) order starting from 0, then added to g (fixed order for determinism).
-  // scratch: kGradPanelCols * rows * 2 floats.
+  // scratch: (kGradPanelCols + 16) * rows * 2 floats.
   void (*gradChunk)(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
                     size_t bins, size_t d0, size_t d1, float* g, float* scratch);
   // Streaming sum (the read-bandwidth probe).

@@ -198,17 +198,18 @@ static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, c
 }
 
 // ---- judge head gradient: one row chunk, columns [d0, d1) ----
-// h columns are first packed per sub-block into [tile][row][view][NV*W] so the tile loop reads contiguous memory
-// (rows of h are dim apart, which would otherwise collide in the same cache sets).
-constexpr size_t GSB = kGradPanelCols;  // columns per packed sub-block (64 rows x 2 views x 1 KiB = 128 KiB)
+// Each column panel of both views is first copied into [row][view][GSB + pad] (contiguous copies); the padding
+// spreads consecutive rows over different cache sets, which rows of h (dim apart) would otherwise share.
+constexpr size_t GSB = kGradPanelCols;      // columns per panel
+constexpr size_t GPS = kGradPanelCols + 16;  // padded panel row stride (floats)
 
 template <int G>
 static inline void gradTile(const float* dzT, const float* dzS, const float* P, size_t rows, size_t bins, size_t kb,
                             float* g, size_t dim) {
   V c[G][2];
   for (int i = 0; i < G; ++i) c[i][0] = c[i][1] = vzero();
-  for (size_t r = 0; r < rows; ++r, P += 4 * W) {
-    const V t0 = vload(P), t1 = vload(P + W), s0 = vload(P + 2 * W), s1 = vload(P + 3 * W);
+  for (size_t r = 0; r < rows; ++r, P += 2 * GPS) {
+    const V t0 = vload(P), t1 = vload(P + W), s0 = vload(P + GPS), s1 = vload(P + GPS + W);
     for (int i = 0; i < G; ++i) {
       const V zt = vset1(dzT[r * bins + kb + i]);
       c[i][0] = vfma(zt, t0, c[i][0]);
@@ -230,21 +231,16 @@ static void gradChunkK(const float* dzT, const float* hT, const float* dzS, cons
   constexpr size_t T = 2 * W;  // columns per tile
   size_t d = d0;
   for (; d + T <= d1; d += GSB) {
-    const size_t nt = std::min(GSB, (d1 - d) / T * T) / T;  // whole tiles in this sub-block
-    // Row-major reads (prefetcher friendly), tile-major writes.
+    const size_t nt = std::min(GSB, (d1 - d) / T * T) / T;  // whole tiles in this panel
     for (size_t r = 0; r < rows; ++r) {
+      float* dst = pack + r * 2 * GPS;
       const float* a = hT + r * dim + d;
       const float* b = hS + r * dim + d;
-      for (size_t t = 0; t < nt; ++t) {
-        float* dst = pack + (t * rows + r) * 2 * T;
-        vstore(dst, vload(a + t * T));
-        vstore(dst + W, vload(a + t * T + W));
-        vstore(dst + 2 * W, vload(b + t * T));
-        vstore(dst + 3 * W, vload(b + t * T + W));
-      }
+      for (size_t j = 0; j < nt * T; j += W) vstore(dst + j, vload(a + j));
+      for (size_t j = 0; j < nt * T; j += W) vstore(dst + GPS + j, vload(b + j));
     }
     for (size_t t = 0; t < nt; ++t) {
-      const float* P = pack + t * rows * 2 * T;
+      const float* P = pack + t * T;
       float* gt = g + d + t * T;
       // Balanced bin groups of at most GG (10 bins -> 5+5): enough independent accumulators to hide FMA latency.
       const size_t groups = (bins + GG - 1) / GG;
