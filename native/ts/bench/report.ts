@@ -111,3 +111,27 @@ export function printReport(r: BenchResult): void {
   }
   console.log(lines.join('\n'));
 }
+
+/** The results as a markdown table (for docs/native.md): `npm run bench -w @selfj/native -- --markdown`. */
+export function printMarkdown(r: BenchResult): void {
+  const all = [...r.measurements, ...r.peers.flatMap((p) => (p.measurement ? [p.measurement] : []))];
+  const bw = r.bandwidth.twoThreads;
+  const out: string[] = [
+    `Measured ${r.machine.date.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpu}, ${r.machine.cores} logical cores, ` +
+      `Node ${r.machine.node}; addon ISA ${String(r.info.isa)}, ${String(r.info.threads)} threads; streaming read ` +
+      `${fmt(bw)} GB/s (2 threads), ${fmt(r.bandwidth.oneThread)} GB/s (1 thread).`,
+    '',
+    '| kernel | backend | ms/call | GB/s | GFLOP/s | x TS ref | x read BW |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const kernel of ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep'] as KernelName[]) {
+    const js = all.find((x) => x.kernel === kernel && x.backend === 'js');
+    for (const x of all.filter((y) => y.kernel === kernel)) {
+      out.push(`| ${kernel} ${r.shapes[kernel]} | ${x.backend}${x.scaled ? ' (scaled)' : ''} | ${fmt(x.ms, 3)} | ${fmt(x.gbps)} | ` +
+        `${fmt(x.gflops)} | ${fmt(js ? js.ms / x.ms : null)} | ${fmt(bw ? x.gbps / bw : null)} |`);
+    }
+  }
+  out.push('', '| target | wanted | measured | result |', '| --- | ---: | ---: | --- |');
+  for (const t of r.targets) out.push(`| ${t.check} | >= ${t.target} | ${fmt(t.measured)} | ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS'} |`);
+  console.log(out.join('\n'));
+}

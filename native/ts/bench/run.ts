@@ -4,19 +4,21 @@
  * with simsimd and numpy/OpenBLAS as peers and the addon's own streaming-read probe as the bandwidth yardstick.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as api from '../index.js';
 import { FULL, KERNELS, QUICK, makeData, measureKernel, type Impl, type Measurement, type RunOptions } from './cases.js';
 import { numpyMatrix, simsimdCosineRows, type PeerResult } from './peers.js';
-import { evaluateTargets, printReport, type BenchResult, type CudaRow } from './report.js';
+import { evaluateTargets, printMarkdown, printReport, type BenchResult, type CudaRow } from './report.js';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
+const markdown = argv.includes('--markdown');
 const quick = argv.includes('--quick');
 const childIsa = argv.find((a) => a.startsWith('--child-isa='))?.slice('--child-isa='.length);
 const shapes = quick ? QUICK : FULL;
-const log = (msg: string) => { if (!json && !childIsa) process.stderr.write(`${msg}\n`); };
+const log = (msg: string) => { if (!json && !markdown && !childIsa) process.stderr.write(`${msg}\n`); };
 
 const impl = api as unknown as Impl;
 const reference = api.reference as unknown as Impl;
@@ -136,7 +138,16 @@ function main(): void {
   }
   evaluateTargets(result);
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (markdown) printMarkdown(result);
   else printReport(result);
 }
 
-main();
+/** `--render=<file.json>` re-prints a saved `--json` run (as a table, or markdown with --markdown). */
+const render = argv.find((a) => a.startsWith('--render='))?.slice('--render='.length);
+if (render) {
+  const saved = JSON.parse(readFileSync(render, 'utf8')) as BenchResult;
+  if (markdown) printMarkdown(saved);
+  else printReport(saved);
+} else {
+  main();
+}
