@@ -94,4 +94,15 @@ describe('pipeline (fake backend)', () => {
     const cfg2 = config(d, join(d, 'fail'));
     await expect(runPipeline({ config: cfg2, deps: { backend: fb, embedder: new FakeEmbedder() }, until: 'self-eval' })).rejects.toThrow(/sample\/records.jsonl:7: prompt too long/);
   });
+
+  it('a backend without features skips training and judges zero-shot', async () => {
+    const d = tmp();
+    const fb = new FakeBackend(8);
+    fb.capabilities = () => ({ logprobs: 'full', features: false, embeddings: false, chatTemplate: false });
+    const r = await runPipeline({ config: config(d, join(d, 'nf')), deps: { backend: fb, embedder: new FakeEmbedder() } });
+    expect(r.stages.find((s) => s.stage === 'train')).toMatchObject({ status: 'skipped', detail: { reason: 'no features' } });
+    const judged = readFileSync(join(d, 'nf', 'judge/records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(judged.every((x) => x.mode === 'zero-shot' && x.score === x.z0)).toBe(true);
+    expect(fb.calls.features).toBe(0);
+  });
 });

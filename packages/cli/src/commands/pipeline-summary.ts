@@ -9,11 +9,12 @@ export function summaryTable(r: PipelineResult): string {
   const train = r.stages.find((s) => s.stage === 'train')?.detail as
     | { initialLoss: number; bestLoss: number; bestEpoch: number; initialValPearson?: number; valPearson?: number; validation: boolean }
     | undefined;
-  if (train) {
+  if (train && typeof train.initialLoss === 'number') {
     const on = train.validation ? 'validation' : 'training';
     const pr = train.valPearson !== undefined ? `; validation Pearson with z ${fmt(train.initialValPearson)} -> ${fmt(train.valPearson)}` : '';
     out.push('', `judge training: ${on} loss ${fmt(train.initialLoss)} (untrained = self-evaluation) -> ${fmt(train.bestLoss)} (epoch ${train.bestEpoch})${pr}`);
   }
+  else if (train) out.push('', 'judge training: skipped (the backend gives no hidden-state features); the judge is zero-shot');
   const a = r.assessment;
   if (a) {
     const t = a.test;

@@ -66,6 +66,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const dir = (s: string) => join(c.out, s);
   const recs = (s: string) => join(dir(s), RECORDS_FILE);
   const stages: StageSummary[] = [];
+  // Backends without hidden-state features (e.g. OpenAI-compatible servers) cannot train the head: judge zero-shot.
+  const canTrain = Boolean(deps.backend.features) && deps.backend.capabilities().features;
   const model = { batchSize: c.backend.batchSize, concurrency: c.backend.concurrency };
   const done = (stage: PipelineStage, r: { status: 'done' | 'skipped'; seconds: number; manifest?: { counts: { records: number; rejected: number } } }, d: string, detail?: Record<string, unknown>) => {
     const s: StageSummary = { stage, status: r.status, records: r.manifest?.counts.records ?? 0, rejected: r.manifest?.counts.rejected ?? 0, seconds: r.seconds, dir: d, detail };
@@ -83,13 +85,17 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     [
       'train',
       async () => {
+        if (!canTrain) {
+          logger.warn('train.skipped', { reason: `backend ${deps.backend.id} gives no hidden-state features; judging zero-shot (use selfj export to train a LoRA judge)` });
+          return done('train', { status: 'skipped', seconds: 0 }, dir('train'), { reason: 'no features' });
+        }
         const r = await runTrain({ ...common, ...model, dir: dir('train'), input: recs('label'), backend: deps.backend, templates, config: c.train, seed: c.seed, onlySplit: 'train' });
         const m = r.manifest.metrics as { initial: { trainLoss: number; valLoss?: number; valPearson?: number }; best: { epoch: number; trainLoss: number; valLoss?: number; valPearson?: number } };
         const detail = { initialLoss: m.initial.valLoss ?? m.initial.trainLoss, bestLoss: m.best.valLoss ?? m.best.trainLoss, bestEpoch: m.best.epoch, initialValPearson: m.initial.valPearson, valPearson: m.best.valPearson, validation: m.initial.valLoss !== undefined };
         return done('train', { status: r.status, seconds: r.seconds, manifest: { counts: { records: Number(r.manifest.training.items), rejected: 0 } } }, dir('train'), detail);
       },
     ],
-    ['judge', async () => done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), backend: deps.backend, template: templates.referenceFree, judge: loadJudge(dir('train')) }), dir('judge'))],
+    ['judge', async () => done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), backend: deps.backend, template: templates.referenceFree, judge: canTrain ? loadJudge(dir('train')) : undefined }), dir('judge'))],
     [
       'calibrate',
       async () => {
