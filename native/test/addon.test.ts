@@ -38,6 +38,21 @@ describe('addon vs reference', () => {
   });
 });
 
+describe('dynamic range', () => {
+  // float32 accumulation: squared norms overflow above ~1e19 and underflow below ~1e-19 per element; well inside that
+  // range the addon must agree with the float64 reference.
+  for (const scale of [1e-15, 1e-6, 1e6, 1e15]) {
+    it(`cosine of rows scaled by ${scale} agrees with the reference`, (ctx) => {
+      nativeApi(ctx);
+      const r = rng(17), dim = 33, n = 9;
+      const a = randF32(r, n * dim, scale), b = randF32(r, n * dim, scale);
+      const tol = (x: Float32Array, y: Float32Array) => Math.max(...Array.from(x, (v, i) => Math.abs(v - y[i])));
+      expect(tol(api.cosineRows(a, b, dim), api.reference.cosineRows(a, b, dim))).toBeLessThan(1e-5);
+      expect(tol(api.cosineMatrix(a, b, dim), api.reference.cosineMatrix(a, b, dim))).toBeLessThan(1e-5);
+    });
+  }
+});
+
 describe('batch and thread invariance (bitwise)', () => {
   const r = rng(21);
   const dim = 1000;

@@ -163,7 +163,8 @@ export function allFinite(x: ArrayLike<number>): boolean {
 
 /**
  * Called when a result came out non-finite (or the addon refused to compute): scans the inputs in order and
- * throws BAD_INPUT naming the first one holding NaN/Infinity, or NATIVE when all inputs are finite (overflow).
+ * throws BAD_INPUT naming the first one holding NaN/Infinity, or BAD_INPUT without an argument when all inputs are
+ * finite (overflow: the caller must scale the data).
  */
 export function throwNonFinite(op: string, inputs: [string, Float32Array | null | undefined][], cause?: unknown): never {
   for (const [name, arr] of inputs) {
@@ -179,7 +180,8 @@ export function throwNonFinite(op: string, inputs: [string, Float32Array | null 
       }
     }
   }
-  throw new NativeError('NATIVE', `${op}: the result is non-finite although every input is finite (overflow?).`, {
+  // Finite inputs, non-finite result: float overflow from the user's scale, so still the caller's input to fix.
+  throw new NativeError('BAD_INPUT', `${op}: the result is non-finite although every input is finite (overflow?).`, {
     solutions: ['Scale the inputs down (e.g. normalise the features) or lower the learning rate.'],
     cause,
   });
