@@ -3,6 +3,7 @@
 #include "cpu_ops.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <vector>
@@ -56,13 +57,14 @@ void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_
   // so there is no synchronisation inside the GEMM. Per-element order is the same either way.
   const size_t minWork = size_t(1) << 18;  // multiply-adds per thread worth a wake-up
   if (na >= 64 * static_cast<size_t>(pool().size())) {
+    // Few large pieces: every piece packs all of b once.
     pool().parallelFor(na, std::max<size_t>(1, minWork / std::max<size_t>(1, nb * dim)), [&](size_t r0, size_t r1) {
       K().cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out, nb);
-    });
+    }, 2);
   } else {
     pool().parallelFor(nb, std::max<size_t>(1, minWork / std::max<size_t>(1, na * dim)), [&](size_t j0, size_t j1) {
       K().cosineMatrixRows(a, b + j0 * dim, j1 - j0, dim, invA.data(), invB.data() + j0, 0, na, out + j0, nb);
-    });
+    }, 2);
   }
 }
 
@@ -106,15 +108,19 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
   packHeadWeights(w, dim, bins, wp.data());
   int nt = static_cast<int>(std::min<size_t>(pool().size(), std::max<size_t>(1, n * dim / (size_t(1) << 16))));
   SpinBarrier barrier(nt);
+  // Work items are taken dynamically (chunks in phase 1, column panels in phase 2) so a thread that loses its core
+  // delays the barrier by one item at most; which thread computes an item never changes its result.
+  const size_t nBlocks = (n + blockRows - 1) / blockRows;
+  std::vector<std::atomic<size_t>> next(2 * nBlocks);
+  for (auto& x : next) x.store(0, std::memory_order_relaxed);
+  const size_t panelCols = kGradPanelCols, nPanels = (dim + panelCols - 1) / panelCols;
   const double a = hp.studentWeight, bKl = hp.klWeight;
 
   // Per-thread scratch is allocated here: nothing inside the team job may throw (a thread leaving early would
   // leave the others waiting at the barrier).
   const size_t scratchPer = 2 * kChunk * bins + (kGradPanelCols + 16) * kChunk * 2;
   std::vector<float> scratch(scratchPer * nt);
-  pool().team(nt, [&](int tid, int T) {
-    const size_t align = K().gradAlign, units = (dim + align - 1) / align;
-    const size_t d0 = std::min(dim, units * tid / T * align), d1 = std::min(dim, units * (tid + 1) / T * align);
+  pool().team(nt, [&](int tid, int) {
     float* lT = scratch.data() + scratchPer * tid;
     float* lS = lT + kChunk * bins;
     float* panel = lS + kChunk * bins;
@@ -125,11 +131,11 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
       float* dzT = dzBuf.data() + (blk % 2) * 2 * blockRows * bins;
       float* dzS = dzT + blockRows * bins;
       // Phase 1: forward both views for this thread's chunks of the block; write scaled dz.
-      for (size_t c = c0 + (c1 - c0) * tid / T; c < c0 + (c1 - c0) * (tid + 1) / T; ++c) {
+      for (size_t c = c0 + next[2 * blk].fetch_add(1); c < c1; c = c0 + next[2 * blk].fetch_add(1)) {
         const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0);
         K().headDots(hT + r0 * dim, rows, dim, w, wp.data(), bins, lT);
         K().headDots(hS + r0 * dim, rows, dim, w, wp.data(), bins, lS);
-        double ceT = 0, ceS = 0, kl = 0;
+        double ceT = 0, ceS = 0, kl = 0, gbc[64] = {0};  // chunk sums kept local (no false sharing)
         for (size_t r = 0; r < rows; ++r) {
           const size_t i = r0 + r;
           logSoftmax(lT + r * bins, bias, offT ? offT + i * bins : nullptr, bins, lpT, pT);
@@ -145,23 +151,26 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
             const double gS = s * (a * (pS[k] - y[k]) + bKl * (pS[k] - pT[k]));
             dzT[(i - rb0) * bins + k] = static_cast<float>(gT);
             dzS[(i - rb0) * bins + k] = static_cast<float>(gS);
-            chunkGb[c * bins + k] += gT + gS;
+            gbc[k] += gT + gS;
           }
           ceT += wt * rT;
           ceS += wt * rS;
           kl += wt * rK;
         }
+        std::copy(gbc, gbc + bins, chunkGb.begin() + c * bins);
         chunkLoss[c * 3] = ceT;
         chunkLoss[c * 3 + 1] = ceS;
         chunkLoss[c * 3 + 2] = kl;
       }
       barrier.wait();
-      // Phase 2: this thread's columns of gW, chunk by chunk in order (dz is double-buffered across blocks).
-      if (d0 < d1)
+      // Phase 2: column panels of gW, each over the block's chunks in order (dz is double-buffered across blocks).
+      for (size_t p = next[2 * blk + 1].fetch_add(1); p < nPanels; p = next[2 * blk + 1].fetch_add(1)) {
+        const size_t d0 = p * panelCols, d1 = std::min(dim, d0 + panelCols);
         for (size_t c = c0; c < c1; ++c) {
           const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0), off = (r0 - rb0) * bins;
           K().gradChunk(dzT + off, hT + r0 * dim, dzS + off, hS + r0 * dim, rows, dim, bins, d0, d1, gW, panel);
         }
+      }
     }
   });
 

@@ -89,17 +89,22 @@ void ThreadPool::team(int n, const std::function<void(int, int)>& fn) {
   if (err) std::rethrow_exception(err);
 }
 
-void ThreadPool::parallelFor(size_t count, size_t minPerThread, const std::function<void(size_t, size_t)>& fn) {
+void ThreadPool::parallelFor(size_t count, size_t minPerPiece, const std::function<void(size_t, size_t)>& fn,
+                             size_t piecesPerThread) {
   if (count == 0) return;
-  size_t per = minPerThread == 0 ? 1 : minPerThread;
-  size_t n = std::min<size_t>(static_cast<size_t>(size_), (count + per - 1) / per);
+  const size_t minPiece = std::max<size_t>(1, minPerPiece);
+  const size_t n = std::min<size_t>(static_cast<size_t>(size_), (count + minPiece - 1) / minPiece);
   if (n <= 1) {
     fn(0, count);
     return;
   }
-  team(static_cast<int>(n), [&](int tid, int nt) {
-    size_t b = count * tid / nt, e = count * (tid + 1) / nt;
-    if (b < e) fn(b, e);
+  const size_t pieces = std::min(n * std::max<size_t>(1, piecesPerThread), (count + minPiece - 1) / minPiece);
+  std::atomic<size_t> next{0};
+  team(static_cast<int>(n), [&](int, int) {
+    for (size_t p = next.fetch_add(1); p < pieces; p = next.fetch_add(1)) {
+      const size_t b = count * p / pieces, e = count * (p + 1) / pieces;
+      if (b < e) fn(b, e);
+    }
   });
 }
 

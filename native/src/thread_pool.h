@@ -18,8 +18,11 @@ class ThreadPool {
   void setSize(int n);  // default team size (1..256)
   // Runs fn(tid, n) on n threads (n <= 0: size()). Exceptions from workers are rethrown in the caller.
   void team(int n, const std::function<void(int, int)>& fn);
-  // Splits [0, count) into contiguous ranges, one per thread; tiny jobs run inline. Results must not depend on it.
-  void parallelFor(size_t count, size_t minPerThread, const std::function<void(size_t, size_t)>& fn);
+  // Splits [0, count) into contiguous pieces (piecesPerThread per thread, at least minPerPiece items each) that the
+  // threads take dynamically, so a thread that loses its core does not hold up the others; tiny jobs run inline.
+  // Results must not depend on the split.
+  void parallelFor(size_t count, size_t minPerPiece, const std::function<void(size_t, size_t)>& fn,
+                   size_t piecesPerThread = 8);
 
  private:
   ThreadPool();
