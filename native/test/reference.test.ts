@@ -43,6 +43,14 @@ describe('reference judge head', () => {
     expect(scores[0]).toBeCloseTo(1.5752103826044412, 5);
   });
 
+  it('forward: offsets of -1e30 on every bin give the uniform distribution (max subtracted first)', () => {
+    const { probs, scores } = reference.judgeHeadForward({
+      h: f([0.1, 0.2]), w: f([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), bias: f([0, 0, 0]), offset: f([-1e30, -1e30, -1e30]), dim: 2, bins: 3,
+    });
+    probs.forEach((p) => expect(p).toBeCloseTo(1 / 3, 6));
+    expect(scores[0]).toBeCloseTo(1, 6);
+  });
+
   it('one AdamW step by hand (mid-run moments, step 3 -> 4, weight decay on W only)', () => {
     // 1 row, dim 1, bins 2: hT=1, hS=2, y=[.25,.75], W=[.5,-.5], b=[.1,0]; a=.3, b=2; lr=.1, wd=.5
     const state = { mW: f([0.2, 0.1]), vW: f([0.04, 0.01]), mB: f([0, 0.05]), vB: f([0, 0.02]), step: 3 };

@@ -29,8 +29,9 @@ export function rowLogSoftmax(
   }
   let sum = 0;
   for (let k = 0; k < bins; k++) sum += Math.exp(logp[k] - max);
-  const lse = max + Math.log(sum);
-  for (let k = 0; k < bins; k++) logp[k] -= lse;
+  // (z - max) - log(sum), never z - (max + log(sum)): with |max| ~ 1e30 the log(sum) would be absorbed.
+  const logSum = Math.log(sum);
+  for (let k = 0; k < bins; k++) logp[k] = logp[k] - max - logSum;
 }
 
 export function judgeHeadForwardRef(
