@@ -41,7 +41,8 @@ class ThreadPool {
   std::exception_ptr error_;
 };
 
-// Barrier for the threads of one team job: spins briefly, then yields.
+// Barrier for the threads of one team job: spins briefly (cheap when all threads have a core), then sleeps on a
+// condition variable so a waiting thread does not burn a core that a descheduled team member needs.
 class SpinBarrier {
  public:
   explicit SpinBarrier(int n) : n_(n) {}
@@ -51,6 +52,8 @@ class SpinBarrier {
   int n_;
   std::atomic<int> count_{0};
   std::atomic<unsigned> phase_{0};
+  std::mutex m_;
+  std::condition_variable cv_;
 };
 
 }  // namespace selfj
