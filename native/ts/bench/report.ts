@@ -77,7 +77,7 @@ export function printReport(r: BenchResult): void {
   lines.push(`@selfj/native benchmark${r.quick ? ' (--quick sizes)' : ''} - ${r.machine.date}`);
   lines.push(`machine: ${r.machine.cpu}, ${r.machine.cores} logical cores, Node ${r.machine.node}`);
   lines.push(`addon: ${JSON.stringify(r.info)}`);
-  lines.push(`streaming read (addon readBandwidthProbe, ${(r.bandwidth.bytes / 2 ** 20).toFixed(0)} MiB): ` +
+  lines.push(`streaming read (addon readBandwidthProbe, ${(r.bandwidth.bytes / 2 ** 20).toFixed(0)} MiB, best of before/after): ` +
     `${fmt(r.bandwidth.twoThreads)} GB/s on 2 threads, ${fmt(r.bandwidth.oneThread)} GB/s on 1`);
   lines.push('');
   const widths = [44, 10, 8, 8, 9, 9];
