@@ -76,6 +76,15 @@ describe('prompts and candidates', () => {
     }
   }, T);
 
+  it('sampling with a seed is reproducible; different seeds differ', async () => {
+    const o = { temperature: 1.2, topP: 0.95, topK: 40, maxTokens: 24 };
+    const a = await backend.generate('Once upon a time', { ...o, seed: 7 });
+    const b = await backend.generate('Once upon a time', { ...o, seed: 7 });
+    expect(b.text).toBe(a.text);
+    const others = await Promise.all([8, 9, 10].map((seed) => backend.generate('Once upon a time', { ...o, seed })));
+    expect(others.some((x) => x.text !== a.text)).toBe(true);
+  }, T);
+
   it('PROMPT_TOO_LONG says what to do', async () => {
     const e = await backend.nextTokenProbabilities(['word '.repeat(400)], ['1']).catch((x) => x);
     expect(isSelfjError(e, 'PROMPT_TOO_LONG')).toBe(true);
