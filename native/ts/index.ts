@@ -125,7 +125,9 @@ export function info(): NativeInfo {
   const l = active();
   if (!l.addon) return { backend: 'js', isa: 'js', threads: 1, cudaCompiled: false, fallbackReason: l.fallbackReason };
   const i = l.addon.info();
-  const out: NativeInfo = { backend: l.backend, isa: i.isa, threads: i.threads, cudaCompiled: !!i.cudaCompiled, addonPath: l.addonPath };
+  // The addon's own answer is live (the benchmark switches it with setBackend); the loader's is the initial choice.
+  const backend = i.backend === 'cuda' || i.backend === 'cpu' ? i.backend : l.backend;
+  const out: NativeInfo = { backend, isa: i.isa, threads: i.threads, cudaCompiled: !!i.cudaCompiled, addonPath: l.addonPath };
   if (i.cudaDevice) out.cudaDevice = i.cudaDevice;
   if (l.fallbackReason) out.fallbackReason = l.fallbackReason;
   return out;
