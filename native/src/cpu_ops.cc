@@ -100,7 +100,9 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
   const size_t nChunks = (n + kChunk - 1) / kChunk;
   // Rows per block: both views of a block (~8 MiB) stay in L3 between the forward and the gradient pass; large
   // blocks also keep the number of barriers small.
-  const size_t blockRows = std::max(kChunk, ((size_t(8) << 20) / (dim * 8)) / kChunk * kChunk);
+  // Never larger than the batch itself: the dz buffers below are sized by it (small dims would otherwise allocate
+  // and zero tens of MB per step).
+  const size_t blockRows = std::min(std::max(kChunk, ((size_t(8) << 20) / (dim * 8)) / kChunk * kChunk), nChunks * kChunk);
   std::vector<double> chunkLoss(nChunks * 3, 0.0), chunkGb(nChunks * bins, 0.0);
   std::vector<float> dzBuf(2 * 2 * blockRows * bins);
   std::fill(gW, gW + bins * dim, 0.0f);
