@@ -18,26 +18,28 @@ import exportCommand from './export.js';
 import serve from './serve.js';
 import pull from './pull.js';
 
-// One module per command (node-llama-cpp style). Add yours with one import and one entry below.
+// One module per command (node-llama-cpp style). Add yours with one import and one entry below, where it belongs
+// in `selfj --help`.
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
-  calibrate,
-  evalCommand,
-  rank,
-  buildVectors,
-  collectCommand,
+  // the main job, then the pipeline in stage order, then using a judge, then data and models
+  demo,
+  run,
   sample,
   selfEval,
   similarity,
   label,
   train,
   judge,
+  calibrate,
   select,
   rerank,
-  run,
-  demo,
+  evalCommand,
+  rank,
   exportCommand,
-  serve,
+  collectCommand,
   pull,
+  serve,
+  buildVectors,
 ];
