@@ -5,7 +5,7 @@
  * that load from other processes hits both alike. Prints both throughputs and the ratio (target >= 0.90).
  *
  * Env: SELFJ_TEST_MODEL (default ../shared/models/stories260K.gguf), BENCH_PROMPTS (64), BENCH_ROUNDS (5),
- * BENCH_THREADS (1), BENCH_SEQUENCES (4).
+ * BENCH_THREADS (1), BENCH_SEQUENCES (4), BENCH_BATCH_INVARIANT (1; 0 = off).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -34,11 +34,12 @@ function loadPrompts(): string[] {
 async function main(): Promise<void> {
   if (!existsSync(modelPath)) throw new Error(`Model ${modelPath} missing (Hub: ggml-org/models tinyllamas/stories260K.gguf; set SELFJ_TEST_MODEL).`);
   const prompts = loadPrompts();
-  const opts = { gpu: false as const, contextSize: 1024, threads, sequences, batchSize: 512 };
+  const batchInvariant = process.env.BENCH_BATCH_INVARIANT !== '0';
+  const opts = { gpu: false as const, contextSize: 1024, threads, sequences, batchSize: 512, batchInvariant };
   const backend = await LlamaCppBackend.load(modelPath, opts);
   const model = backend.model;
   // Raw node-llama-cpp: its own context with the same settings.
-  const rawCtx = await model.createContext({ contextSize: opts.contextSize, sequences, threads, batchSize: opts.batchSize });
+  const rawCtx = await model.createContext({ contextSize: opts.contextSize, sequences, threads, batchSize: opts.batchSize, flashAttention: false });
   const seqs: LlamaContextSequence[] = Array.from({ length: sequences }, () => rawCtx.getSequence());
   const digitIds = Array.from({ length: 10 }, (_, d) => model.tokenize(`x${d}`, false).at(-1)!);
   const bos = model.tokens.bos!;
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   const rawRate = (n / rawMs) * 1000;
   const selfjRate = (n / selfjMs) * 1000;
   const info = backend.runtimeInfo();
-  console.log(`model ${modelPath} (vocab ${info.vocabSize}), gpu ${info.gpu}, threads ${threads}, sequences ${sequences}`);
+  console.log(`model ${modelPath} (vocab ${info.vocabSize}), gpu ${info.gpu}, threads ${threads}, sequences ${sequences}, batchInvariant ${batchInvariant}`);
   console.log(`${prompts.length} prompts x ${rounds} rounds (alternating order)`);
   // raw lets node-llama-cpp cut each prompt wherever the shared batch fills; selfj cuts at fixed positions
   // (batch-invariant results). llama.cpp's numbers move ~1e-3 with the cut positions, hence a small difference.

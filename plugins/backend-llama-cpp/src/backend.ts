@@ -35,6 +35,11 @@ export interface LlamaCppBackendOptions extends LoadOptions {
    * fills (a few % more throughput on tiny models; results then move ~1e-3 relative with the batch layout).
    */
   batchInvariant?: boolean;
+  /**
+   * llama.cpp flash attention (default false). Off because on the CPU it rounds queries to f16, which moved
+   * log-probabilities by up to ~1e-2 between batch layouts in our measurements; turn it on for speed on a GPU.
+   */
+  flashAttention?: boolean;
 }
 
 export const DEFAULT_THREADS = 2;
@@ -72,7 +77,7 @@ export class LlamaCppBackend implements ModelBackend {
     const contextSize = Math.max(16, Math.floor(options.contextSize ?? Math.min(model.trainContextSize, 4096)));
     let context: LlamaContext;
     try {
-      context = await model.createContext({ contextSize, sequences, threads, batchSize });
+      context = await model.createContext({ contextSize, sequences, threads, batchSize, flashAttention: options.flashAttention ?? false });
     } catch (e) {
       await model.dispose();
       throw new SelfjError('MODEL_LOAD_FAILED', `Could not create a llama.cpp context (${contextSize} tokens x ${sequences} sequences): ${e instanceof Error ? e.message : String(e)}`, {
