@@ -14,7 +14,7 @@ const threads = Number(process.env.SELFJ_TEST_THREADS ?? 1);
 const story = 'Lily and her mom went to the park. They saw a big dog and a little bird. ';
 const long = [0, 1, 2, 3].map((i) => `${story.repeat(7)}How good is this story (${i})? Answer with one digit from 0 to 9.\nScore: `);
 
-runBackendConformance('llama-cpp', () => LlamaCppBackend.load(modelPath, { contextSize: 512, sequences: 4, batchSize: 512, threads }), {
+runBackendConformance('llama-cpp', () => LlamaCppBackend.load(modelPath, { contextSize: 512, batchSize: 512, threads }), {
   prompts: [...DEFAULT_CONFORMANCE_PROMPTS.slice(0, 12), ...long],
   logprobs: 'full',
   features: true,

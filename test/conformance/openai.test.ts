@@ -25,7 +25,7 @@ let ready: Promise<void> | undefined;
 /** One model and one server for the whole file (the suite's backend and the comparison below share them). */
 function start(): Promise<void> {
   ready ??= (async () => {
-    local = await LlamaCppBackend.load(modelPath, { contextSize: 512, sequences: 4, threads });
+    local = await LlamaCppBackend.load(modelPath, { contextSize: 512, threads });
     server = await startOpenAIServer({ backend: local, host: '127.0.0.1', port: 0, modelName: 'stories260K' });
   })();
   return ready;
