@@ -10,7 +10,7 @@ describe.skipIf(!haveAssets)('engine commands: bad input', () => {
   it('a missing input file is a clear error with exit code 1', async () => {
     const r = await run(['label', '--input', join(dir, 'nope.jsonl'), '--out', join(dir, 'l')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`The input file ${join(dir, 'nope.jsonl')} does not exist.`);
+    expect(r.stderr).toContain(`The --input file ${join(dir, 'nope.jsonl')} does not exist.`);
   });
 
   it('a bad record names file and line; --on-bad-record skip writes it to rejects.jsonl', async () => {

@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { isSelfjError } from '@selfj/core';
+import { assertReadable, isSelfjError } from '@selfj/core';
 import { commands } from './commands/index.js';
 
 /** Builds the `selfj` command and runs it; returns the process exit code. */
@@ -16,6 +16,13 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version(false)
+    // Input files are checked before any command opens a model (which may mean a download).
+    .middleware(async (args) => {
+      for (const key of ['input', 'pairs', 'config', 'manifest']) {
+        const value = args[key];
+        if (typeof value === 'string' && value !== '') await assertReadable(value, `--${key} file`);
+      }
+    })
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err; // handled once, below
