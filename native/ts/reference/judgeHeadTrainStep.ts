@@ -4,22 +4,14 @@
  * Returns null without touching w/bias/state when the loss or a gradient is non-finite, so the caller can name
  * the offending input before anything is overwritten.
  */
-import type { AdamWState, JudgeHeadLoss, TrainHyper } from '../types.js';
+import type { JudgeHeadLoss, JudgeHeadTrainStepArgs, TrainHyper } from '../types.js';
 import { judgeHeadLossAndGrad } from './judgeHeadLossAndGrad.js';
 
-export interface TrainStepInput {
-  hTeacher: Float32Array;
-  hStudent: Float32Array;
-  offsetTeacher?: Float32Array | null;
-  offsetStudent?: Float32Array | null;
-  targets: Float32Array;
-  sampleWeights?: Float32Array | null;
-  w: Float32Array;
-  bias: Float32Array;
-  dim: number;
-  bins: number;
-  state: AdamWState;
-}
+/** The data of a train step (the hyper-parameters come separately, already defaulted). */
+export type TrainStepInput = Pick<
+  JudgeHeadTrainStepArgs,
+  'hTeacher' | 'hStudent' | 'offsetTeacher' | 'offsetStudent' | 'targets' | 'sampleWeights' | 'w' | 'bias' | 'dim' | 'bins' | 'state'
+>;
 
 function allFinite(x: ArrayLike<number>): boolean {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
