@@ -31,18 +31,32 @@ const word = (): string => VOCAB[PICK[next32() & 0xffff]];
 // little next to collect; phrase combinations keep records distinct and near-duplicate structure realistic.
 const PHRASES: string[] = [];
 for (let i = 0; i < 8192; i++) PHRASES.push(`${word()} ${word()} ${word()} ${word()}`);
+// The same pools with the separating space in front, for appending.
+const SP_PHRASES = PHRASES.map((p) => ` ${p}`);
+const SP_VOCAB = VOCAB.map((w) => ` ${w}`);
+
+/**
+ * Flattens a concatenated string (V8 keeps `a + b` as a rope and flattens it in place on the first indexed
+ * access), so records arrive as flat strings, like JSON.parse output in a real loader, and collect's own cost
+ * is not inflated by flattening ropes.
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 function text(minWords: number, maxWords: number): string {
   const u = (next32() & 0xffff) / 65536;
   const n = minWords + Math.floor((maxWords - minWords) * u * u);
-  // join() yields a flat string, like JSON.parse in a real loader (a rope would be flattened later, in collect).
-  const parts: string[] = [word()];
+  // Same words as joining [word, phrase, phrase, ..., word, word] with spaces, built by appending (cheaper).
+  let s = word();
   let w = 1;
   while (w + 4 < n) {
-    parts.push(PHRASES[next32() & 8191]);
+    s += SP_PHRASES[next32() & 8191];
     w += 4;
   }
-  for (; w < n; w++) parts.push(word());
-  return parts.join(' ');
+  for (; w < n; w++) s += SP_VOCAB[PICK[next32() & 0xffff]];
+  return flat(s);
 }
 
 // References come from a pool (dedupe keys on the instruction, which stays unique per record); collect still reads,
@@ -56,33 +70,41 @@ export const injected = { exact: 0, near: 0 };
 /** Wall seconds spent generating records (measured around the generator's own work), to report collect alone. */
 export const generation = { seconds: 0 };
 
+/** Records are made in batches of this many (timed per batch), then yielded one by one. */
+const BATCH = 256;
+
 export async function* synthetic(N: number, source: number): AsyncGenerator<InstructionRecord> {
   const recent: InstructionRecord[] = []; // a small window of earlier records to copy from
   const per = Math.ceil(N / 2);
-  for (let i = 0; i < per && source * per + i < N; i++) {
+  const end = Math.min(per, N - source * per);
+  const batch: InstructionRecord[] = [];
+  for (let start = 0; start < end; start += BATCH) {
     const t0 = performance.now();
-    const id = `s${source}:${i}`;
-    const r = rnd();
-    let rec: InstructionRecord;
-    if (r < 0.05 && recent.length > 0) {
-      const base = recent[Math.floor(rnd() * recent.length)];
-      rec = { id, instruction: ['', base.instruction.toUpperCase(), ''].join('  '), reference: base.reference }; // same after normalisation
-      injected.exact++;
-    } else if (r < 0.1 && recent.length > 0) {
-      const base = recent[Math.floor(rnd() * recent.length)];
-      rec = { id, instruction: [base.instruction, word()].join(' '), reference: ref() }; // one word appended
-      injected.near++;
-    } else if (r < 0.11) {
-      rec = { id, instruction: text(8, 40), reference: ['N/A', '', '...', 'none'][i % 4] };
-    } else if (r < 0.115) {
-      rec = { id, instruction: 'x', reference: ref() };
-    } else {
-      rec = { id, instruction: text(12, 80), reference: ref(), category: CATS[i % 3] };
+    batch.length = 0;
+    for (let i = start; i < end && i < start + BATCH; i++) {
+      const id = `s${source}:${i}`;
+      const r = rnd();
+      let rec: InstructionRecord;
+      if (r < 0.05 && recent.length > 0) {
+        const base = recent[Math.floor(rnd() * recent.length)];
+        rec = { id, instruction: flat(`  ${base.instruction.toUpperCase()}  `), reference: base.reference }; // same after normalisation
+        injected.exact++;
+      } else if (r < 0.1 && recent.length > 0) {
+        const base = recent[Math.floor(rnd() * recent.length)];
+        rec = { id, instruction: flat(`${base.instruction} ${word()}`), reference: ref() }; // one word appended
+        injected.near++;
+      } else if (r < 0.11) {
+        rec = { id, instruction: text(8, 40), reference: ['N/A', '', '...', 'none'][i % 4] };
+      } else if (r < 0.115) {
+        rec = { id, instruction: 'x', reference: ref() };
+      } else {
+        rec = { id, instruction: text(12, 80), reference: ref(), category: CATS[i % 3] };
+      }
+      if (recent.length < 512) recent.push(rec);
+      else recent[i & 511] = rec;
+      batch.push(rec);
     }
-    if (recent.length < 512) recent.push(rec);
-    else recent[i & 511] = rec;
     generation.seconds += (performance.now() - t0) / 1000;
-    yield rec;
+    for (let k = 0; k < batch.length; k++) yield batch[k];
   }
 }
-
