@@ -1,11 +1,15 @@
 // Threaded CPU kernels built on the ISA table. Per-row results never depend on thread count or batch size; the
-// gradient reduction uses fixed 64-row chunks summed in chunk order (columns are split across threads instead).
+// gradient is summed per fixed 64-row chunk and the chunk sums are added in chunk order.
 #include "cpu_ops.h"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "kernels.h"
@@ -14,7 +18,8 @@
 namespace selfj {
 namespace {
 
-constexpr size_t kChunk = 64;  // gradient reduction chunk (rows); part of the determinism contract
+constexpr size_t kChunk = 64;        // gradient reduction chunk (rows); part of the determinism contract
+constexpr size_t kMaxTileRows = 16;  // upper bound on KernelTable::headTileRows
 
 const KernelTable& K() { return *activeKernels().table; }
 ThreadPool& pool() { return ThreadPool::instance(); }
@@ -53,11 +58,12 @@ void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_
   std::vector<double> invA(na), invB(nb);
   pool().parallelFor(na, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(a, dim, r0, r1, invA.data()); });
   pool().parallelFor(nb, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(b, dim, r0, r1, invB.data()); });
-  // Split rows of a over threads (or, for a few rows of a, columns = rows of b); each thread packs its own panels,
-  // so there is no synchronisation inside the GEMM. Per-element order is the same either way.
+  // Split the rows of the larger operand over threads (each piece packs all of the other one, so packing the
+  // smaller side repeatedly is the cheaper overhead); no synchronisation inside the GEMM. Per-element order is the
+  // same either way.
   const size_t minWork = size_t(1) << 18;  // multiply-adds per thread worth a wake-up
-  if (na >= 64 * static_cast<size_t>(pool().size())) {
-    // Few large pieces: every piece packs all of b once.
+  if (na > nb && na >= 64 * static_cast<size_t>(pool().size())) {
+    // Few large pieces: every piece packs all of b once, so split the larger side (packing is the overhead).
     pool().parallelFor(na, std::max<size_t>(1, minWork / std::max<size_t>(1, nb * dim)), [&](size_t r0, size_t r1) {
       K().cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out, nb);
     }, 2);
@@ -98,89 +104,101 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
   double sumW = 0.0;
   for (size_t i = 0; i < n; ++i) sumW += weights ? weights[i] : 1.0f;
   const size_t nChunks = (n + kChunk - 1) / kChunk;
-  // Rows per block: both views of a block (~8 MiB) stay in L3 between the forward and the gradient pass; large
-  // blocks also keep the number of barriers small.
-  // Never larger than the batch itself: the dz buffers below are sized by it (small dims would otherwise allocate
-  // and zero tens of MB per step).
-  const size_t blockRows = std::min(std::max(kChunk, ((size_t(8) << 20) / (dim * 8)) / kChunk * kChunk), nChunks * kChunk);
+  // Rows per step: one register tile of the forward kernel. Its rows (both views) are still in L2 when the gradient
+  // pass reads them again, so features are read from memory once per step instead of twice.
+  const size_t tile = std::min<size_t>(kMaxTileRows, std::max<size_t>(1, K().headTileRows));
+  // Each chunk's gradient goes to a partial buffer whose rows are padded so the bins rows of one column do not all
+  // fall into the same L1 cache set.
+  const size_t ldg = (dim + 15) / 16 * 16 + 16;
+  const double a = hp.studentWeight, bKl = hp.klWeight;
   std::vector<double> chunkLoss(nChunks * 3, 0.0), chunkGb(nChunks * bins, 0.0);
-  std::vector<float> dzBuf(2 * 2 * blockRows * bins);
   std::fill(gW, gW + bins * dim, 0.0f);
   std::vector<float> wp(bins * dim);
   packHeadWeights(w, dim, bins, wp.data());
-  int nt = static_cast<int>(std::min<size_t>(pool().size(), std::max<size_t>(1, n * dim / (size_t(1) << 16))));
-  SpinBarrier barrier(nt);
-  // Work items are taken dynamically (chunks in phase 1, column panels in phase 2) so a thread that loses its core
-  // delays the barrier by one item at most; which thread computes an item never changes its result.
-  const size_t nBlocks = (n + blockRows - 1) / blockRows;
-  std::vector<std::atomic<size_t>> next(2 * nBlocks);
-  for (auto& x : next) x.store(0, std::memory_order_relaxed);
-  const size_t panelCols = kGradPanelCols, nPanels = (dim + panelCols - 1) / panelCols;
-  const double a = hp.studentWeight, bKl = hp.klWeight;
+  const int nt = static_cast<int>(
+      std::min<size_t>({static_cast<size_t>(pool().size()), nChunks, std::max<size_t>(1, n * dim / (size_t(1) << 16))}));
+  // Chunk partials are added into gW strictly in chunk order (so gW never depends on the thread count); a ring of
+  // slots lets a thread start its next chunk while an earlier one is still being finished by another thread.
+  const size_t nSlots = std::min<size_t>(nChunks, 2 * static_cast<size_t>(nt) + 2);
+  std::vector<float> slots(nSlots * bins * ldg);
+  std::vector<size_t> readyChunk(nSlots, SIZE_MAX);
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t drained = 0;  // chunks already added into gW (guarded by mu)
 
-  // Per-thread scratch is allocated here: nothing inside the team job may throw (a thread leaving early would
-  // leave the others waiting at the barrier).
-  const size_t scratchPer = 2 * kChunk * bins + (kGradPanelCols + 16) * kChunk * 2;
+  // Per-thread scratch is allocated here: nothing inside the team job may throw.
+  const size_t scratchPer = 4 * tile * bins;
   std::vector<float> scratch(scratchPer * nt);
   pool().team(nt, [&](int tid, int) {
     float* lT = scratch.data() + scratchPer * tid;
-    float* lS = lT + kChunk * bins;
-    float* panel = lS + kChunk * bins;
+    float* lS = lT + tile * bins;
+    float* dz = lS + tile * bins;  // [2*tile][bins], rows in (teacher r, student r) order
+    const float* rowPtr[2 * kMaxTileRows];
     double lpT[64], pT[64], lpS[64], pS[64];
-    for (size_t blk = 0; blk * blockRows < n; ++blk) {
-      const size_t rb0 = blk * blockRows, rb1 = std::min(n, rb0 + blockRows);
-      const size_t c0 = rb0 / kChunk, c1 = (rb1 + kChunk - 1) / kChunk;
-      float* dzT = dzBuf.data() + (blk % 2) * 2 * blockRows * bins;
-      float* dzS = dzT + blockRows * bins;
-      // Phase 1: forward both views for this thread's chunks of the block; write scaled dz.
-      for (size_t c = c0 + next[2 * blk].fetch_add(1); c < c1; c = c0 + next[2 * blk].fetch_add(1)) {
-        const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0);
-        K().headDots(hT + r0 * dim, rows, dim, w, wp.data(), bins, lT);
-        K().headDots(hS + r0 * dim, rows, dim, w, wp.data(), bins, lS);
-        double ceT = 0, ceS = 0, kl = 0, gbc[64] = {0};  // chunk sums kept local (no false sharing)
-        for (size_t r = 0; r < rows; ++r) {
-          const size_t i = r0 + r;
+    for (size_t c = next.fetch_add(1); c < nChunks; c = next.fetch_add(1)) {
+      const size_t slot = c % nSlots;
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        cv.wait(lk, [&] { return drained + nSlots > c; });
+      }
+      float* g = slots.data() + slot * bins * ldg;
+      std::fill(g, g + bins * ldg, 0.0f);
+      const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0);
+      double ceT = 0, ceS = 0, kl = 0, gbc[64] = {0};  // chunk sums kept local (no false sharing)
+      for (size_t s0 = 0; s0 < rows; s0 += tile) {
+        const size_t m = std::min(tile, rows - s0), i0 = r0 + s0;
+        K().headDots(hT + i0 * dim, m, dim, w, wp.data(), bins, lT);
+        K().headDots(hS + i0 * dim, m, dim, w, wp.data(), bins, lS);
+        for (size_t r = 0; r < m; ++r) {
+          const size_t i = i0 + r;
           logSoftmax(lT + r * bins, bias, offT ? offT + i * bins : nullptr, bins, lpT, pT);
           logSoftmax(lS + r * bins, bias, offS ? offS + i * bins : nullptr, bins, lpS, pS);
-          const double wt = weights ? weights[i] : 1.0, s = wt / sumW;
+          const double wt = weights ? weights[i] : 1.0, sc = wt / sumW;
           const float* y = targets + i * bins;
           double rT = 0, rS = 0, rK = 0;
           for (size_t k = 0; k < bins; ++k) {
             rT -= y[k] * lpT[k];
             rS -= y[k] * lpS[k];
             rK += pT[k] * (lpT[k] - lpS[k]);
-            const double gT = s * (pT[k] - y[k]);
-            const double gS = s * (a * (pS[k] - y[k]) + bKl * (pS[k] - pT[k]));
-            dzT[(i - rb0) * bins + k] = static_cast<float>(gT);
-            dzS[(i - rb0) * bins + k] = static_cast<float>(gS);
+            const double gT = sc * (pT[k] - y[k]);
+            const double gS = sc * (a * (pS[k] - y[k]) + bKl * (pS[k] - pT[k]));
+            dz[(2 * r) * bins + k] = static_cast<float>(gT);
+            dz[(2 * r + 1) * bins + k] = static_cast<float>(gS);
             gbc[k] += gT + gS;
           }
           ceT += wt * rT;
           ceS += wt * rS;
           kl += wt * rK;
+          rowPtr[2 * r] = hT + i * dim;
+          rowPtr[2 * r + 1] = hS + i * dim;
         }
-        std::copy(gbc, gbc + bins, chunkGb.begin() + c * bins);
-        chunkLoss[c * 3] = ceT;
-        chunkLoss[c * 3 + 1] = ceS;
-        chunkLoss[c * 3 + 2] = kl;
+        K().gradRows(dz, rowPtr, 2 * m, dim, bins, g, ldg);
       }
-      barrier.wait();
-      // Phase 2: column panels of gW, each over the block's chunks in order (dz is double-buffered across blocks).
-      for (size_t p = next[2 * blk + 1].fetch_add(1); p < nPanels; p = next[2 * blk + 1].fetch_add(1)) {
-        const size_t d0 = p * panelCols, d1 = std::min(dim, d0 + panelCols);
-        for (size_t c = c0; c < c1; ++c) {
-          const size_t r0 = c * kChunk, rows = std::min(kChunk, n - r0), off = (r0 - rb0) * bins;
-          K().gradChunk(dzT + off, hT + r0 * dim, dzS + off, hS + r0 * dim, rows, dim, bins, d0, d1, gW, panel);
+      std::copy(gbc, gbc + bins, chunkGb.begin() + c * bins);
+      chunkLoss[c * 3] = ceT;
+      chunkLoss[c * 3 + 1] = ceS;
+      chunkLoss[c * 3 + 2] = kl;
+      {  // publish, then add every finished partial that is next in chunk order
+        std::lock_guard<std::mutex> lk(mu);
+        readyChunk[slot] = c;
+        while (drained < nChunks && readyChunk[drained % nSlots] == drained) {
+          const float* src = slots.data() + (drained % nSlots) * bins * ldg;
+          for (size_t k = 0; k < bins; ++k)
+            for (size_t d = 0; d < dim; ++d) gW[k * dim + d] += src[k * ldg + d];
+          readyChunk[drained % nSlots] = SIZE_MAX;
+          ++drained;
         }
       }
+      cv.notify_all();
     }
   });
 
   TrainLoss out{0, 0, 0, 0};
   for (size_t k = 0; k < bins; ++k) {
-    double s = 0.0;
-    for (size_t c = 0; c < nChunks; ++c) s += chunkGb[c * bins + k];
-    gb[k] = static_cast<float>(s);
+    double sum = 0.0;
+    for (size_t c = 0; c < nChunks; ++c) sum += chunkGb[c * bins + k];
+    gb[k] = static_cast<float>(sum);
   }
   for (size_t c = 0; c < nChunks; ++c) {
     out.ceTeacher += chunkLoss[c * 3];

@@ -4,9 +4,15 @@
 #include <cmath>
 #include <cstddef>
 
-namespace selfj {
+#if defined(_MSC_VER)
+#define SELFJ_NOINLINE __declspec(noinline)
+#define SELFJ_INLINE __forceinline
+#else
+#define SELFJ_NOINLINE __attribute__((noinline))
+#define SELFJ_INLINE inline __attribute__((always_inline))
+#endif
 
-constexpr size_t kGradPanelCols = 256;  // gradient column panel (see gradChunk)
+namespace selfj {
 
 struct KernelTable {
   const char* isa;
@@ -21,14 +27,12 @@ struct KernelTable {
   // logits[r*bins + k] = dot(h_r, w_k) for rows [0, rows); wp = packHeadWeights(w).
   void (*headDots)(const float* h, size_t rows, size_t dim, const float* w, const float* wp, size_t bins,
                    float* logits);
-  // For one row chunk: g[k*dim + d] += sum_r sum_v dz_v[r*bins + k] * h_v[r*dim + d] for d in [d0, d1),
-  // accumulated per element in (r, v) order starting from 0, then added to g (fixed order for determinism).
-  // scratch: (kGradPanelCols + 16) * rows * 2 floats.
-  void (*gradChunk)(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
-                    size_t bins, size_t d0, size_t d1, float* g, float* scratch);
+  // g[k*ldg + d] += sum_v dz[v*bins + k] * rows[v][d] for d in [0, dim), k < bins: per element a sum from 0 over v in
+  // order, then one add to g (a fixed order, for determinism).
+  void (*gradRows)(const float* dz, const float* const* rows, size_t nv, size_t dim, size_t bins, float* g, size_t ldg);
   // Streaming sum (the read-bandwidth probe).
   double (*sum)(const float* a, size_t n);
-  size_t gradAlign;  // column split granularity for gradChunk
+  size_t headTileRows;  // rows per register tile of headDots (the train step runs forward and gradient this many at a time)
 };
 
 const KernelTable* kernelsScalar();

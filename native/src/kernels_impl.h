@@ -54,10 +54,11 @@ static void invNormsK(const float* a, size_t dim, size_t r0, size_t r1, double* 
 
 // ---- cosine matrix: Goto-style packed GEMM of a * b^T with an MR x NR register tile ----
 constexpr int MR = GMR, NR = 2 * W;
-constexpr size_t KC = 256, MC = 16 * MR, NC = 2048;  // fixed k block: per-element order depends only on dim
+constexpr size_t KC = 512, MC = 16 * MR, NC = 2048;  // fixed k block: per-element order depends only on dim
 
 // c (ldc) = (load ? c : 0) + Ap^T Bp over kc; Ap is MR-interleaved, Bp is NR-interleaved.
-static inline void microTile(size_t kc, const float* Ap, const float* Bp, float* c, size_t ldc, bool load) {
+// Not inlined: inside the large caller the register allocator spills an accumulator (measured 2x slower).
+SELFJ_NOINLINE static void microTile(size_t kc, const float* Ap, const float* Bp, float* c, size_t ldc, bool load) {
   V c0[MR], c1[MR];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
@@ -80,16 +81,40 @@ static inline void microTile(size_t kc, const float* Ap, const float* Bp, float*
   for (int i = 0; i < MR; ++i) { vstore(c + i * ldc, c0[i]); vstore(c + i * ldc + W, c1[i]); }
 }
 
-// Packs rows [r0, r0+rows) x cols [k0, k0+kc) of m (ld = dim) into tile-interleaved panels (zero padded).
+// c[i][j] *= sa[i] * sb[j] over one MR x NR tile, right after its last store (still in L1). Kept out of microTile:
+// the extra live registers there make the compiler spill accumulators.
+static inline void scaleTile(float* c, size_t ldc, const float* sa, const float* sb) {
+  const V s0 = vload(sb), s1 = vload(sb + W), z = vzero();
+  for (int i = 0; i < MR; ++i) {  // fma with a zero addend is a plain product (one rounding)
+    const V ai = vset1(sa[i]);
+    vstore(c + i * ldc, vfma(vfma(vload(c + i * ldc), ai, z), s0, z));
+    vstore(c + i * ldc + W, vfma(vfma(vload(c + i * ldc + W), ai, z), s1, z));
+  }
+}
+
+// Packs rows [r0, r0+rows) x cols [k0, k0+kc) of m (ld = dim) into tile-interleaved panels (zero padded):
+// dst[k * tile + i] = m[r0 + t + i][k0 + k] for each tile of rows starting at t.
 static void packPanel(const float* m, size_t dim, size_t r0, size_t rows, size_t k0, size_t kc, int tile, float* dst) {
   for (size_t t = 0; t < rows; t += tile) {
-    size_t tr = std::min<size_t>(tile, rows - t);
+    const size_t tr = std::min<size_t>(tile, rows - t);
+    size_t kDone = 0;
+#ifdef SELFJ_HAVE_PACK8
+    // Blocks of 8 rows x 8 columns through a register transpose (the scalar copy below is ~10% of a GEMM).
+    kDone = kc / 8 * 8;
+    for (size_t i0 = 0; i0 < (size_t)tile; i0 += 8) {
+      const float* src[8];
+      const int n = static_cast<int>(std::min<size_t>(8, tile - i0));
+      const int valid = static_cast<int>(tr > i0 ? std::min<size_t>(n, tr - i0) : 0);
+      for (int i = 0; i < 8; ++i) src[i] = i < valid ? m + (r0 + t + i0 + i) * dim + k0 : nullptr;
+      packT8(src, n, kDone, dst + i0, (size_t)tile);
+    }
+#endif
     for (size_t i = 0; i < (size_t)tile; ++i) {
       if (i < tr) {
         const float* src = m + (r0 + t + i) * dim + k0;
-        for (size_t k = 0; k < kc; ++k) dst[k * tile + i] = src[k];
+        for (size_t k = kDone; k < kc; ++k) dst[k * tile + i] = src[k];
       } else {
-        for (size_t k = 0; k < kc; ++k) dst[k * tile + i] = 0.0f;
+        for (size_t k = kDone; k < kc; ++k) dst[k * tile + i] = 0.0f;
       }
     }
     dst += kc * tile;
@@ -98,8 +123,9 @@ static void packPanel(const float* m, size_t dim, size_t r0, size_t rows, size_t
 
 static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t dim, const double* invA,
                               const double* invB, size_t r0, size_t r1, float* out, size_t ldo) {
-  std::vector<float> Ap(MC * KC + 64), Bp(NC * KC + 64);
-  float tmp[MR * NR];
+  std::vector<float> Ap(MC * KC + 64), Bp(NC * KC + 64), sbAll(nb + NR, 0.0f);
+  for (size_t j = 0; j < nb; ++j) sbAll[j] = static_cast<float>(invB[j]);
+  float tmp[MR * NR], sa[MR];
   for (size_t jc = 0; jc < nb; jc += NC) {
     size_t nc = std::min(NC, nb - jc);
     for (size_t pc = 0; pc < dim; pc += KC) {
@@ -122,16 +148,13 @@ static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t 
             if (!full && !first)
               for (size_t i = 0; i < mr; ++i)
                 for (size_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * ldo + j];
+            if (last)
+              for (size_t i = 0; i < (size_t)MR; ++i) sa[i] = i < mr ? static_cast<float>(invA[ic + ir + i]) : 0.0f;
             microTile(kc, ap, bp, ct, ldt, !first);
+            if (last) scaleTile(ct, ldt, sa, sbAll.data() + jc + jr);
             if (!full)
               for (size_t i = 0; i < mr; ++i)
                 for (size_t j = 0; j < nr; ++j) c[i * ldo + j] = tmp[i * NR + j];
-            if (last)
-              for (size_t i = 0; i < mr; ++i) {
-                double sa = invA[ic + ir + i];
-                for (size_t j = 0; j < nr; ++j)
-                  c[i * ldo + j] = static_cast<float>(static_cast<double>(c[i * ldo + j]) * sa * invB[jc + jr + j]);
-              }
           }
         }
       }
@@ -197,80 +220,54 @@ static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, c
   for (; r < rows; ++r) headRows<1>(h + r * dim, dim, w, wp, bins, logits + r * bins);
 }
 
-// ---- judge head gradient: one row chunk, columns [d0, d1) ----
-// Each column panel of both views is first copied into [row][view][GSB + pad] (contiguous copies); the padding
-// spreads consecutive rows over different cache sets, which rows of h (dim apart) would otherwise share.
-constexpr size_t GSB = kGradPanelCols;      // columns per panel
-constexpr size_t GPS = kGradPanelCols + 16;  // padded panel row stride (floats)
-
+// ---- judge head gradient: a few row views (rows of either view) added into a gradient buffer ----
+// g[k*ldg + d] += sum_v dz[v*bins + k] * rows[v][d]: per element, a register sum from 0 over v in order, then one
+// add to g. The caller passes the rows it has just run forward, so they come from L2, not memory.
 template <int G>
-static inline void gradTile(const float* dzT, const float* dzS, const float* P, size_t rows, size_t bins, size_t kb,
-                            float* g, size_t dim) {
+static SELFJ_INLINE void gradTile(const float* dz, const float* const* rows, size_t nv, size_t bins, size_t kb, size_t d,
+                            float* g, size_t ldg) {
   V c[G][2];
   for (int i = 0; i < G; ++i) c[i][0] = c[i][1] = vzero();
-  for (size_t r = 0; r < rows; ++r, P += 2 * GPS) {
-    const V t0 = vload(P), t1 = vload(P + W), s0 = vload(P + GPS), s1 = vload(P + GPS + W);
+  for (size_t v = 0; v < nv; ++v) {
+    const V h0 = vload(rows[v] + d), h1 = vload(rows[v] + d + W);
     for (int i = 0; i < G; ++i) {
-      const V zt = vset1(dzT[r * bins + kb + i]);
-      c[i][0] = vfma(zt, t0, c[i][0]);
-      c[i][1] = vfma(zt, t1, c[i][1]);
-      const V zs = vset1(dzS[r * bins + kb + i]);
-      c[i][0] = vfma(zs, s0, c[i][0]);
-      c[i][1] = vfma(zs, s1, c[i][1]);
+      const V z = vset1(dz[v * bins + kb + i]);
+      c[i][0] = vfma(z, h0, c[i][0]);
+      c[i][1] = vfma(z, h1, c[i][1]);
     }
   }
   for (int i = 0; i < G; ++i) {
-    float* p = g + (kb + i) * dim;
+    float* p = g + (kb + i) * ldg + d;
     vstore(p, vadd(vload(p), c[i][0]));
     vstore(p + W, vadd(vload(p + W), c[i][1]));
   }
 }
 
-static void gradChunkK(const float* dzT, const float* hT, const float* dzS, const float* hS, size_t rows, size_t dim,
-                       size_t bins, size_t d0, size_t d1, float* g, float* pack) {
+static void gradRowsK(const float* dz, const float* const* rows, size_t nv, size_t dim, size_t bins, float* g,
+                      size_t ldg) {
   constexpr size_t T = 2 * W;  // columns per tile
-  size_t d = d0;
-  for (; d + T <= d1; d += GSB) {
-    const size_t nt = std::min(GSB, (d1 - d) / T * T) / T;  // whole tiles in this panel
-    for (size_t r = 0; r < rows; ++r) {
-      float* dst = pack + r * 2 * GPS;
-      const float* a = hT + r * dim + d;
-      const float* b = hS + r * dim + d;
-      for (size_t j = 0; j < nt * T; j += W) vstore(dst + j, vload(a + j));
-      for (size_t j = 0; j < nt * T; j += W) vstore(dst + GPS + j, vload(b + j));
-    }
-    for (size_t t = 0; t < nt; ++t) {
-      const float* P = pack + t * T;
-      float* gt = g + d + t * T;
-      // Balanced bin groups of at most GG (10 bins -> 5+5): enough independent accumulators to hide FMA latency.
-      const size_t groups = (bins + GG - 1) / GG;
-      for (size_t gi = 0, kb = 0; gi < groups; ++gi) {
-        const size_t G = (bins - kb) / (groups - gi);
-        switch (G) {
-          case 1: gradTile<1>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
-          case 2: gradTile<2>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
-          case 3: gradTile<3>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
-          case 4: gradTile<4>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
-          case 5: gradTile<5 <= GG ? 5 : 1>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
-          default: gradTile<GG>(dzT, dzS, P, rows, bins, kb, gt, dim); break;
-        }
-        kb += G;
+  // Balanced bin groups of at most GG (10 bins -> 5+5): enough independent accumulators to hide FMA latency.
+  const size_t groups = (bins + GG - 1) / GG;
+  size_t d = 0;
+  for (; d + T <= dim; d += T)
+    for (size_t gi = 0, kb = 0; gi < groups; ++gi) {
+      const size_t G = (bins - kb) / (groups - gi);
+      switch (G) {
+        case 1: gradTile<1>(dz, rows, nv, bins, kb, d, g, ldg); break;
+        case 2: gradTile<2>(dz, rows, nv, bins, kb, d, g, ldg); break;
+        case 3: gradTile<3>(dz, rows, nv, bins, kb, d, g, ldg); break;
+        case 4: gradTile<4>(dz, rows, nv, bins, kb, d, g, ldg); break;
+        case 5: gradTile<5 <= GG ? 5 : 1>(dz, rows, nv, bins, kb, d, g, ldg); break;
+        default: gradTile<GG>(dz, rows, nv, bins, kb, d, g, ldg); break;
       }
+      kb += G;
     }
-    if (nt * T < GSB) {
-      d += nt * T;
-      break;
-    }
-  }
   // Remaining columns (fewer than one tile): same per-element order, scalar.
-  for (; d < d1; ++d)
+  for (; d < dim; ++d)
     for (size_t k = 0; k < bins; ++k) {
       float c = 0.0f;
-      for (size_t r = 0; r < rows; ++r) {
-        c = sfma(dzT[r * bins + k], hT[r * dim + d], c);
-        c = sfma(dzS[r * bins + k], hS[r * dim + d], c);
-      }
-      g[k * dim + d] += c;
+      for (size_t v = 0; v < nv; ++v) c = sfma(dz[v * bins + k], rows[v][d], c);
+      g[k * ldg + d] += c;
     }
 }
 
@@ -286,5 +283,5 @@ static double sumK(const float* a, size_t n) {
   return s;
 }
 
-static const KernelTable kTable = {ISA_NAME, cosineRowsK, invNormsK, cosineMatrixRowsK, headDotsK, gradChunkK, sumK,
-                                   (size_t)(2 * W)};
+static const KernelTable kTable = {ISA_NAME, cosineRowsK, invNormsK, cosineMatrixRowsK, headDotsK, gradRowsK, sumK,
+                                   (size_t)HR};

@@ -108,31 +108,4 @@ void ThreadPool::parallelFor(size_t count, size_t minPerPiece, const std::functi
   });
 }
 
-static inline void cpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
-void SpinBarrier::wait() {
-  const unsigned ph = phase_.load(std::memory_order_acquire);
-  if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
-    count_.store(0, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lk(m_);  // pairs with the sleepers' predicate check
-      phase_.fetch_add(1, std::memory_order_release);
-    }
-    cv_.notify_all();
-    return;
-  }
-  for (int spin = 0; spin < 4000; ++spin) {
-    if (phase_.load(std::memory_order_acquire) != ph) return;
-    cpuRelax();
-  }
-  std::unique_lock<std::mutex> lk(m_);
-  cv_.wait(lk, [&] { return phase_.load(std::memory_order_acquire) != ph; });
-}
-
 }  // namespace selfj

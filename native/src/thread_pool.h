@@ -1,5 +1,5 @@
 // Small fixed pool of std::thread workers. Work is given as a "team" job: fn(tid, nthreads) runs exactly once on
-// each of nthreads threads (the caller is thread 0), so jobs may use a SpinBarrier between phases.
+// each of nthreads threads (the caller is thread 0).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -39,21 +39,6 @@ class ThreadPool {
   unsigned long generation_ = 0;
   int pending_ = 0;
   std::exception_ptr error_;
-};
-
-// Barrier for the threads of one team job: spins briefly (cheap when all threads have a core), then sleeps on a
-// condition variable so a waiting thread does not burn a core that a descheduled team member needs.
-class SpinBarrier {
- public:
-  explicit SpinBarrier(int n) : n_(n) {}
-  void wait();
-
- private:
-  int n_;
-  std::atomic<int> count_{0};
-  std::atomic<unsigned> phase_{0};
-  std::mutex m_;
-  std::condition_variable cv_;
 };
 
 }  // namespace selfj

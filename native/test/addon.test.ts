@@ -112,9 +112,10 @@ describe('batch and thread invariance (bitwise)', () => {
     expect(bitwiseEqual(t1.scores, t2.scores)).toBe(true);
   });
 
-  it('judgeHeadTrainStep: identical loss and weights on 1 and 2 threads', (ctx) => {
+  it('judgeHeadTrainStep: identical loss and weights on 1, 2 and 3 threads', (ctx) => {
     nativeApi(ctx);
-    const bins = 10, n = 300, d = 257;
+    // 1000 rows = 16 gradient chunks, large enough that the addon really uses every thread it is given.
+    const bins = 10, n = 1000, d = 257;
     const batch = trainBatch(r, n, d, bins);
     const head = makeHead(r, d, bins);
     const runWith = (threads: number) => {
@@ -124,11 +125,13 @@ describe('batch and thread invariance (bitwise)', () => {
       return { w, bias, state, losses };
     };
     const one = runWith(1);
-    const two = runWith(2);
-    expect(two.losses).toEqual(one.losses);
-    expect(bitwiseEqual(one.w, two.w)).toBe(true);
-    expect(bitwiseEqual(one.bias, two.bias)).toBe(true);
-    expect(bitwiseEqual(one.state.vW, two.state.vW)).toBe(true);
+    for (const other of [runWith(2), runWith(3)]) {
+      expect(other.losses).toEqual(one.losses);
+      expect(bitwiseEqual(one.w, other.w)).toBe(true);
+      expect(bitwiseEqual(one.bias, other.bias)).toBe(true);
+      expect(bitwiseEqual(one.state.vW, other.state.vW)).toBe(true);
+    }
+    api.setThreads(2);
   });
 });
 
