@@ -13,6 +13,8 @@ export class Deduper {
   private readonly exact: U64HashSet | null;
   private readonly hasher: MinHasher | null;
   private readonly lsh: LshIndex | null;
+  /** Signature bins the LSH bands read (bands * rows); only these are computed. */
+  private readonly bins: number;
 
   constructor(config: DedupeConfig = {}, expected = 1 << 16) {
     this.key = config.key ?? 'instruction';
@@ -26,9 +28,11 @@ export class Deduper {
         throw new RangeError(`bands * rows (${banding.bands * banding.rows}) exceeds numPerm (${this.hasher.numPerm})`);
       }
       this.lsh = new LshIndex(banding.bands, banding.rows, expected);
+      this.bins = banding.bands * banding.rows;
     } else {
       this.hasher = null;
       this.lsh = null;
+      this.bins = 0;
     }
   }
 
@@ -47,18 +51,28 @@ export class Deduper {
 
   /** The duplicate reason, or null (and the record is remembered, so later copies are dropped). */
   check(rec: InstructionRecord): 'duplicate-exact' | 'duplicate-near' | null {
-    const both = this.key === 'instruction+reference';
+    const { exact, hasher, lsh } = this;
     // Lower-case once for both hashes.
     const ins = rec.instruction.toLowerCase();
-    const ref = both ? rec.reference.toLowerCase() : undefined;
-    if (this.exact) {
+    if (this.key === 'instruction') {
+      if (hasher && lsh) {
+        // One pass over the text gives the shingles and the exact hash (in `out`).
+        const words = hasher.scan(ins);
+        if (exact && !exact.add(out.hi, out.lo)) return 'duplicate-exact';
+        return words && lsh.checkAndAdd(hasher.sign(this.bins)) ? 'duplicate-near' : null;
+      }
+      if (exact) {
+        normalizedHash64(ins, undefined, true);
+        if (!exact.add(out.hi, out.lo)) return 'duplicate-exact';
+      }
+      return null;
+    }
+    const ref = rec.reference.toLowerCase();
+    if (exact) {
       normalizedHash64(ins, ref, true);
-      if (!this.exact.add(out.hi, out.lo)) return 'duplicate-exact';
+      if (!exact.add(out.hi, out.lo)) return 'duplicate-exact';
     }
-    if (this.hasher && this.lsh) {
-      const sig = this.hasher.signature(both ? `${ins}\n${ref}` : ins, true);
-      if (sig && this.lsh.checkAndAdd(sig)) return 'duplicate-near';
-    }
+    if (hasher && lsh && hasher.scan(`${ins}\n${ref}`) && lsh.checkAndAdd(hasher.sign(this.bins))) return 'duplicate-near';
     return null;
   }
 }

@@ -4,12 +4,13 @@
  * Signatures are classic k-permutation MinHash: shingle hashes (word n-grams, hashed while scanning, no substrings)
  * go through numPerm universal hash functions, and each bin keeps the minimum, so per bin two texts collide with
  * probability = their Jaccard similarity, independently across bins. All buffers are preallocated and reused;
- * signing a text allocates nothing besides toLowerCase().
+ * signing a text allocates nothing besides toLowerCase(). The same pass over the text also yields the normalised
+ * exact-dedupe hash (`scan`), so a record's key is read once.
  *
  * The index keeps only one 64-bit hash per band per kept text (in a U64HashSet), never signatures or texts, so
  * a text is a near duplicate when any band collides: P(dup | Jaccard J) = 1 - (1 - J^rows)^bands.
  */
-import { fmix32, isSpace } from './hash.js';
+import { fmix32, isSpace, out } from './hash.js';
 import { U64HashSet } from './hashset.js';
 
 export interface MinHashOptions {
@@ -40,13 +41,18 @@ export function chooseBanding(numPerm: number, threshold: number): { bands: numb
   return best;
 }
 
-/** Word characters: ASCII letters/digits, and everything non-ASCII except spaces and general punctuation. */
-const ASCII_WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII_WORD[c] = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ? 1 : 0;
+/**
+ * Character classes of the scan: 0 = whitespace (isSpace), 1 = word character (ASCII letters/digits, and
+ * everything non-ASCII except spaces and general punctuation), 2 = anything else (punctuation, symbols).
+ */
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_CLASS[c] = isSpace(c) ? 0 : (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ? 1 : 2;
+}
 
-function wordChar(c: number): boolean {
-  if (c < 128) return ASCII_WORD[c] === 1;
-  return !isSpace(c) && !(c >= 0x2010 && c <= 0x206f) && !(c >= 0x3000 && c <= 0x303f);
+function wideClass(c: number): number {
+  if (isSpace(c)) return 0;
+  return (c >= 0x2010 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) ? 2 : 1;
 }
 
 export class MinHasher {
@@ -54,11 +60,12 @@ export class MinHasher {
   readonly shingle: number;
   private readonly sig: Uint32Array;
   /** Permutation i of a (well-mixed) shingle hash h is (a[i] * h + b[i]) mod 2^32, a[i] odd: universal hashing. */
-  private readonly a: Uint32Array;
-  private readonly b: Uint32Array;
+  private readonly a: Int32Array;
+  private readonly b: Int32Array;
   private readonly ring: Uint32Array;
-  /** Shingle hashes of the current text (grown on demand, reused). */
-  private shingles = new Uint32Array(256);
+  /** Shingle hashes of the last scanned text (grown on demand, reused), and how many there are. */
+  private shingles: Int32Array = new Int32Array(256);
+  private count = 0;
 
   constructor(options: MinHashOptions = {}) {
     this.numPerm = options.numPerm ?? 32;
@@ -69,8 +76,8 @@ export class MinHasher {
     if (!Number.isInteger(this.shingle) || this.shingle < 1 || this.shingle > 16) throw new RangeError(`shingle must be 1..16`);
     this.sig = new Uint32Array(this.numPerm);
     this.ring = new Uint32Array(this.shingle);
-    this.a = new Uint32Array(this.numPerm);
-    this.b = new Uint32Array(this.numPerm);
+    this.a = new Int32Array(this.numPerm);
+    this.b = new Int32Array(this.numPerm);
     let x = 0x2545f491;
     for (let i = 0; i < this.numPerm; i++) {
       this.a[i] = (x = fmix32(x + 0x9e3779b9)) | 1;
@@ -83,8 +90,23 @@ export class MinHasher {
    * no word at all. `lowered`: the caller already lower-cased the text.
    */
   signature(text: string, lowered = false): Uint32Array | null {
+    return this.scan(lowered ? text : text.toLowerCase()) ? this.sign(this.numPerm) : null;
+  }
+
+  /**
+   * One pass over a LOWER-CASED text: hashes its word shingles (word n-grams; hashed while scanning, no
+   * substrings) for `sign`, and, on the side, its normalised exact hash: the same value as
+   * normalizedHash64(text, undefined, true), left in hash.ts's `out`. Returns false when the text has no word.
+   */
+  scan(s: string): boolean {
     const { ring, shingle } = this;
-    const s = lowered ? text : text.toLowerCase();
+    let shingles = this.shingles;
+    // Exact hash state (see normalizedHash64): whitespace runs count as one space, leading/trailing ones as none.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x2545f491;
+    let chars = 0;
+    let pendingSpace = false;
+    // Shingle state.
     let words = 0;
     let h = 0x811c9dc5;
     let inWord = false;
@@ -92,11 +114,29 @@ export class MinHasher {
     let pos = 0; // next ring slot; once the ring is full, also its oldest entry (no modulo in this loop)
     const len = s.length;
     for (let i = 0; i <= len; i++) {
-      const c = i < len ? s.charCodeAt(i) : 32;
-      if (wordChar(c)) {
-        h = Math.imul(h ^ c, 0x01000193);
-        inWord = true;
-        continue;
+      let cls = 0;
+      let c = 32;
+      if (i < len) {
+        c = s.charCodeAt(i);
+        cls = c < 128 ? ASCII_CLASS[c] : wideClass(c);
+        if (cls !== 0) {
+          if (pendingSpace) {
+            pendingSpace = false;
+            h1 = Math.imul(h1 ^ 32, 0x01000193);
+            h2 = Math.imul(h2 ^ 32, 0x5bd1e995);
+            h2 ^= h2 >>> 13;
+            chars++;
+          }
+          h1 = Math.imul(h1 ^ c, 0x01000193);
+          h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+          h2 ^= h2 >>> 13;
+          chars++;
+          if (cls === 1) {
+            h = Math.imul(h ^ c, 0x01000193);
+            inWord = true;
+            continue;
+          }
+        } else if (chars > 0) pendingSpace = true;
       }
       if (!inWord) continue;
       inWord = false;
@@ -109,22 +149,55 @@ export class MinHasher {
       for (let k = 0, r = pos; k < shingle; k++, r = r + 1 === shingle ? 0 : r + 1) {
         x = Math.imul(x ^ ring[r], 0xcc9e2d51) + 0xe6546b64;
       }
-      this.push(n++, fmix32(x));
+      if (n === shingles.length) shingles = this.grow();
+      shingles[n++] = fmix32(x);
     }
-    if (words === 0) return null;
-    if (n === 0) {
+    out.hi = fmix32(h1 ^ chars);
+    out.lo = fmix32(h2 + Math.imul(chars, 0x9e3779b1));
+    if (words > 0 && n === 0) {
       // Shorter than one shingle: the whole text is its only shingle.
       let x = 0x1b873593;
       for (let k = 0; k < words; k++) x = Math.imul(x ^ ring[k], 0xcc9e2d51) + 0xe6546b64;
-      this.push(n++, fmix32(x));
+      shingles[n++] = fmix32(x);
     }
-    // Classic k-permutation MinHash: bins are independent, so the LSH S-curve holds even for very short texts
-    // (one-permutation hashing with densification correlates the bins of short texts and over-merges them).
-    const { sig, a, b, numPerm, shingles } = this;
-    for (let p = 0; p < numPerm; p++) {
+    this.count = n;
+    return words > 0;
+  }
+
+  /**
+   * MinHash signature of the last scanned text, in a buffer REUSED by the next call. Only the first `bins` bins
+   * are computed (LSH reads only bands * rows of them); the rest are 0.
+   *
+   * Classic k-permutation MinHash: bins are independent, so the LSH S-curve holds even for very short texts
+   * (one-permutation hashing with densification correlates the bins of short texts and over-merges them).
+   */
+  sign(bins: number): Uint32Array {
+    const { sig, a, b, shingles } = this;
+    const n = this.count;
+    const m = Math.min(bins, this.numPerm);
+    let p = 0;
+    // Two bins per pass over the shingles. Signed int32 order (any fixed total order works for MinHash) keeps V8
+    // on small integers.
+    for (; p + 1 < m; p += 2) {
+      const a0 = a[p];
+      const b0 = b[p];
+      const a1 = a[p + 1];
+      const b1 = b[p + 1];
+      let min0 = 0x7fffffff;
+      let min1 = 0x7fffffff;
+      for (let j = 0; j < n; j++) {
+        const x = shingles[j];
+        const v0 = (Math.imul(a0, x) + b0) | 0;
+        const v1 = (Math.imul(a1, x) + b1) | 0;
+        if (v0 < min0) min0 = v0;
+        if (v1 < min1) min1 = v1;
+      }
+      sig[p] = min0;
+      sig[p + 1] = min1;
+    }
+    for (; p < m; p++) {
       const ap = a[p];
       const bp = b[p];
-      // Signed int32 order (any fixed total order works for MinHash) keeps V8 on small integers.
       let min = 0x7fffffff;
       for (let j = 0; j < n; j++) {
         const v = (Math.imul(ap, shingles[j]) + bp) | 0;
@@ -132,16 +205,14 @@ export class MinHasher {
       }
       sig[p] = min;
     }
+    sig.fill(0, m);
     return sig;
   }
 
-  private push(j: number, v: number): void {
-    if (j === this.shingles.length) {
-      const grown = new Uint32Array(j * 2);
-      grown.set(this.shingles);
-      this.shingles = grown;
-    }
-    this.shingles[j] = v;
+  private grow(): Int32Array {
+    const grown = new Int32Array(this.shingles.length * 2);
+    grown.set(this.shingles);
+    return (this.shingles = grown);
   }
 }
 
