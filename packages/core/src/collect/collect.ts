@@ -17,7 +17,7 @@ import { Deduper } from './dedupe.js';
 import { RecordFilter } from './filters.js';
 import { SplitSink } from './finish.js';
 import { hash32, saltOf } from './hash.js';
-import { AtomicLineWriter } from './jsonl.js';
+import { AtomicLineWriter, jsonString } from './jsonl.js';
 import { orderSources, type CollectManifest } from './manifest.js';
 import { builtinResolver, type RejectInfo, type SourceContext, type SourceResolver } from './sources.js';
 import { countDrop, countKept, emptyStats, formatStats, sourceStats, type CollectStats } from './stats.js';
@@ -124,6 +124,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     for (let rank = 0; rank < ordered.length; rank++) {
       const src = ordered[rank];
       const ss = sourceStats(stats, src.name);
+      const srcJson = jsonString(src.name);
       let row = 0;
       const ctx: SourceContext = {
         onBadRecord: onBad,
@@ -167,12 +168,13 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
             countDrop(stats, ss, reason);
             continue;
           }
-          const out: Record<string, unknown> = { id: rec.id, instruction: rec.instruction, reference: rec.reference, category, source: src.name };
+          // The JSON line, as JSON.stringify({ id, instruction, reference, category, source[, _o] }) would write it.
+          const head = `{"id":${jsonString(rec.id)},"instruction":${jsonString(rec.instruction)},"reference":${jsonString(rec.reference)},"category":${
+            typeof category === 'string' ? jsonString(category) : JSON.stringify(category)
+          },"source":${srcJson}`;
           let p: Promise<void> | undefined;
-          if (part) {
-            out._o = [rank, row];
-            p = part.write(JSON.stringify(out));
-          } else p = (sink as SplitSink).write(rec.id, category, JSON.stringify(out));
+          if (part) p = part.write(`${head},"_o":[${rank},${row}]}`);
+          else p = (sink as SplitSink).write(rec.id, category, `${head}}`);
           if (p) await p;
           countKept(stats, ss, category, rec.instruction.length, rec.reference.length);
         }

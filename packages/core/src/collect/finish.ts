@@ -141,7 +141,10 @@ async function routeLines(path: string, assignments: Uint8Array, writers: (Atomi
       if (nl < 0) break;
       const dest = assignments[i++];
       if (dest !== runDest) {
-        if (runLines > 0 && writers[runDest]) await writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines);
+        if (runLines > 0 && writers[runDest]) {
+          const p = writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines);
+          if (p) await p;
+        }
         runDest = dest;
         runStart = start;
         runLines = 0;
@@ -149,7 +152,10 @@ async function routeLines(path: string, assignments: Uint8Array, writers: (Atomi
       runLines++;
       start = nl + 1;
     }
-    if (runLines > 0 && writers[runDest]) await writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines);
+    if (runLines > 0 && writers[runDest]) {
+      const p = writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines);
+      if (p) await p;
+    }
     carry = start < buf.length ? buf.subarray(start) : null;
   }
   if (carry && carry.length > 0) throw new Error(`internal: ${path} does not end with a newline`);
