@@ -78,11 +78,14 @@ void cpuHeadForward(const float* h, size_t n, size_t dim, const float* w, const 
                     size_t bins, float* probs, float* scores) {
   std::vector<float> wp(bins * dim);
   packHeadWeights(w, dim, bins, wp.data());
+  // Blocks are a whole number of register tiles, so only a piece's last block runs the slower one-row tile (a row's
+  // result does not depend on which tile computed it).
+  const size_t tile = std::max<size_t>(1, K().headTileRows), block = std::max(tile, kChunk / tile * tile);
   pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) {
-    std::vector<float> logits(kChunk * bins);
+    std::vector<float> logits(block * bins);
     double logp[64], p[64];
-    for (size_t b0 = r0; b0 < r1; b0 += kChunk) {
-      size_t rows = std::min(kChunk, r1 - b0);
+    for (size_t b0 = r0; b0 < r1; b0 += block) {
+      size_t rows = std::min(block, r1 - b0);
       K().headDots(h + b0 * dim, rows, dim, w, wp.data(), bins, logits.data());
       for (size_t r = 0; r < rows; ++r) {
         size_t i = b0 + r;
