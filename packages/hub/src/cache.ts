@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir, readFile, readlink, rename, stat, symlink, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { COMMIT_RE, repoFolderName, type RepoType } from './paths.js';
 
 export class RepoCache {
@@ -135,27 +135,22 @@ export class RepoCache {
   /** Every file path (repo-relative, "/"-separated) present in a snapshot. */
   async snapshotFiles(commit: string): Promise<string[]> {
     const root = join(this.storage, 'snapshots', commit);
+    let names: string[];
+    try {
+      names = await readdir(root, { recursive: true });
+    } catch {
+      return [];
+    }
     const out: string[] = [];
-    const walk = async (dir: string, prefix: string): Promise<void> => {
-      let entries;
+    for (const name of names) {
+      if (name.endsWith('.tmp')) continue;
       try {
-        entries = await readdir(dir, { withFileTypes: true });
+        // Snapshot entries are links into blobs/: stat follows them (a dangling link is not present).
+        if ((await stat(join(root, name))).isFile()) out.push(name.split(sep).join('/'));
       } catch {
-        return;
+        /* dangling link: not present */
       }
-      for (const e of entries) {
-        const rel = prefix ? `${prefix}/${e.name}` : e.name;
-        if (e.isDirectory()) await walk(join(dir, e.name), rel);
-        else if (!e.name.endsWith('.tmp')) {
-          try {
-            if ((await stat(join(dir, e.name))).isFile()) out.push(rel);
-          } catch {
-            /* dangling link: not present */
-          }
-        }
-      }
-    };
-    await walk(root, '');
+    }
     return out.sort();
   }
 }

@@ -1,6 +1,7 @@
 /** Glob patterns (`*`, `**`, `?`, `[abc]`, `{a,b}`) for file selection, locally and inside Hub repos. */
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 export function hasGlob(p: string): boolean {
   return /[*?[{]/.test(p);
@@ -48,20 +49,17 @@ export async function expandLocal(pattern: string): Promise<string[]> {
   const base = parts.slice(0, firstGlob).join('/') || (pattern.startsWith('/') ? '/' : '.');
   const rest = parts.slice(firstGlob).join('/');
   const re = globToRegExp(rest);
-  const out: string[] = [];
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(join(dir, e.name), r);
-      else if (re.test(r)) out.push(base === '.' && !pattern.startsWith('./') ? r : `${base.replace(/\/$/, '')}/${r}`);
-    }
-  };
-  await walk(base, '');
-  return out.sort();
+  let entries: Dirent[];
+  try {
+    entries = await readdir(base, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const prefix = base === '.' && !pattern.startsWith('./') ? '' : `${base.replace(/\/$/, '')}/`;
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(base, join(e.parentPath, e.name)).split(sep).join('/'))
+    .filter((r) => re.test(r))
+    .map((r) => `${prefix}${r}`)
+    .sort();
 }
