@@ -74,6 +74,17 @@ export function makeLogger(args: CommonArgs, file?: string): Logger {
   return createLogger({ file: args['log-file'] ?? file, stderrLevel: args.quiet ? 'error' : 'warn', stderrJson: args.json });
 }
 
+/** What every stage run takes from the common options: bad-record policy (flag, else config), --force, Ctrl-C, logs. */
+export function stageIo(args: CommonArgs, signal: AbortSignal, cfg?: SelfjConfig) {
+  return {
+    onBadRecord: args['on-bad-record'] ?? cfg?.onBadRecord,
+    force: args.force,
+    signal,
+    logger: makeLogger(args),
+    progress: progressOn(args),
+  };
+}
+
 function say(args: CommonArgs, line: string): void {
   if (!args.json && !args.quiet) process.stderr.write(`${line}\n`);
 }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { mergeTemplates, runExport } from '@selfj/core';
-import { commonOptions, loadConfig, makeLogger, progressOn, report, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { commonOptions, loadConfig, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
 
 interface Args extends CommonArgs {
   input: string;
@@ -34,11 +34,7 @@ const command: CommandModule<object, Args> = {
         baseModel: args['base-model'],
         processes: args.processes,
         seed: args.seed,
-        onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord,
-        force: args.force,
-        signal,
-        logger: makeLogger(args),
-        progress: progressOn(args),
+        ...stageIo(args, signal, cfg),
       });
       report(args, { ...r, manifest: undefined }, `${stageLine('export', r)}\nlaunch: sh ${r.launchDir}/launch.sh (see docs/lora-export.md)`);
     });

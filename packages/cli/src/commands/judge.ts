@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadJudge, mergeTemplates, runJudge } from '@selfj/core';
-import { loadConfig, makeLogger, modelOptions, openBackend, progressOn, report, stageLine, withAbort, type ModelArgs } from './engine-support.js';
+import { loadConfig, modelOptions, openBackend, report, stageIo, stageLine, withAbort, type ModelArgs } from './engine-support.js';
 
 interface Args extends ModelArgs {
   input: string;
@@ -35,11 +35,7 @@ const command: CommandModule<object, Args> = {
           judge,
           fields: { instruction: args['instruction-field'], response: args['response-field'] },
           batchSize: args['batch-size'] ?? cfg.backend.batchSize,
-          onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord,
-          force: args.force,
-          signal,
-          logger: makeLogger(args),
-          progress: progressOn(args),
+          ...stageIo(args, signal, cfg),
         });
         report(args, { ...r, manifest: undefined, mode: judge ? 'trained' : 'zero-shot' }, `${stageLine('judge', r)} (${judge ? 'trained judge' : 'zero-shot'})`);
       } finally {

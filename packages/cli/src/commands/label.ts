@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { describeCombine, runLabel, type CombineConfig } from '@selfj/core';
-import { commonOptions, loadConfig, makeLogger, progressOn, report, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { commonOptions, loadConfig, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
 
 interface Args extends CommonArgs {
   input: string;
@@ -37,7 +37,7 @@ const command: CommandModule<object, Args> = {
     if (args.clip) c.clip = args.clip.split(',').map(Number) as [number, number];
     if (args.normalize !== undefined) c.normalize = args.normalize;
     await withAbort(async (signal) => {
-      const r = await runLabel({ dir: args.out, input: args.input, config: c, onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord, force: args.force, signal, logger: makeLogger(args), progress: progressOn(args) });
+      const r = await runLabel({ dir: args.out, input: args.input, config: c, ...stageIo(args, signal, cfg) });
       report(args, { ...r, manifest: undefined, formula: describeCombine(c) }, `${stageLine('label', r)}\nz = ${describeCombine(c)}`);
     });
   },

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { mergeTemplates, runSample } from '@selfj/core';
-import { loadConfig, makeLogger, modelOptions, openBackend, progressOn, report, stageLine, withAbort, type ModelArgs } from './engine-support.js';
+import { loadConfig, modelOptions, openBackend, report, stageIo, stageLine, withAbort, type ModelArgs } from './engine-support.js';
 
 interface Args extends ModelArgs {
   input: string;
@@ -41,11 +41,7 @@ const command: CommandModule<object, Args> = {
           seed: args.seed ?? cfg.seed,
           template: mergeTemplates(cfg.templates).sample,
           concurrency: args.concurrency ?? cfg.backend.concurrency,
-          onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord,
-          force: args.force,
-          signal,
-          logger: makeLogger(args),
-          progress: progressOn(args),
+          ...stageIo(args, signal, cfg),
         });
         report(args, { ...r, manifest: undefined }, stageLine('sample', r));
       } finally {

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { mergeTemplates, runSelfEval } from '@selfj/core';
-import { loadConfig, makeLogger, modelOptions, openBackend, progressOn, report, stageLine, withAbort, type ModelArgs } from './engine-support.js';
+import { loadConfig, modelOptions, openBackend, report, stageIo, stageLine, withAbort, type ModelArgs } from './engine-support.js';
 
 interface Args extends ModelArgs {
   input: string;
@@ -27,11 +27,7 @@ const command: CommandModule<object, Args> = {
           templates: mergeTemplates(cfg.templates),
           batchSize: args['batch-size'] ?? cfg.backend.batchSize,
           concurrency: args.concurrency ?? cfg.backend.concurrency,
-          onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord,
-          force: args.force,
-          signal,
-          logger: makeLogger(args),
-          progress: progressOn(args),
+          ...stageIo(args, signal, cfg),
         });
         report(args, { ...r, manifest: undefined }, stageLine('self-eval', r));
       } finally {

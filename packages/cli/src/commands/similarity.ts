@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runSimilarity } from '@selfj/core';
-import { commonOptions, loadConfig, makeLogger, openEmbedder, progressOn, report, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { commonOptions, loadConfig, openEmbedder, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
 
 interface Args extends CommonArgs {
   input: string;
@@ -28,11 +28,7 @@ const command: CommandModule<object, Args> = {
         input: args.input,
         embedder,
         batchSize: args['batch-size'] ?? cfg.similarity.batchSize,
-        onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord,
-        force: args.force,
-        signal,
-        logger: makeLogger(args),
-        progress: progressOn(args),
+        ...stageIo(args, signal, cfg),
       });
       await embedder.close?.();
       report(args, { ...r, manifest: undefined }, stageLine('similarity', r));

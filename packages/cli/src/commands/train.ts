@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { mergeTemplates, runTrain, type TrainConfig } from '@selfj/core';
 import { fmt } from '../io/output.js';
-import { loadConfig, makeLogger, modelOptions, openBackend, progressOn, report, withAbort, type ModelArgs } from './engine-support.js';
+import { loadConfig, modelOptions, openBackend, report, stageIo, withAbort, type ModelArgs } from './engine-support.js';
 
 interface Args extends ModelArgs {
   input: string;
@@ -54,11 +54,7 @@ const command: CommandModule<object, Args> = {
           seed: args.seed ?? cfg.seed,
           onlySplit: args.split,
           batchSize: args['batch-size'] ?? cfg.backend.batchSize,
-          onBadRecord: args['on-bad-record'] ?? cfg.onBadRecord,
-          force: args.force,
-          signal,
-          logger: makeLogger(args),
-          progress: progressOn(args),
+          ...stageIo(args, signal, cfg),
         });
         const m = r.manifest.metrics as { initial: { trainLoss: number; valLoss?: number }; best: { epoch: number; trainLoss: number; valLoss?: number; valPearson?: number } };
         report(
