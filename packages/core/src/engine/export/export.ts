@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { countLines, readJsonl } from '../io/jsonl.js';
+import { readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { BINS, twoHot } from '../label-math.js';
-import { inputIdentity, num, recordKey, stageHash, str, type StageCommon } from '../stages/common.js';
+import { inputIdentity, num, recordKey, runnerCommon, stageHash, str, type StageCommon } from '../stages/common.js';
 import { viewPrompts, viewTemplateHashes } from '../stages/self-eval.js';
 import type { TemplateSet } from '../templates.js';
 import { PAPER_LORA, TRAIN_SCRIPT, accelerateYaml, launchScript, type LoraLaunchConfig } from './lora-script.js';
@@ -67,11 +67,7 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
       });
     },
     batchSize: 256,
-    onBadRecord: o.onBadRecord,
-    signal: o.signal,
-    logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
-    force: o.force,
+    ...runnerCommon(o),
   });
   const launchDir = join(o.dir, 'launch');
   const processes = o.processes ?? 8;

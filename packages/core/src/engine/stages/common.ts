@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { ModelBackend } from '../../backend.js';
 import { fileFingerprint, hashOf } from '../io/hash.js';
-import { assertReadable } from '../io/jsonl.js';
+import { assertReadable, countLines } from '../io/jsonl.js';
 import { BadRecord, type OnBadRecord } from '../io/stage-runner.js';
 import type { Logger } from '../io/logger.js';
 import { upstreamHash, type ModelInfo } from '../io/manifest.js';
@@ -16,6 +16,17 @@ export interface StageCommon {
   progress?: boolean;
   onBadRecord?: OnBadRecord;
   force?: boolean;
+}
+
+/** The runner options a stage passes through unchanged; the progress bar's total is the input's line count. */
+export function runnerCommon(o: StageCommon & { input: string }) {
+  return {
+    onBadRecord: o.onBadRecord,
+    signal: o.signal,
+    logger: o.logger,
+    progress: { enabled: o.progress, total: () => countLines(o.input) },
+    force: o.force,
+  };
 }
 
 const modelHashes = new Map<string, Promise<ModelInfo>>();

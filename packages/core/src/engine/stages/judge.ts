@@ -3,7 +3,7 @@
  * student-view features, offset by the zero-shot digit log-probs; without one: the zero-shot self-evaluation.
  */
 import type { ModelBackend, Prompt } from '../../backend.js';
-import { countLines, readJsonl } from '../io/jsonl.js';
+import { readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { kernels } from '../kernels.js';
@@ -11,7 +11,7 @@ import { BINS, logOffset } from '../label-math.js';
 import { renderPrompt, templateHash, type PromptTemplate } from '../templates.js';
 import { checkJudgeFits, type LoadedJudge } from '../trainer/judge-artifact.js';
 import { standardize } from '../trainer/head-trainer.js';
-import { inputIdentity, modelInfo, recordKey, stageHash, str, withoutKey, type StageCommon } from './common.js';
+import { inputIdentity, modelInfo, recordKey, runnerCommon, stageHash, str, withoutKey, type StageCommon } from './common.js';
 import { featuresEach, scoreDigitsEach } from './score-batch.js';
 
 export interface JudgeStageOptions extends StageCommon {
@@ -80,10 +80,6 @@ export async function runJudge(o: JudgeStageOptions): Promise<StageRunResult> {
     },
     batchSize: o.batchSize ?? 4,
     concurrency: o.concurrency,
-    onBadRecord: o.onBadRecord,
-    signal: o.signal,
-    logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
-    force: o.force,
+    ...runnerCommon(o),
   });
 }

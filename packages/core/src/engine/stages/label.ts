@@ -1,9 +1,9 @@
 /** Stage 4, label: z = combine(z1, z2) (SELFJ-METHOD.md step 5), with the formula recorded in the manifest. */
 import { sha256 } from '../io/hash.js';
-import { countLines, readJsonl } from '../io/jsonl.js';
+import { readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
 import { combine, PartStatsAccumulator, type CombineConfig, type PartStats } from '../label-math.js';
-import { inputIdentity, num, recordKey, stageHash, type StageCommon } from './common.js';
+import { inputIdentity, num, recordKey, runnerCommon, stageHash, type StageCommon } from './common.js';
 
 export interface LabelStageOptions extends StageCommon {
   input: string;
@@ -68,10 +68,6 @@ export async function runLabel(o: LabelStageOptions): Promise<StageRunResult> {
       });
     },
     batchSize: 512,
-    onBadRecord: o.onBadRecord,
-    signal: o.signal,
-    logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
-    force: o.force,
+    ...runnerCommon(o),
   });
 }

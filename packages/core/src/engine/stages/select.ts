@@ -1,9 +1,9 @@
 /** Stage 7b, select: answer iff score >= tau; every item gets its decision, score and the reason. */
 import { SelfjError } from '../../errors.js';
 import { readJsonFile } from '../io/atomic.js';
-import { countLines, readJsonl } from '../io/jsonl.js';
+import { readJsonl } from '../io/jsonl.js';
 import { runStage, type StageRunResult } from '../io/stage-runner.js';
-import { inputIdentity, num, recordKey, stageHash, type StageCommon } from './common.js';
+import { inputIdentity, num, recordKey, runnerCommon, stageHash, type StageCommon } from './common.js';
 
 export interface SelectStageOptions extends StageCommon {
   input: string;
@@ -61,10 +61,6 @@ export async function runSelect(o: SelectStageOptions): Promise<StageRunResult> 
       return batch.map((r) => Object.assign(r, decide(r[field] as number, o.tau)));
     },
     batchSize: 512,
-    onBadRecord: o.onBadRecord,
-    signal: o.signal,
-    logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
-    force: o.force,
+    ...runnerCommon(o),
   });
 }

@@ -5,11 +5,11 @@
  */
 import type { ModelBackend, Prompt } from '../../backend.js';
 import type { DigitScore } from '../../backend/digit-scoring.js';
-import { countLines, readJsonl } from '../io/jsonl.js';
+import { readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { renderPrompt, templateHash, type TemplateSet } from '../templates.js';
-import { inputIdentity, modelInfo, recordKey, stageHash, str, withoutKey, type StageCommon } from './common.js';
+import { inputIdentity, modelInfo, recordKey, runnerCommon, stageHash, str, withoutKey, type StageCommon } from './common.js';
 import { scoreDigitsEach } from './score-batch.js';
 
 export interface SelfEvalStageOptions extends StageCommon {
@@ -81,10 +81,6 @@ export async function runSelfEval(o: SelfEvalStageOptions): Promise<StageRunResu
     },
     batchSize: o.batchSize ?? 4,
     concurrency: o.concurrency,
-    onBadRecord: o.onBadRecord,
-    signal: o.signal,
-    logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
-    force: o.force,
+    ...runnerCommon(o),
   });
 }

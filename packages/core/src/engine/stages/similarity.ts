@@ -1,10 +1,10 @@
 /** Stage 3, similarity: z2 = cosine(embed(response), embed(reference)), on the native row-wise cosine kernel. */
 import type { Embedder } from '../../backend.js';
 import { kernels } from '../kernels.js';
-import { countLines, readJsonl } from '../io/jsonl.js';
+import { readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
-import { inputIdentity, recordKey, stageHash, type StageCommon } from './common.js';
+import { inputIdentity, recordKey, runnerCommon, stageHash, type StageCommon } from './common.js';
 
 export interface SimilarityStageOptions extends StageCommon {
   input: string;
@@ -46,10 +46,6 @@ export async function runSimilarity(o: SimilarityStageOptions): Promise<StageRun
     },
     batchSize: o.batchSize ?? 256,
     concurrency: o.concurrency,
-    onBadRecord: o.onBadRecord,
-    signal: o.signal,
-    logger: o.logger,
-    progress: { enabled: o.progress, total: () => countLines(o.input) },
-    force: o.force,
+    ...runnerCommon(o),
   });
 }
