@@ -3,7 +3,7 @@
  * prompt + text so far, picks one (greedy at temperature 0, else a seeded sample with temperature and top-p), and
  * records the alternatives. The prompt is re-tokenised each step, so this is meant for short outputs (scores).
  */
-import type { ModelBackend, Prompt, TopToken } from '@selfj/core';
+import { rng, type ModelBackend, type Prompt, type TopToken } from '@selfj/core';
 import { ApiError } from './errors.js';
 
 export interface StepResult {
@@ -22,18 +22,6 @@ export interface StepOptions {
   /** Alternatives to report per position (Infinity = all). */
   k: number;
   signal: AbortSignal;
-}
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Samples from `top` (most likely first) with temperature and nucleus (top-p) filtering. */
@@ -71,7 +59,7 @@ export async function generateWithLogprobs(backend: ModelBackend, prompt: Prompt
   if (typeof prompt !== 'string' && o.maxTokens > 1) {
     throw new ApiError(400, 'selfj serve returns logprobs on chat completions for max_tokens = 1 only; use /v1/completions for longer outputs.', 'invalid_request_error', 'max_tokens');
   }
-  const random = seededRandom(o.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const random = rng(o.seed ?? Math.floor(Math.random() * 2 ** 32));
   const want = o.temperature > 0 ? Infinity : Math.max(1, o.k);
   const steps: StepResult['steps'] = [];
   let text = '';
