@@ -9,12 +9,23 @@ function rnd(): number {
   seed ^= seed << 5;
   return (seed >>> 0) / 4294967296;
 }
+/**
+ * Flattens a concatenated string (V8 keeps `a + b` as a rope and flattens it in place on the first indexed
+ * access), so records arrive as flat strings, like JSON.parse output in a real loader, and collect's own cost
+ * is not inflated by flattening ropes. The pools below are flattened once too: a rope built from ropes would
+ * walk every pool string's own rope again on each flattening.
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 const SYL = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'pe', 'da', 'gu', 'ber', 'xan', 'qui', 'zor', 'el', 'an', 'ist'];
 const VOCAB: string[] = [];
 for (let i = 0; i < 20000; i++) {
   let w = '';
   for (let k = 0, n = 1 + (i % 4); k < n; k++) w += SYL[Math.floor(rnd() * SYL.length)];
-  VOCAB.push(w + (i % 7 === 0 ? String(i % 100) : ''));
+  VOCAB.push(flat(w + (i % 7 === 0 ? String(i % 100) : '')));
 }
 // Precomputed Zipf-like pick table, so generating the input costs little next to collect itself.
 const PICK = new Uint16Array(65536);
@@ -30,20 +41,10 @@ const word = (): string => VOCAB[PICK[next32() & 0xffff]];
 // Texts are built from a pool of 8192 pre-generated 4-word phrases (plus fresh words), so the generator costs
 // little next to collect; phrase combinations keep records distinct and near-duplicate structure realistic.
 const PHRASES: string[] = [];
-for (let i = 0; i < 8192; i++) PHRASES.push(`${word()} ${word()} ${word()} ${word()}`);
+for (let i = 0; i < 8192; i++) PHRASES.push(flat(`${word()} ${word()} ${word()} ${word()}`));
 // The same pools with the separating space in front, for appending.
-const SP_PHRASES = PHRASES.map((p) => ` ${p}`);
-const SP_VOCAB = VOCAB.map((w) => ` ${w}`);
-
-/**
- * Flattens a concatenated string (V8 keeps `a + b` as a rope and flattens it in place on the first indexed
- * access), so records arrive as flat strings, like JSON.parse output in a real loader, and collect's own cost
- * is not inflated by flattening ropes.
- */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
+const SP_PHRASES = PHRASES.map((p) => flat(` ${p}`));
+const SP_VOCAB = VOCAB.map((w) => flat(` ${w}`));
 
 function text(minWords: number, maxWords: number): string {
   const u = (next32() & 0xffff) / 65536;
