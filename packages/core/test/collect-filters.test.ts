@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approxTokens, isNonText, RecordFilter } from '../src/collect/index.js';
+import { approxTokens, isNonText, isPlain, RecordFilter } from '../src/collect/index.js';
 
 const rec = (instruction: string, reference: string) => ({ id: 'x', instruction, reference });
 
@@ -64,5 +64,24 @@ describe('collect filters', () => {
     expect(g.check(rec('Explain photosynthesis briefly.', b64))).toBe('reference-non-text');
     expect(g.check(rec(binary + binary, 'A fine answer here.'))).toBe('instruction-non-text');
     expect(new RecordFilter({ nonText: false }).check(rec('Explain photosynthesis briefly.', b64))).toBeNull();
+  });
+
+  it('isPlain: no bad characters and nothing to escape; the filter gives the same answers when told', () => {
+    const texts = [
+      'Write a haiku about autumn leaves.', 'say "hi"', 'back\\slash', 'tab\there', 'bell\u0007x', 'del\u007f', 'c1\u0085',
+      'lone \ud800', 'pair 😀', 'Ünïcödé — “x”', 'bad \ufffd\ufffd\ufffd', 'ab\u0000\u0001\u0002\u0003cd\ufffd\ufffd\u0007\u0008xy',
+      'https://example.com/a/b?c=1',
+    ];
+    const g = new RecordFilter();
+    for (const t of texts) {
+      expect(isPlain(t) ? `"${t}"` : JSON.stringify(t)).toBe(JSON.stringify(t));
+      if (isPlain(t)) expect(/[\u0000-\u001f\u007f-\u009f\ufffd]/.test(t)).toBe(false);
+      for (const r of [rec(t + t + t, 'A fine answer here.'), rec('Explain photosynthesis briefly.', t)]) {
+        expect(g.check(r, isPlain(r.instruction), isPlain(r.reference))).toBe(g.check(r));
+      }
+    }
+    expect(isPlain('Write a haiku about autumn leaves.')).toBe(true);
+    expect(isPlain('Ünïcödé — “x”')).toBe(true);
+    expect(isPlain('say "hi"')).toBe(false);
   });
 });

@@ -119,6 +119,28 @@ describe('collect end to end', () => {
     expect((await jsonl(files.rejects))[0].reason).toBe('source-error');
   });
 
+  it('writes each kept record exactly as JSON.stringify would (quotes, backslashes, controls, surrogates, non-ASCII)', async () => {
+    const dir = await tmp();
+    const manifest = validateCollectManifest({ sources: [{ name: 'mem "q"', uri: 'mem://x' }], dedupe: { near: false }, split: { test: 0.5 } });
+    const odd = ['say "hi"', 'back\\slash', 'tab\there', 'new\nline', 'bell\u0007x', 'lone \ud800 surrogate', 'pair 😀 ok', 'Ünïcödé — “x”', 'del\u007f', 'plain'];
+    const recs = odd.map((t, i) => ({ id: `id "${i}"`, instruction: `Instruction ${i}: ${t} with enough words`, reference: `The reference answer for ${t}`, category: i % 2 ? 'c"1' : 'common' }));
+    const { files, stats } = await collect({
+      manifest,
+      outDir: dir,
+      resolve: async function* () {
+        yield* recs;
+      },
+    });
+    expect(stats.totals.dropped).toBe(0);
+    const written = [...(await readFile(files.train, 'utf8')).split('\n'), ...(await readFile(files.test, 'utf8')).split('\n')].filter(Boolean);
+    expect(written.length).toBe(odd.length);
+    for (const line of written) {
+      const r = JSON.parse(line) as Record<string, string>;
+      expect(line).toBe(JSON.stringify({ id: r.id, instruction: r.instruction, reference: r.reference, category: r.category, source: r.source }));
+      expect(recs.some((x) => x.id === r.id && x.instruction === r.instruction && x.reference === r.reference)).toBe(true);
+    }
+  });
+
   it('rejects records without id / text from a custom resolver', async () => {
     const dir = await tmp();
     const manifest = validateCollectManifest({ sources: [{ name: 'mem', uri: 'mem://x' }] });

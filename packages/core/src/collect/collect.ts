@@ -14,7 +14,7 @@ import { isSelfjError, SelfjError } from '../errors.js';
 import type { InstructionRecord } from '../records.js';
 import { heuristicClassifier, type Classifier } from './classify.js';
 import { Deduper } from './dedupe.js';
-import { RecordFilter } from './filters.js';
+import { isPlain, RecordFilter } from './filters.js';
 import { SplitSink } from './finish.js';
 import { hash32, saltOf } from './hash.js';
 import { AtomicLineWriter, jsonString } from './jsonl.js';
@@ -163,15 +163,19 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
             options.onProgress?.(stats);
           }
           const category = src.category ?? classifier?.(rec) ?? rec.category ?? 'common';
-          const reason = filter.check(rec) ?? deduper.check(rec);
+          // One scan per field tells the filter "no bad characters" and the output "nothing to escape".
+          const insPlain = isPlain(rec.instruction);
+          const refPlain = isPlain(rec.reference);
+          const reason = filter.check(rec, insPlain, refPlain) ?? deduper.check(rec);
           if (reason) {
             countDrop(stats, ss, reason);
             continue;
           }
           // The JSON line, as JSON.stringify({ id, instruction, reference, category, source[, _o] }) would write it.
-          const head = `{"id":${jsonString(rec.id)},"instruction":${jsonString(rec.instruction)},"reference":${jsonString(rec.reference)},"category":${
-            typeof category === 'string' ? jsonString(category) : JSON.stringify(category)
-          },"source":${srcJson}`;
+          const ins = insPlain ? `"${rec.instruction}"` : JSON.stringify(rec.instruction);
+          const ref = refPlain ? `"${rec.reference}"` : JSON.stringify(rec.reference);
+          const cat = typeof category === 'string' ? jsonString(category) : JSON.stringify(category);
+          const head = `{"id":${jsonString(rec.id)},"instruction":${ins},"reference":${ref},"category":${cat},"source":${srcJson}`;
           let p: Promise<void> | undefined;
           if (part) p = part.write(`${head},"_o":[${rank},${row}]}`);
           else p = (sink as SplitSink).write(rec.id, category, `${head}}`);

@@ -68,6 +68,17 @@ for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 
 /** Control characters (other than tab/newline/CR), C1 controls and U+FFFD, as left by binary read as text. */
 const BAD_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/;
+/** BAD_CHAR's characters plus everything JSON.stringify escapes in a string (quote, backslash, surrogates). */
+const SPECIAL_CHAR = /["\\\u0000-\u001f\u007f-\u009f\ud800-\udfff\ufffd]/;
+
+/**
+ * True when `s` has none of the characters that make the non-text check look closer or that JSON escapes:
+ * then it has no bad characters, and JSON.stringify(s) is just `"${s}"`. One native scan that both the filter
+ * and the JSONL output can use (collect checks each field once and passes the answer on).
+ */
+export function isPlain(s: string): boolean {
+  return !SPECIAL_CHAR.test(s);
+}
 const RUN = 120;
 const WINDOW = RUN / 2;
 
@@ -89,11 +100,12 @@ function hasBlobWindow(s: string): boolean {
  * True when `s` does not look like natural-language text: many control or replacement characters (binary read as
  * text), one base64/hex-like run making up most of it, or nothing but URLs. Cheap on prose: a native regex test
  * for bad characters and a windowed probe for long runs; the full count runs only when those find something.
+ * `plain`: the caller knows isPlain(s) (no bad characters), so that scan is skipped.
  */
-export function isNonText(s: string): boolean {
+export function isNonText(s: string, plain = false): boolean {
   const len = s.length;
   if (len === 0) return false;
-  if (BAD_CHAR.test(s)) {
+  if (!plain && BAD_CHAR.test(s)) {
     let bad = 0;
     for (let i = 0; i < len; i++) {
       const c = s.charCodeAt(i);
@@ -158,13 +170,16 @@ export class RecordFilter {
     return this.cfg;
   }
 
-  /** The first reason to drop `rec`, or null to keep it. */
-  check(rec: InstructionRecord): DropReason | null {
+  /**
+   * The first reason to drop `rec`, or null to keep it. `insPlain` / `refPlain`: the caller already knows
+   * isPlain() of the instruction / reference (saves a scan of each).
+   */
+  check(rec: InstructionRecord, insPlain = false, refPlain = false): DropReason | null {
     const ins = rec.instruction;
     if (blank(ins)) return 'instruction-empty';
     const r = this.bounds(ins, this.cfg.instruction);
     if (r) return `instruction-${r}`;
-    if (this.cfg.nonText && isNonText(ins)) return 'instruction-non-text';
+    if (this.cfg.nonText && isNonText(ins, insPlain)) return 'instruction-non-text';
     const ref = rec.reference;
     if (ref.length <= this.maxPlaceholder + 64) {
       const trimmed = ref.trim();
@@ -174,7 +189,7 @@ export class RecordFilter {
     }
     const rr = this.bounds(ref, this.cfg.reference);
     if (rr) return `reference-${rr}`;
-    if (this.cfg.nonText && isNonText(ref)) return 'reference-non-text';
+    if (this.cfg.nonText && isNonText(ref, refPlain)) return 'reference-non-text';
     return null;
   }
 
