@@ -64,6 +64,16 @@ describe('normalised exact hash', () => {
     normalizedHash64(a, b);
     return `${hashOut.hi}:${hashOut.lo}`;
   };
+  it('is computed by MinHasher.scan on the side, with the same value', () => {
+    const mh = new MinHasher();
+    for (const t of ['Hello   World', '  hello world\n', 'a,b;c', '\u00a0 x \u3000y ', 'one', '', ' ,; ', 'Ünï — cödé “x”']) {
+      const s = t.toLowerCase();
+      normalizedHash64(s, undefined, true);
+      const expected = `${hashOut.hi}:${hashOut.lo}`;
+      mh.scan(s);
+      expect(`${hashOut.hi}:${hashOut.lo}`).toBe(expected);
+    }
+  });
   it('ignores case and whitespace runs, not content or the field boundary', () => {
     expect(h('Hello   World')).toBe(h('  hello world\n'));
     expect(h('Hello\u00a0\tWorld')).toBe(h('hello world'));
@@ -86,6 +96,28 @@ describe('MinHash + LSH', () => {
       expect(Math.abs(estimateJaccard(a, b) - jaccard(base, other))).toBeLessThan(0.1);
     }
     expect(mh.signature(' ,;: ')).toBeNull();
+  });
+
+  it('signs the same with the WebAssembly SIMD kernel as with the JS loop (any bins, long texts)', () => {
+    const texts = [
+      ...Array.from({ length: 300 }, (_, i) => words(3 + (i % 90), i + 500).join(' ')),
+      'a',
+      'a b',
+      'Ünïcödé — text, with “punctuation” and 中文字符 too',
+      words(20_000, 7).join(' '), // grows the kernel's memory
+      words(30, 8).join(' '), // and signs a short text after that
+    ];
+    for (const [numPerm, bins] of [[32, 30], [32, 32], [30, 30], [7, 5], [256, 256]]) {
+      const simd = new MinHasher({ numPerm });
+      const js = new MinHasher({ numPerm }, false);
+      expect(js.simd).toBe(false);
+      for (const t of texts) {
+        const s = t.toLowerCase();
+        expect(simd.scan(s)).toBe(js.scan(s));
+        expect(Array.from(simd.sign(bins))).toEqual(Array.from(js.sign(bins)));
+      }
+      expect(Array.from(simd.signature(texts[0]) as Uint32Array)).toEqual(Array.from(js.signature(texts[0]) as Uint32Array));
+    }
   });
 
   it('chooses banding around the threshold', () => {

@@ -12,6 +12,7 @@
  */
 import { fmix32, isSpace, out } from './hash.js';
 import { U64HashSet } from './hashset.js';
+import { minHashKernel, type MinHashKernel } from './minhash-wasm.js';
 
 export interface MinHashOptions {
   /** Signature length (bins, 4..512). Default 32: at threshold 0.7 that is 6 bands x 5 rows, whose LSH curve is
@@ -58,31 +59,45 @@ function wideClass(c: number): number {
 export class MinHasher {
   readonly numPerm: number;
   readonly shingle: number;
-  private readonly sig: Uint32Array;
+  /** The WebAssembly SIMD signing loop, or null for the JS loop (same values either way). */
+  private readonly kernel: MinHashKernel | null;
+  private sig: Uint32Array;
   /** Permutation i of a (well-mixed) shingle hash h is (a[i] * h + b[i]) mod 2^32, a[i] odd: universal hashing. */
-  private readonly a: Int32Array;
-  private readonly b: Int32Array;
+  private a: Int32Array;
+  private b: Int32Array;
   private readonly ring: Uint32Array;
   /** Shingle hashes of the last scanned text (grown on demand, reused), and how many there are. */
-  private shingles: Int32Array = new Int32Array(256);
+  private shingles: Int32Array;
   private count = 0;
 
-  constructor(options: MinHashOptions = {}) {
+  /** `simd` false: always the JS signing loop (tests compare both). */
+  constructor(options: MinHashOptions = {}, simd = true) {
     this.numPerm = options.numPerm ?? 32;
     this.shingle = options.shingle ?? 3;
     if (!Number.isInteger(this.numPerm) || this.numPerm < 4 || this.numPerm > 512) {
       throw new RangeError(`numPerm must be an integer in 4..512 (got ${this.numPerm})`);
     }
     if (!Number.isInteger(this.shingle) || this.shingle < 1 || this.shingle > 16) throw new RangeError(`shingle must be 1..16`);
-    this.sig = new Uint32Array(this.numPerm);
     this.ring = new Uint32Array(this.shingle);
-    this.a = new Int32Array(this.numPerm);
-    this.b = new Int32Array(this.numPerm);
+    this.kernel = simd ? minHashKernel(this.numPerm) : null;
+    if (this.kernel) {
+      ({ sig: this.sig, a: this.a, b: this.b, shingles: this.shingles } = this.kernel);
+    } else {
+      this.sig = new Uint32Array(this.numPerm);
+      this.a = new Int32Array(this.numPerm);
+      this.b = new Int32Array(this.numPerm);
+      this.shingles = new Int32Array(256);
+    }
     let x = 0x2545f491;
     for (let i = 0; i < this.numPerm; i++) {
       this.a[i] = (x = fmix32(x + 0x9e3779b9)) | 1;
       this.b[i] = x = fmix32(x + 0x9e3779b9);
     }
+  }
+
+  /** Whether signing runs in the WebAssembly SIMD kernel. */
+  get simd(): boolean {
+    return this.kernel !== null;
   }
 
   /**
@@ -175,6 +190,11 @@ export class MinHasher {
     const { sig, a, b, shingles } = this;
     const n = this.count;
     const m = Math.min(bins, this.numPerm);
+    if (this.kernel) {
+      this.kernel.sign(n, m);
+      sig.fill(0, m);
+      return sig;
+    }
     let p = 0;
     // Two bins per pass over the shingles. Signed int32 order (any fixed total order works for MinHash) keeps V8
     // on small integers.
@@ -210,7 +230,14 @@ export class MinHasher {
   }
 
   private grow(): Int32Array {
-    const grown = new Int32Array(this.shingles.length * 2);
+    const n = this.shingles.length;
+    if (this.kernel) {
+      // Growing the kernel's memory replaces all of its views.
+      this.shingles = this.kernel.grow(2 * n);
+      ({ sig: this.sig, a: this.a, b: this.b } = this.kernel);
+      return this.shingles;
+    }
+    const grown = new Int32Array(n * 2);
     grown.set(this.shingles);
     return (this.shingles = grown);
   }
