@@ -17,7 +17,7 @@ import { Deduper } from './dedupe.js';
 import { isPlain, RecordFilter } from './filters.js';
 import { SplitSink } from './finish.js';
 import { hash32, saltOf } from './hash.js';
-import { AtomicLineWriter, jsonString } from './jsonl.js';
+import { AtomicLineWriter, jsonInner, jsonString } from './jsonl.js';
 import { orderSources, type CollectManifest } from './manifest.js';
 import { builtinResolver, type RejectInfo, type SourceContext, type SourceResolver } from './sources.js';
 import { countDrop, countKept, emptyStats, formatStats, sourceStats, type CollectStats } from './stats.js';
@@ -118,6 +118,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   const sink = shard ? null : new SplitSink(outDir, manifest.split, manifest.sample);
   const rejects = onBad === 'skip' ? new AtomicLineWriter(join(outDir, `rejects${suffix}.jsonl`)) : null;
   let nextProgress = 100_000;
+  /** Parts of an output line: {"id":"<1>","instruction":"<3>","reference":"<5><6: tail> */
+  const parts = ['{"id":"', '', '","instruction":"', '', '","reference":"', '', ''];
 
   try {
     const ordered = orderSources(manifest.sources);
@@ -125,6 +127,16 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
       const src = ordered[rank];
       const ss = sourceStats(stats, src.name);
       const srcJson = jsonString(src.name);
+      // The end of a line from the reference's closing quote on, per category (few distinct values).
+      const tails = new Map<unknown, string>();
+      const tailOf = (category: unknown): string => {
+        let tail = tails.get(category);
+        if (tail === undefined) {
+          const cat = typeof category === 'string' ? jsonString(category) : JSON.stringify(category);
+          tails.set(category, (tail = `","category":${cat},"source":${srcJson}}`));
+        }
+        return tail;
+      };
       let row = 0;
       const ctx: SourceContext = {
         onBadRecord: onBad,
@@ -171,14 +183,19 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
             countDrop(stats, ss, reason);
             continue;
           }
-          // The JSON line, as JSON.stringify({ id, instruction, reference, category, source[, _o] }) would write it.
-          const ins = insPlain ? `"${rec.instruction}"` : JSON.stringify(rec.instruction);
-          const ref = refPlain ? `"${rec.reference}"` : JSON.stringify(rec.reference);
-          const cat = typeof category === 'string' ? jsonString(category) : JSON.stringify(category);
-          const head = `{"id":${jsonString(rec.id)},"instruction":${ins},"reference":${ref},"category":${cat},"source":${srcJson}`;
+          // The JSON line, as JSON.stringify({ id, instruction, reference, category, source[, _o] }) would write it,
+          // in parts that the writer encodes straight into its output block.
+          parts[1] = jsonInner(rec.id);
+          parts[3] = jsonInner(rec.instruction, insPlain);
+          parts[5] = jsonInner(rec.reference, refPlain);
           let p: Promise<void> | undefined;
-          if (part) p = part.write(`${head},"_o":[${rank},${row}]}`);
-          else p = (sink as SplitSink).write(rec.id, category, `${head}}`);
+          if (part) {
+            parts[6] = `${tailOf(category).slice(0, -1)},"_o":[${rank},${row}]}`;
+            p = part.writeParts(parts);
+          } else {
+            parts[6] = tailOf(category);
+            p = (sink as SplitSink).write(rec.id, category, parts);
+          }
           if (p) await p;
           countKept(stats, ss, category, rec.instruction.length, rec.reference.length);
         }

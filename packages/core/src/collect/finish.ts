@@ -51,8 +51,11 @@ export class SplitSink {
     this.maybe = new AtomicLineWriter(join(outDir, '.kept-maybe.jsonl'));
   }
 
-  /** Writes one kept record (a JSON line); await the result only when it is a Promise. */
-  write(id: string, category: string, line: string): Promise<void> | undefined {
+  /**
+   * Writes one kept record, a JSON line given as `parts[0..n)` (see AtomicLineWriter.writeParts); await the result
+   * only when it is a Promise.
+   */
+  write(id: string, category: string, parts: readonly string[], n = parts.length): Promise<void> | undefined {
     const i = this.planner.add(id, category);
     if (i === this.inMaybe.length) {
       const grown = new Uint8Array(i * 2);
@@ -61,7 +64,7 @@ export class SplitSink {
     }
     const maybe = this.planner.splitHashAt(i) < this.cut;
     this.inMaybe[i] = maybe ? 1 : 0;
-    return (maybe ? this.maybe : this.sure).write(line);
+    return (maybe ? this.maybe : this.sure).writeParts(parts, n);
   }
 
   async abort(): Promise<void> {

@@ -17,19 +17,31 @@ export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
-/** Raw bytes are gathered into blocks of this size before they go to the stream. */
-const RAW_BLOCK = 1 << 20;
+/**
+ * JSON.stringify(s) without its quotes: `s` itself when nothing needs escaping (`plain`, if the caller knows it),
+ * else a slice of JSON.stringify(s) (a view, no copy).
+ */
+export function jsonInner(s: string, plain = !NEEDS_ESCAPE.test(s)): string {
+  return plain ? s : JSON.stringify(s).slice(1, -1);
+}
+
+/** Bytes (raw lines, or lines written as parts) are gathered into blocks of this size before they go to the stream. */
+const BLOCK = 1 << 20;
+/** Blocks kept for reuse once the stream has written them (no fresh, page-faulting 1 MB allocation per block). */
+const SPARE_BLOCKS = 4;
 
 /** Writes lines to `<path>.tmp`; `commit()` renames it to `path`, `abort()` removes it. */
 export class AtomicLineWriter {
   readonly path: string;
   readonly tmpPath: string;
   private stream: WriteStream;
-  /** Pending string lines; at most one of `buf` and `raw` holds data, so the order of writes is kept. */
+  /** Pending string lines; at most one of `buf` and `block` holds data, so the order of writes is kept. */
   private buf: string[] = [];
   private bufChars = 0;
-  private raw: Buffer | null = null;
-  private rawLen = 0;
+  /** The block being filled with bytes, and how many it holds. */
+  private block: Buffer | null = null;
+  private blockLen = 0;
+  private readonly spare: Buffer[] = [];
   private failed: Error | undefined;
   lines = 0;
 
@@ -43,7 +55,7 @@ export class AtomicLineWriter {
 
   /** Appends one line (without newline); await the result only when it is a Promise (backpressure). */
   write(line: string): Promise<void> | undefined {
-    if (this.rawLen > 0) this.sendRaw();
+    if (this.blockLen > 0) this.sendBlock();
     this.buf.push(line);
     this.bufChars += line.length + 1;
     this.lines++;
@@ -51,26 +63,47 @@ export class AtomicLineWriter {
   }
 
   /**
+   * Appends one line made of `parts[0..n)` joined without separator (newline added), encoded as UTF-8 straight
+   * into the current block: no line string is built, joined or converted. Await the result only when it is a
+   * Promise (backpressure; the line is written either way).
+   */
+  writeParts(parts: readonly string[], n = parts.length): Promise<void> | undefined {
+    let ok = this.buf.length > 0 ? this.sendLines() : true;
+    let max = 1;
+    for (let k = 0; k < n; k++) max += parts[k].length;
+    max *= 3; // UTF-8 bytes per UTF-16 code unit, at most
+    if (this.block && this.blockLen + max > this.block.length) ok = this.sendBlock() && ok;
+    const block = (this.block ??= this.newBlock(max));
+    let off = this.blockLen;
+    for (let k = 0; k < n; k++) off += block.write(parts[k], off);
+    block[off++] = 10;
+    this.blockLen = off;
+    this.lines++;
+    return ok ? undefined : this.drained();
+  }
+
+  /**
    * Appends raw bytes (complete lines, newline included) after any pending lines. Small pieces are copied into
    * 1 MB blocks, so routing many short runs of lines costs few stream writes. Await the result only when it is a
-   * Promise (backpressure).
+   * Promise (backpressure; the bytes are taken either way).
    */
   writeRaw(bytes: Uint8Array, lines: number): Promise<void> | undefined {
     this.lines += lines;
-    if (this.buf.length > 0) this.sendLines();
-    if (this.rawLen + bytes.length > RAW_BLOCK && this.rawLen > 0 && !this.sendRaw()) {
-      return this.drained().then(() => this.writeRaw(bytes, 0));
+    let ok = this.buf.length > 0 ? this.sendLines() : true;
+    if (this.block && this.blockLen + bytes.length > this.block.length) ok = this.sendBlock() && ok;
+    if (bytes.length >= BLOCK) {
+      ok = this.send(bytes) && ok;
+    } else {
+      const block = (this.block ??= this.newBlock(0));
+      block.set(bytes, this.blockLen);
+      this.blockLen += bytes.length;
     }
-    if (bytes.length >= RAW_BLOCK) return this.send(bytes) ? undefined : this.drained();
-    this.raw ??= Buffer.allocUnsafe(RAW_BLOCK);
-    this.raw.set(bytes, this.rawLen);
-    this.rawLen += bytes.length;
-    return undefined;
+    return ok ? undefined : this.drained();
   }
 
   async flush(): Promise<void> {
     if (this.failed) throw this.failed;
-    const ok = this.rawLen > 0 ? this.sendRaw() : this.buf.length > 0 ? this.sendLines() : true;
+    const ok = this.blockLen > 0 ? this.sendBlock() : this.buf.length > 0 ? this.sendLines() : true;
     if (!ok) await this.drained();
   }
 
@@ -82,12 +115,21 @@ export class AtomicLineWriter {
     return this.send(chunk);
   }
 
-  /** Hands the pending raw block to the stream (the stream keeps it: the next block is a new buffer). */
-  private sendRaw(): boolean {
-    const block = (this.raw as Buffer).subarray(0, this.rawLen);
-    this.raw = null;
-    this.rawLen = 0;
-    return this.send(block);
+  /** Hands the filled part of the block to the stream; the block is reused once the stream has written it. */
+  private sendBlock(): boolean {
+    const block = this.block as Buffer;
+    const len = this.blockLen;
+    this.block = null;
+    this.blockLen = 0;
+    if (len === 0) return true;
+    return this.stream.write(block.subarray(0, len), () => {
+      if (block.length === BLOCK && this.spare.length < SPARE_BLOCKS) this.spare.push(block);
+    });
+  }
+
+  private newBlock(min: number): Buffer {
+    if (min <= BLOCK) return this.spare.pop() ?? Buffer.allocUnsafe(BLOCK);
+    return Buffer.allocUnsafe(min);
   }
 
   /** A stream error is remembered by the 'error' handler and thrown by flush() and commit(). */
@@ -113,8 +155,8 @@ export class AtomicLineWriter {
   /** Closes and removes the temp file (the previous `path`, if any, is untouched). */
   async abort(): Promise<void> {
     this.buf = [];
-    this.raw = null;
-    this.rawLen = 0;
+    this.block = null;
+    this.blockLen = 0;
     await this.close().catch(() => {});
     await rm(this.tmpPath, { force: true });
   }

@@ -132,7 +132,7 @@ export async function mergeShards(options: MergeOptions): Promise<{ stats: Colle
         continue;
       }
       const line = JSON.stringify({ id: rec.id, instruction: rec.instruction, reference: rec.reference, category: rec.category, source: rec.source });
-      const p = sink.write(rec.id, rec.category, line);
+      const p = sink.write(rec.id, rec.category, [line]);
       if (p) await p;
       countKept(stats, ss, rec.category, rec.instruction.length, rec.reference.length);
     }
