@@ -131,36 +131,45 @@ export class SplitSink {
  * the same destination. Returns the number of lines seen.
  */
 async function routeLines(path: string, assignments: Uint8Array, writers: (AtomicLineWriter | null)[]): Promise<number> {
-  let i = 0;
+  const at = { line: 0, end: 0 };
   let carry: Buffer | null = null;
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) {
     const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0;
-    let runStart = 0;
-    let runDest = -1;
-    let runLines = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      const dest = assignments[i++];
-      if (dest !== runDest) {
-        if (runLines > 0 && writers[runDest]) {
-          const p = writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines);
-          if (p) await p;
-        }
-        runDest = dest;
-        runStart = start;
-        runLines = 0;
-      }
-      runLines++;
-      start = nl + 1;
-    }
-    if (runLines > 0 && writers[runDest]) {
-      const p = writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines);
-      if (p) await p;
-    }
-    carry = start < buf.length ? buf.subarray(start) : null;
+    const wait = routeChunk(buf, assignments, writers, at);
+    carry = at.end < buf.length ? buf.subarray(at.end) : null;
+    if (wait) await wait;
   }
   if (carry && carry.length > 0) throw new Error(`internal: ${path} does not end with a newline`);
-  return i;
+  return at.line;
+}
+
+/**
+ * The complete lines of `buf`, numbered from `at.line`, to their writers (a plain loop, kept out of the async
+ * function so it runs as optimised code). Updates `at.line` and sets `at.end` to the end of the last complete
+ * line; returns a promise to await when a writer asked for backpressure.
+ */
+function routeChunk(buf: Buffer, assignments: Uint8Array, writers: (AtomicLineWriter | null)[], at: { line: number; end: number }): Promise<void> | undefined {
+  let i = at.line;
+  let start = 0;
+  let runStart = 0;
+  let runDest = -1;
+  let runLines = 0;
+  let wait: Promise<void> | undefined;
+  for (;;) {
+    const nl = buf.indexOf(10, start);
+    if (nl < 0) break;
+    const dest = assignments[i++];
+    if (dest !== runDest) {
+      if (runLines > 0 && writers[runDest]) wait = writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines) ?? wait;
+      runDest = dest;
+      runStart = start;
+      runLines = 0;
+    }
+    runLines++;
+    start = nl + 1;
+  }
+  if (runLines > 0 && writers[runDest]) wait = writers[runDest]!.writeRaw(buf.subarray(runStart, start), runLines) ?? wait;
+  at.line = i;
+  at.end = start;
+  return wait;
 }
