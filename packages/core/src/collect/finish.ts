@@ -134,7 +134,19 @@ async function routeLines(path: string, assignments: Uint8Array, writers: (Atomi
   const at = { line: 0, end: 0 };
   let carry: Buffer | null = null;
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) {
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let buf = chunk as Buffer;
+    if (carry) {
+      // Complete the line that straddles the chunks on its own, rather than copying the whole chunk behind it.
+      const nl = buf.indexOf(10);
+      const head = Buffer.concat([carry, buf.subarray(0, nl < 0 ? buf.length : nl + 1)]);
+      if (nl < 0) {
+        carry = head;
+        continue;
+      }
+      const wait = routeChunk(head, assignments, writers, at);
+      if (wait) await wait;
+      buf = buf.subarray(nl + 1);
+    }
     const wait = routeChunk(buf, assignments, writers, at);
     carry = at.end < buf.length ? buf.subarray(at.end) : null;
     if (wait) await wait;

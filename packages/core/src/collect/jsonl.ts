@@ -49,7 +49,8 @@ export class AtomicLineWriter {
   constructor(path: string, options: { append?: boolean } = {}) {
     this.path = path;
     this.tmpPath = `${path}.tmp`;
-    this.stream = createWriteStream(this.tmpPath, { flags: options.append ? 'a' : 'w' });
+    // Room for a few blocks in flight, so a full block does not stop the producer until the disk write returns.
+    this.stream = createWriteStream(this.tmpPath, { flags: options.append ? 'a' : 'w', highWaterMark: (SPARE_BLOCKS - 1) * BLOCK });
     this.stream.on('error', (e) => (this.failed = e));
   }
 
