@@ -78,7 +78,7 @@ export class MinHasher {
       throw new RangeError(`numPerm must be an integer in 4..512 (got ${this.numPerm})`);
     }
     if (!Number.isInteger(this.shingle) || this.shingle < 1 || this.shingle > 16) throw new RangeError(`shingle must be 1..16`);
-    this.ring = new Uint32Array(this.shingle);
+    this.ring = new Uint32Array(2 * this.shingle);
     this.kernel = simd ? minHashKernel(this.numPerm) : null;
     if (this.kernel) {
       ({ sig: this.sig, a: this.a, b: this.b, shingles: this.shingles } = this.kernel);
@@ -126,7 +126,9 @@ export class MinHasher {
     let h = 0x811c9dc5;
     let inWord = false;
     let n = 0;
-    let pos = 0; // next ring slot; once the ring is full, also its oldest entry (no modulo in this loop)
+    // Word hashes go to ring[pos] and ring[pos + shingle]: after pos moves on, the last `shingle` words are
+    // ring[pos .. pos + shingle), oldest first, without wrapping around.
+    let pos = 0;
     const len = s.length;
     for (let i = 0; i <= len; i++) {
       let cls = 0;
@@ -155,15 +157,15 @@ export class MinHasher {
       }
       if (!inWord) continue;
       inWord = false;
-      ring[pos] = fmix32(h);
+      const w = fmix32(h);
+      ring[pos] = w;
+      ring[pos + shingle] = w;
       pos = pos + 1 === shingle ? 0 : pos + 1;
       h = 0x811c9dc5;
       if (++words < shingle) continue;
       // Order-sensitive combination of the last `shingle` word hashes, oldest first.
       let x = 0x1b873593;
-      for (let k = 0, r = pos; k < shingle; k++, r = r + 1 === shingle ? 0 : r + 1) {
-        x = Math.imul(x ^ ring[r], 0xcc9e2d51) + 0xe6546b64;
-      }
+      for (let r = pos, end = pos + shingle; r < end; r++) x = Math.imul(x ^ ring[r], 0xcc9e2d51) + 0xe6546b64;
       if (n === shingles.length) shingles = this.grow();
       shingles[n++] = fmix32(x);
     }
