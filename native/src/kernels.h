@@ -7,9 +7,11 @@
 #if defined(_MSC_VER)
 #define SELFJ_NOINLINE __declspec(noinline)
 #define SELFJ_INLINE __forceinline
+#define SELFJ_PREFETCH_W(p) ((void)(p))
 #else
 #define SELFJ_NOINLINE __attribute__((noinline))
 #define SELFJ_INLINE inline __attribute__((always_inline))
+#define SELFJ_PREFETCH_W(p) __builtin_prefetch((p), 1)
 #endif
 
 namespace selfj {

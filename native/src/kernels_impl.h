@@ -150,6 +150,8 @@ static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t 
                 for (size_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * ldo + j];
             if (last)
               for (size_t i = 0; i < (size_t)MR; ++i) sa[i] = i < mr ? static_cast<float>(invA[ic + ir + i]) : 0.0f;
+            if (ir + MR < mc)  // the next tile of c: its rows are far apart, so the hardware does not fetch them early
+              for (int i = 0; i < MR; ++i) SELFJ_PREFETCH_W(c + (MR + i) * ldo);
             microTile(kc, ap, bp, ct, ldt, !first);
             if (last) scaleTile(ct, ldt, sa, sbAll.data() + jc + jr);
             if (!full)
