@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BadRecord, readJsonl, readManifest, recoverJsonl, runStage, type JsonlLine } from '../src/index.js';
 
@@ -136,5 +137,20 @@ describe('readJsonl', () => {
     for await (const l of readJsonl(f)) if (l.value) all.push(l.value);
     expect((all[1].b as string).length).toBe(700_000);
     expect(all[2].c).toBe('日本');
+  });
+
+  it('reads .gz files the same way (same values, same line numbers)', async () => {
+    const d = tmp();
+    const text = Array.from({ length: 3000 }, (_, i) => (i % 500 === 7 ? '' : JSON.stringify({ i, t: 'x'.repeat(i % 900) }))).join('\n');
+    writeFileSync(join(d, 'a.jsonl'), text);
+    writeFileSync(join(d, 'a.jsonl.gz'), gzipSync(text));
+    const read = async (f: string) => {
+      const out: [number, unknown][] = [];
+      for await (const l of readJsonl(f)) out.push([l.line, l.value?.i]);
+      return out;
+    };
+    const plain = await read(join(d, 'a.jsonl'));
+    expect(plain.length).toBe(2994);
+    expect(await read(join(d, 'a.jsonl.gz'))).toEqual(plain);
   });
 });

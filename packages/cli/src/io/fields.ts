@@ -1,7 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
-import { SelfjError } from '@selfj/core';
+import { SelfjError, readJsonl, where } from '@selfj/core';
 
 /** Reads a dotted path such as "judge.score" or "instances.0.output" from a parsed JSON record. */
 export function getPath(record: unknown, path: string): unknown {
@@ -13,33 +10,11 @@ export function getPath(record: unknown, path: string): unknown {
   return cur;
 }
 
-/** Streams the JSON objects of a JSONL file (plain or .gz) with their 1-based line numbers; blank lines skipped. */
+/** The JSON objects of a JSONL file (plain or .gz) with their 1-based line numbers; a bad line is a typed error. */
 export async function* readJsonlRecords(file: string): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
-  const raw = createReadStream(file);
-  const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const opened = new Promise<void>((resolve, reject) => {
-    raw.once('open', () => resolve());
-    raw.once('error', reject);
-  });
-  await opened.catch((e: NodeJS.ErrnoException) => {
-    throw new SelfjError('NOT_FOUND', `Cannot read ${file}: ${e.code ?? e.message}.`, {
-      solutions: ['Check the path; relative paths are resolved from the current directory.'],
-    });
-  });
-  let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-    line++;
-    if (!text.trim()) continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(text);
-    } catch (e) {
-      throw new SelfjError('BAD_RECORD', `${file}:${line}: not valid JSON (${(e as Error).message}).`);
-    }
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new SelfjError('BAD_RECORD', `${file}:${line}: expected a JSON object per line.`);
-    }
-    yield { line, record: record as Record<string, unknown> };
+  for await (const l of readJsonl(file)) {
+    if (l.error !== undefined || !l.value) throw new SelfjError('BAD_RECORD', `${where(l)}: ${l.error ?? 'no record'}.`);
+    yield { line: l.line, record: l.value };
   }
 }
 

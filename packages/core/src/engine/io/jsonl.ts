@@ -1,6 +1,7 @@
 /** Streaming JSONL reading: one record at a time, each with its file and line for error messages. */
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { SelfjError } from '../../errors.js';
 
 export interface JsonlLine {
@@ -27,12 +28,16 @@ export async function assertReadable(file: string, what = 'input file'): Promise
   }
 }
 
-/** Yields every non-empty line; bad JSON or a non-object comes back with `error` set (the caller decides). */
+/**
+ * Yields every non-empty line of a JSONL file (gzip-compressed when the name ends in .gz); bad JSON or a non-object
+ * comes back with `error` set (the caller decides).
+ */
 export async function* readJsonl(file: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JsonlLine> {
   await assertReadable(file);
   // Plain buffer splitting (no readline): lines are parsed straight from each chunk; only a line that spans two
   // chunks is copied. JSONL lines end in \n; a \r before it is harmless whitespace to JSON.parse.
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
   let line = 0;
   let carry: Buffer | undefined;
   const one = (text: string): JsonlLine | undefined => {
@@ -69,6 +74,7 @@ export async function* readJsonl(file: string, options: { signal?: AbortSignal }
     }
   } finally {
     stream.destroy();
+    raw.destroy();
   }
 }
 
