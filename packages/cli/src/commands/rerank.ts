@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { readTau, runRerank } from '@selfj/core';
-import { commonOptions, report, type CommonArgs } from './engine-support.js';
+import { commonOptions, loadConfig, report, type CommonArgs } from './engine-support.js';
 
 interface Args extends CommonArgs {
   input: string;
@@ -26,7 +26,7 @@ const command: CommandModule<object, Args> = {
   handler: async (args) => {
     const source = args.tau ?? args.threshold;
     const tau = source === undefined ? -Infinity : readTau(source);
-    const r = await runRerank({ dir: args.out, input: args.input, tau, scoreField: args['score-field'], idField: args['id-field'], onBadRecord: args['on-bad-record'] });
+    const r = await runRerank({ dir: args.out, input: args.input, tau, scoreField: args['score-field'], idField: args['id-field'], onBadRecord: args['on-bad-record'] ?? loadConfig(args.config).onBadRecord });
     report(args, { ...r }, `rerank: ${r.ids} ids, ${r.answered} answered, ${r.ids - r.answered} declined${r.rejected ? `, ${r.rejected} rejected` : ''} -> ${r.recordsFile}`);
   },
 };

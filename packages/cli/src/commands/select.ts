@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { SelfjError, readTau, runSelect } from '@selfj/core';
-import { commonOptions, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { commonOptions, loadConfig, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
 
 interface Args extends CommonArgs {
   input: string;
@@ -26,7 +26,7 @@ const command: CommandModule<object, Args> = {
     if (source === undefined) throw new SelfjError('BAD_INPUT', 'select needs --tau <number> or --threshold <file from selfj calibrate>.');
     const tau = readTau(source);
     await withAbort(async (signal) => {
-      const r = await runSelect({ dir: args.out, input: args.input, tau, scoreField: args['score-field'], ...stageIo(args, signal) });
+      const r = await runSelect({ dir: args.out, input: args.input, tau, scoreField: args['score-field'], ...stageIo(args, signal, loadConfig(args.config)) });
       report(args, { ...r, manifest: undefined, tau }, `${stageLine('select', r)} (tau ${tau ?? 'none: decline all'})`);
     });
   },
