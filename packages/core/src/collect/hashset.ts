@@ -30,40 +30,16 @@ export class U64HashSet {
   }
 
   has(hi: number, lo: number): boolean {
-    hi >>>= 0;
-    lo >>>= 0;
-    if (hi === 0 && lo === 0) lo = 1;
-    const cap = this.cap;
-    let i = (fmix32(lo ^ Math.imul(hi, 0x9e3779b1)) * this.scale) >>> 0;
-    for (;;) {
-      const h = this.hi[i];
-      const l = this.lo[i];
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-      if (++i === cap) i = 0;
-    }
+    return this.probe(hi, lo) >= 0;
   }
 
   /** Adds the key; returns true when it was not there before. */
   add(hi: number, lo: number): boolean {
-    hi >>>= 0;
-    lo >>>= 0;
-    if (hi === 0 && lo === 0) lo = 1;
     if (this.count + 1 > this.cap * 0.7) this.grow();
-    const cap = this.cap;
-    let i = (fmix32(lo ^ Math.imul(hi, 0x9e3779b1)) * this.scale) >>> 0;
-    for (;;) {
-      const h = this.hi[i];
-      const l = this.lo[i];
-      if (h === 0 && l === 0) {
-        this.hi[i] = hi;
-        this.lo[i] = lo;
-        this.count++;
-        return true;
-      }
-      if (h === hi && l === lo) return false;
-      if (++i === cap) i = 0;
-    }
+    const slot = this.probe(hi, lo);
+    if (slot >= 0) return false;
+    this.store(-slot - 1, hi, lo);
+    return true;
   }
 
   /**
@@ -87,14 +63,16 @@ export class U64HashSet {
 
   /** Stores a key at the empty slot `probe` returned; if that slot was taken since, falls back to `add`. */
   insertAt(slot: number, hi: number, lo: number): void {
+    if (this.hi[slot] === 0 && this.lo[slot] === 0 && this.count + 1 <= this.cap * 0.7) this.store(slot, hi, lo);
+    else this.add(hi, lo);
+  }
+
+  private store(slot: number, hi: number, lo: number): void {
     hi >>>= 0;
     lo >>>= 0;
-    if (hi === 0 && lo === 0) lo = 1;
-    if (this.hi[slot] === 0 && this.lo[slot] === 0 && this.count + 1 <= this.cap * 0.7) {
-      this.hi[slot] = hi;
-      this.lo[slot] = lo;
-      this.count++;
-    } else this.add(hi, lo);
+    this.hi[slot] = hi;
+    this.lo[slot] = hi === 0 && lo === 0 ? 1 : lo;
+    this.count++;
   }
 
   /** Grows now if `n` more keys would pass the load limit (so probe slots stay valid for `insertAt`). */
