@@ -31,12 +31,40 @@ export interface SelfEvalFields {
 
 type Item = Record<string, unknown> & { instruction: string; reference: string; response: string };
 
+type ViewItem = { instruction: string; reference?: string; response: string };
+
 /** The two views of one item, as the self-eval, train and judge stages all render them. */
-export function viewPrompts(t: SelfEvalStageOptions['templates'], item: { instruction: string; reference?: string; response: string }, chat: boolean) {
+export function viewPrompts(t: SelfEvalStageOptions['templates'], item: ViewItem, chat: boolean) {
   return {
     teacher: renderPrompt(t.withReference, item, chat),
     student: renderPrompt(t.referenceFree, item, chat),
   };
+}
+
+/**
+ * Runs `fetch` once on both views of every item (teacher, student, teacher, ...) and pairs the answers back per item;
+ * an error for either view is the item's result.
+ */
+export async function mapViews<R extends ViewItem, A, U>(
+  batch: R[],
+  t: SelfEvalStageOptions['templates'],
+  chat: boolean,
+  fetch: (prompts: Prompt[]) => Promise<(A | Error)[]>,
+  make: (item: R, teacher: A, student: A) => U,
+): Promise<(U | Error)[]> {
+  const prompts: Prompt[] = [];
+  for (const r of batch) {
+    const p = viewPrompts(t, r, chat);
+    prompts.push(p.teacher, p.student);
+  }
+  const got = await fetch(prompts);
+  return batch.map((r, i) => {
+    const teacher = got[2 * i];
+    const student = got[2 * i + 1];
+    if (teacher instanceof Error) return teacher;
+    if (student instanceof Error) return student;
+    return make(r, teacher, student);
+  });
 }
 
 export function viewTemplateHashes(t: SelfEvalStageOptions['templates'], chat: boolean) {
@@ -63,22 +91,11 @@ export async function runSelfEval(o: SelfEvalStageOptions): Promise<StageRunResu
       if (typeof v.response !== 'string') throw new BadRecord('missing response (field "response" must be a string)');
       return { key, value: withoutKey(v) as Item };
     },
-    async process(batch) {
-      const prompts: Prompt[] = [];
-      for (const r of batch) {
-        const p = viewPrompts(o.templates, r, chat);
-        prompts.push(p.teacher, p.student);
-      }
-      const scores = await scoreDigitsEach(o.backend, prompts, limiter, o.signal);
-      return batch.map((r, i) => {
-        const t = scores[2 * i];
-        const s = scores[2 * i + 1];
-        if (t instanceof Error) return t;
-        if (s instanceof Error) return s;
+    process: (batch) =>
+      mapViews(batch, o.templates, chat, (prompts) => scoreDigitsEach(o.backend, prompts, limiter, o.signal), (r, t, s) => {
         const fields: SelfEvalFields = { z1: t.expected, z0: s.expected, withReference: t, referenceFree: s };
         return { ...r, ...fields };
-      });
-    },
+      }),
     batchSize: o.batchSize ?? 4,
     concurrency: o.concurrency,
     ...runnerCommon(o),

@@ -2,14 +2,14 @@
  * The trainer's first half: hidden-state features of both views of every labelled item, from the frozen model,
  * stored as a resumable stage artifact (base64 float32 per view) next to the label and the zero-shot offsets.
  */
-import type { ModelBackend, Prompt } from '../../backend.js';
+import type { ModelBackend } from '../../backend.js';
 import { countLines, readJsonl } from '../io/jsonl.js';
 import { backendLimiter } from '../io/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../io/stage-runner.js';
 import { BINS, logOffset } from '../label-math.js';
 import { inputIdentity, modelInfo, num, recordKey, stageHash, str, type StageCommon } from '../stages/common.js';
 import { featuresEach } from '../stages/score-batch.js';
-import { viewPrompts, viewTemplateHashes } from '../stages/self-eval.js';
+import { mapViews, viewTemplateHashes } from '../stages/self-eval.js';
 import type { TemplateSet } from '../templates.js';
 import type { TrainData } from './head-trainer.js';
 
@@ -75,21 +75,10 @@ export async function runFeatures(o: FeaturesStageOptions): Promise<StageRunResu
       };
       return { key, value };
     },
-    async process(batch) {
-      const prompts: Prompt[] = [];
-      for (const r of batch) {
-        const p = viewPrompts(o.templates, r, chat);
-        prompts.push(p.teacher, p.student);
-      }
-      const feats = await featuresEach(o.backend, prompts, limiter, o.signal);
-      return batch.map((r, i) => {
-        const t = feats[2 * i];
-        const s = feats[2 * i + 1];
-        if (t instanceof Error) return t;
-        if (s instanceof Error) return s;
-        return { z: r.z, category: r.category, probsT: r.probsT, probsS: r.probsS, dim: t.length, hT: f32ToB64(t), hS: f32ToB64(s) };
-      });
-    },
+    process: (batch) =>
+      mapViews(batch, o.templates, chat, (prompts) => featuresEach(o.backend, prompts, limiter, o.signal), (r, t, s) => (
+        { z: r.z, category: r.category, probsT: r.probsT, probsS: r.probsS, dim: t.length, hT: f32ToB64(t), hS: f32ToB64(s) }
+      )),
     batchSize: o.batchSize ?? 4,
     concurrency: o.concurrency,
     onBadRecord: o.onBadRecord,
