@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { SelfjError, calibrateThreshold } from '@selfj/core';
+import { SelfjError, calibrateThreshold, type CalibrationResult } from '@selfj/core';
 import { numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table, writeFileAtomic } from '../io/output.js';
 
@@ -19,21 +19,11 @@ interface CalibrateArgs {
 }
 
 /** The file `selfj select` and `selfj rerank` read: the threshold and the guarantee it comes with. */
-export interface ThresholdFile {
-  tau: number | null;
-  feasible: boolean;
-  coverage: number;
-  selectedRisk: number;
-  riskUpperBound: number;
-  targetRisk: number;
-  delta: number;
-  n: number;
-  method: string;
-  gridSize: number;
+export type ThresholdFile = Omit<CalibrationResult, 'candidates'> & {
   scoreField: string;
   graderField: string;
   badBelow: number;
-}
+};
 
 /** `selfj calibrate`: choose tau on a labelled calibration set for a target risk at confidence 1 - delta. */
 const calibrateCommand: CommandModule<object, CalibrateArgs> = {
@@ -72,21 +62,8 @@ const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     const steps = Math.round((args['grid-max'] - args['grid-min']) / args['grid-step']);
     const grid = Array.from({ length: steps + 1 }, (_, i) => Number((args['grid-min'] + i * args['grid-step']).toFixed(10)));
     const r = calibrateThreshold({ scores, bad, targetRisk: args['target-risk'], delta: args.delta, grid });
-    const file: ThresholdFile = {
-      tau: r.tau,
-      feasible: r.feasible,
-      coverage: r.coverage,
-      selectedRisk: r.selectedRisk,
-      riskUpperBound: r.riskUpperBound,
-      targetRisk: r.targetRisk,
-      delta: r.delta,
-      n: r.n,
-      method: r.method,
-      gridSize: r.gridSize,
-      scoreField: args['score-field'],
-      graderField: args['grader-field'],
-      badBelow: args['bad-below'],
-    };
+    const { candidates: _candidates, ...result } = r;
+    const file: ThresholdFile = { ...result, scoreField: args['score-field'], graderField: args['grader-field'], badBelow: args['bad-below'] };
     await writeFileAtomic(args.out, `${JSON.stringify(file, null, 2)}\n`);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(file)}\n`);
