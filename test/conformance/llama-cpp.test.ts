@@ -1,9 +1,22 @@
 /** The conformance suite on the in-process llama.cpp backend with the real tiny model. */
+import { openSync, readSync, closeSync } from 'node:fs';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFORMANCE_PROMPTS, runBackendConformance } from './suite.js';
 import { testModelPath } from './test-model.js';
 
 const modelPath = testModelPath();
+
+// The checks themselves live in suite.ts; this one guards what they run on: a real GGUF file, not a stand-in.
+describe('llama-cpp conformance setup', () => {
+  it('the test model is a GGUF file', () => {
+    const fd = openSync(modelPath, 'r');
+    const magic = Buffer.alloc(4);
+    readSync(fd, magic, 0, 4, 0);
+    closeSync(fd);
+    expect(magic.toString('latin1')).toBe('GGUF');
+  });
+});
 
 // threads: 1 by default here: the 2 shared cores are oversubscribed during test runs, and llama.cpp's thread
 // barriers spin (SELFJ_TEST_THREADS overrides).
