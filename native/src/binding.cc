@@ -45,8 +45,9 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F body) {
   if (rc != 0) throwNative(env, std::string(fn) + " (cuda): " + err);
 }
 
-Napi::Float32Array outOrNew(Napi::Env env, const F32& out, size_t len) {
-  return out.present ? out.value.As<Napi::Float32Array>() : Napi::Float32Array::New(env, len);
+Napi::Float32Array outOrNew(Napi::Env env, const F32& out, size_t len, const char* fn, const char* name,
+                            const std::string& what) {
+  return out.present ? out.value.As<Napi::Float32Array>() : newResult(env, len, fn, name, what);
 }
 
 Napi::Value cosineRows(const Napi::CallbackInfo& info) {
@@ -62,7 +63,7 @@ Napi::Value cosineRows(const Napi::CallbackInfo& info) {
                          std::to_string(dim) + ")");
     F32 out = getF32(info[3], fn, "out", true);
     if (out.present) expectLen(out, n, fn, "out", "one value per row, n");
-    Napi::Float32Array res = outOrNew(info.Env(), out, n);
+    Napi::Float32Array res = outOrNew(info.Env(), out, n, fn, "out", "rows(a)");
     if (n == 0) return res;
     float* o = res.Data();
 #ifdef SELFJ_WITH_CUDA
@@ -83,12 +84,13 @@ Napi::Value cosineMatrix(const Napi::CallbackInfo& info) {
     F32 a = getF32(info[0], fn, "a"), b = getF32(info[1], fn, "b");
     size_t dim = getInt(info[2], fn, "dim", 1, 4294967295.0);
     size_t na = rowsOf(a, dim, fn, "a"), nb = rowsOf(b, dim, fn, "b");
-    if (nb != 0 && na > (size_t(1) << 40) / nb)
-      throw BadInput(BadInput::Range, "a", "na x nb < 2^40", std::string(fn) + ": na x nb is too large");
+    const std::string shape = "rows(a) x rows(b), " + std::to_string(na) + " x " + std::to_string(nb);
+    if (nb != 0 && na > (size_t(1) << 52) / nb)  // keeps na * nb exact in size_t and double
+      throw BadInput(BadInput::Range, "out", "a result that can be allocated",
+                     std::string(fn) + ": the result (" + shape + ") is too large to allocate");
     F32 out = getF32(info[3], fn, "out", true);
-    if (out.present)
-      expectLen(out, na * nb, fn, "out", "rows(a) x rows(b), " + std::to_string(na) + " x " + std::to_string(nb));
-    Napi::Float32Array res = outOrNew(info.Env(), out, na * nb);
+    if (out.present) expectLen(out, na * nb, fn, "out", shape);
+    Napi::Float32Array res = outOrNew(info.Env(), out, na * nb, fn, "out", shape);
     if (na == 0 || nb == 0) return res;
     float* o = res.Data();
 #ifdef SELFJ_WITH_CUDA
@@ -119,7 +121,8 @@ Napi::Value judgeHeadForward(const Napi::CallbackInfo& info) {
     if (probsOut.present) expectLen(probsOut, n * bins, fn, "probsOut", rowsBins);
     if (scoresOut.present) expectLen(scoresOut, n, fn, "scoresOut", "one score per row, n");
     Napi::Env env = info.Env();
-    Napi::Float32Array probs = outOrNew(env, probsOut, n * bins), scores = outOrNew(env, scoresOut, n);
+    Napi::Float32Array probs = outOrNew(env, probsOut, n * bins, fn, "probsOut", rowsBins);
+    Napi::Float32Array scores = outOrNew(env, scoresOut, n, fn, "scoresOut", "rows(h)");
     Napi::Object res = Napi::Object::New(env);
     res.Set("probs", probs);
     res.Set("scores", scores);
@@ -234,6 +237,7 @@ void initBackend(Napi::Env env) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initBackend(env);
+  initResultAllocator(env);
   exports.Set("cosineRows", Napi::Function::New(env, cosineRows, "cosineRows"));
   exports.Set("cosineMatrix", Napi::Function::New(env, cosineMatrix, "cosineMatrix"));
   exports.Set("judgeHeadForward", Napi::Function::New(env, judgeHeadForward, "judgeHeadForward"));

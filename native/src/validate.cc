@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 namespace selfj {
 
@@ -104,6 +107,46 @@ void nonFinite(const char* fn, std::initializer_list<Named> inputs) {
   throw BadInput(BadInput::Range, "", "inputs small enough not to overflow float32",
                  std::string(fn) + ": the result is not finite although all inputs are (float32 overflow); "
                                    "scale the inputs down");
+}
+
+namespace {
+struct AllocatorData {
+  Napi::FunctionReference float32Array;
+};
+
+double physicalMemoryBytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return static_cast<double>(pages) * static_cast<double>(page);
+#endif
+  return 1e300;  // unknown: only the engine's own limit applies
+}
+}  // namespace
+
+void initResultAllocator(Napi::Env env) {
+  auto* data = new AllocatorData();
+  data->float32Array = Napi::Persistent(env.Global().Get("Float32Array").As<Napi::Function>());
+  env.SetInstanceData<AllocatorData>(data);  // freed by Node when the environment goes away
+}
+
+Napi::Float32Array newResult(Napi::Env env, size_t len, const char* fn, const char* name, const std::string& what) {
+  const std::string sizeText = what + " = " + std::to_string(len) + " float32 elements";
+  auto refuse = [&](const std::string& why) {
+    return BadInput(BadInput::Range, name, "a result that can be allocated",
+                    std::string(fn) + ": the result (" + sizeText + ") is too large to allocate: " + why +
+                        "; split the work into blocks of rows and pass a preallocated " + name + " for each");
+  };
+  const double mem = physicalMemoryBytes();
+  if (static_cast<double>(len) * 4.0 > mem) throw refuse("more than the " + num(mem) + " bytes of physical memory");
+  AllocatorData* data = env.GetInstanceData<AllocatorData>();
+  if (data == nullptr || data->float32Array.IsEmpty()) return Napi::Float32Array::New(env, len);
+  Napi::Value v;
+  try {
+    v = data->float32Array.New({Napi::Number::New(env, static_cast<double>(len))});
+  } catch (const Napi::Error& e) {  // RangeError: over the engine's typed-array length limit, or out of memory
+    throw refuse(e.Message());
+  }
+  return v.As<Napi::Float32Array>();
 }
 
 void throwJs(Napi::Env env, const BadInput& e) {

@@ -47,6 +47,13 @@ bool allFinite(const float* p, size_t n);
 // Throws naming the first input with a NaN/Inf, or a generic overflow message when the inputs are all finite.
 [[noreturn]] void nonFinite(const char* fn, std::initializer_list<Named> inputs);
 
+// Captures this environment's Float32Array constructor (call once per env, from the module's Init).
+void initResultAllocator(Napi::Env env);
+// A new zeroed Float32Array of len elements for a result the caller did not preallocate. Refuses (BadInput naming
+// `name`) a result over physical memory or over the engine's typed-array limit; allocates through the JS constructor,
+// whose failure is a catchable RangeError (napi_create_arraybuffer's is a fatal out-of-memory abort).
+Napi::Float32Array newResult(Napi::Env env, size_t len, const char* fn, const char* name, const std::string& what);
+
 // Converts a BadInput into a JS error (with code/argument/expected) and throws it as Napi::Error.
 [[noreturn]] void throwJs(Napi::Env env, const BadInput& e);
 [[noreturn]] void throwNative(Napi::Env env, const std::string& msg);

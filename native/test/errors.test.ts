@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as api from '../ts/index.js';
 import { randF32, rng, trainBatch } from './fixtures/lib.mjs';
-import { needAddon } from './helpers.js';
+import { ADDON_PATH, childJson, needAddon, runFixture } from './helpers.js';
 
 const r = rng(40);
 const dim = 4, bins = 3, n = 2;
@@ -64,6 +64,16 @@ const cases: [string, () => unknown, string][] = [
   ['createAdamWState bins 100', () => api.createAdamWState(4, 100), 'bins'],
   ['createAdamWState dim 0', () => api.createAdamWState(0, 10), 'dim'],
   ['setThreads 0', () => api.setThreads(0), 'n'],
+  // Look-alikes: instanceof passes for these, but they are not typed arrays (issue 10).
+  ['cosineRows a is a Proxy of a Float32Array', () => api.cosineRows(new Proxy(a, {}), b, dim), 'a'],
+  ['cosineRows a is Object.create(Float32Array.prototype)', () => api.cosineRows(Object.create(Float32Array.prototype), b, dim), 'a'],
+  ['cosineRows out is a Proxy', () => api.cosineRows(a, b, dim, new Proxy(new Float32Array(n), {})), 'out'],
+  ['cosineMatrix b is a fake Float32Array', () => api.cosineMatrix(a, Object.create(Float32Array.prototype), dim), 'b'],
+  ['cosineMatrix a is a revoked Proxy', () => { const p = Proxy.revocable(a, {}); p.revoke(); return api.cosineMatrix(p.proxy, b, dim); }, 'a'],
+  ['forward h is a Proxy', fwd({ h: new Proxy(a, {}) }), 'h'],
+  ['forward args is a revoked Proxy', () => { const p = Proxy.revocable({}, {}); p.revoke(); return api.judgeHeadForward(p.proxy as never); }, 'args'],
+  ['forward args getter throws', () => api.judgeHeadForward({ w, bias, dim, bins, get h(): never { throw new TypeError('boom'); } } as never), 'args'],
+  ['train state.mW is a Proxy', train({ state: { ...api.createAdamWState(dim, bins), mW: new Proxy(new Float32Array(bins * dim), {}) } }), 'state.mW'],
 ];
 
 describe('bad input names the argument', () => {
@@ -164,4 +174,29 @@ describe('raw addon validates direct calls too', () => {
       expect((err as Error).message).toMatch(new RegExp(`\\b${arg.replace('.', '\\.')}\\b`));
     });
   }
+});
+
+// Results too large to allocate must be refused before allocating (issue 10: cosineMatrix 100000x1 against 100000x1
+// without `out` aborted the process with "ArrayBuffer::New Allocation failed"). In a child, so an abort fails one test.
+describe('results too large to allocate', () => {
+  interface BigOut { results: { call: string; code?: string; argument?: string; name?: string; message?: string }[] }
+  const check = (out: BigOut, raw: boolean) => {
+    expect(out.results.length).toBeGreaterThanOrEqual(raw ? 4 : 3);
+    for (const x of out.results) {
+      expect(x.code, `${x.call}: ${x.name} ${x.message}`).toBe('BAD_INPUT');
+      if (!raw) expect(x.name, x.call).toBe('NativeError');
+      expect(x.message, x.call).toMatch(/elements|memory/);
+    }
+  };
+  it('public API on the reference backend: BAD_INPUT, no allocation', () => {
+    const r = runFixture('big-result.mjs', { SELFJ_NATIVE_BACKEND: 'js' });
+    expect(r.signal, r.stderr.slice(-2000)).toBeNull();
+    check(childJson<BigOut>(r), false);
+  });
+  it('public API and raw addon on the addon: BAD_INPUT, the process survives', (ctx) => {
+    needAddon(ctx);
+    const r = runFixture('big-result.mjs', { BIG_ADDON: ADDON_PATH });
+    expect(r.signal, r.stderr.slice(-2000)).toBeNull();
+    check(childJson<BigOut>(r), true);
+  });
 });

@@ -2,6 +2,9 @@
  * Argument validation shared by every backend (the addon validates again for direct calls). Messages name the
  * argument and the expected shape; non-finite results are traced back to the input that caused them.
  */
+import { constants as bufferConstants } from 'node:buffer';
+import os from 'node:os';
+import { types } from 'node:util';
 import { NativeError, badInput } from './errors.js';
 import type { JudgeHeadForwardArgs, JudgeHeadTrainStepArgs, TrainHyper } from './types.js';
 import { DEFAULT_HYPER } from './types.js';
@@ -10,24 +13,62 @@ export const MAX_DIM = 2 ** 31 - 1;
 export const MIN_BINS = 2;
 export const MAX_BINS = 64;
 
-/** Short description of a value for error messages (never dumps contents). */
+/** Short description of a value for error messages (never dumps contents, never runs a Proxy trap). */
 export function describe(x: unknown): string {
   if (x === null) return 'null';
   if (x === undefined) return 'undefined';
-  if (ArrayBuffer.isView(x)) return `${x.constructor.name} of length ${(x as unknown as ArrayLike<number>).length}`;
-  if (Array.isArray(x)) return `Array of length ${x.length}`;
-  if (typeof x === 'number') return `number ${x}`;
-  if (typeof x === 'object') return `object (${(x as object).constructor?.name ?? 'no prototype'})`;
-  return typeof x;
+  if (typeof x !== 'object') return typeof x === 'number' ? `number ${x}` : typeof x;
+  if (types.isProxy(x)) return 'a Proxy';
+  try {
+    if (ArrayBuffer.isView(x)) return `${x.constructor.name} of length ${(x as unknown as ArrayLike<number>).length}`;
+    if (Array.isArray(x)) return `Array of length ${x.length}`;
+    return `object (${(x as object).constructor?.name ?? 'no prototype'})`;
+  } catch {
+    return 'an object that cannot be inspected';
+  }
 }
 
 function f32(name: string, x: unknown, expected: string): Float32Array {
-  if (!(x instanceof Float32Array)) {
+  // Not instanceof: a Proxy of a Float32Array or Object.create(Float32Array.prototype) passes that, then throws a
+  // bare TypeError on .length.
+  if (!types.isFloat32Array(x)) {
     throw badInput(name, `a Float32Array (${expected})`, describe(x), [
       'Convert with Float32Array.from(values) or new Float32Array(buffer).',
     ]);
   }
   return x;
+}
+
+/**
+ * Refuses a result the kernel would have to allocate when it cannot fit: over the engine's typed-array limit or over
+ * physical memory. (An allocation failure inside the addon is fatal to the process, so check before.)
+ */
+export function checkResultSize(argument: string, elements: number, what: string): void {
+  const maxElements = bufferConstants.MAX_LENGTH;
+  const memBytes = os.totalmem();
+  if (elements <= maxElements && elements * 4 <= memBytes) return;
+  throw new NativeError('BAD_INPUT',
+    `Invalid argument "${argument}": the result (${what} = ${elements} float32 elements) is too large to allocate ` +
+      `(at most ${maxElements} elements and ${memBytes} bytes of memory).`, {
+      argument,
+      expected: `a result of at most ${Math.min(maxElements, Math.floor(memBytes / 4))} elements`,
+      solutions: ['Split the work into blocks of rows and pass a preallocated "out" for each block.'],
+    });
+}
+
+/**
+ * Runs a validator so that reading a hostile argument (a revoked Proxy, a throwing getter) gives BAD_INPUT naming
+ * the argument object instead of the caller's own exception.
+ */
+export function guardArgs<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof NativeError) throw e;
+    throw new NativeError('BAD_INPUT', `Invalid argument "${name}": reading it threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}.`, {
+      argument: name, expected: 'a plain object with readable fields', cause: e,
+    });
+  }
 }
 
 function f32Len(name: string, x: unknown, len: number, expected: string): Float32Array {
@@ -67,7 +108,7 @@ export function validateCosineRows(a: unknown, b: unknown, dim: unknown, out: un
   const d = checkDim('dim', dim);
   const n = rowsOf('a', fa, d);
   f32Len('b', b, fa.length, `same shape as a: ${n} rows x dim ${d}`);
-  optF32Len('out', out, n, `one value per row: ${n}`);
+  if (optF32Len('out', out, n, `one value per row: ${n}`) === null) checkResultSize('out', n, `rows(a) = ${n}`);
   return n;
 }
 
@@ -77,7 +118,7 @@ export function validateCosineMatrix(a: unknown, b: unknown, dim: unknown, out: 
   const d = checkDim('dim', dim);
   const na = rowsOf('a', fa, d);
   const nb = rowsOf('b', fb, d);
-  optF32Len('out', out, na * nb, `na*nb = ${na}*${nb}`);
+  if (optF32Len('out', out, na * nb, `na*nb = ${na}*${nb}`) === null) checkResultSize('out', na * nb, `rows(a) x rows(b) = ${na} x ${nb}`);
   return { na, nb };
 }
 
@@ -96,13 +137,17 @@ function checkHead(x: Record<string, unknown>): [number, number] {
 }
 
 export function validateForward(args: unknown): number {
-  const x = checkArgsObject('args', args) as unknown as JudgeHeadForwardArgs & Record<string, unknown>;
-  const [dim, bins] = checkHead(x);
-  const n = rowsOf('h', f32('h', x.h, 'rows*dim'), dim);
-  optF32Len('offset', x.offset, n * bins, `rows*bins = ${n}*${bins}`);
-  optF32Len('probsOut', x.probsOut, n * bins, `rows*bins = ${n}*${bins}`);
-  optF32Len('scoresOut', x.scoresOut, n, `one per row: ${n}`);
-  return n;
+  return guardArgs('args', () => {
+    const x = checkArgsObject('args', args) as unknown as JudgeHeadForwardArgs & Record<string, unknown>;
+    const [dim, bins] = checkHead(x);
+    const n = rowsOf('h', f32('h', x.h, 'rows*dim'), dim);
+    optF32Len('offset', x.offset, n * bins, `rows*bins = ${n}*${bins}`);
+    if (optF32Len('probsOut', x.probsOut, n * bins, `rows*bins = ${n}*${bins}`) === null) {
+      checkResultSize('probsOut', n * bins, `rows x bins = ${n} x ${bins}`);
+    }
+    optF32Len('scoresOut', x.scoresOut, n, `one per row: ${n}`);
+    return n;
+  });
 }
 
 function hyperParam(x: Record<string, unknown>, name: keyof TrainHyper, ok: (v: number) => boolean, expected: string) {
@@ -113,6 +158,10 @@ function hyperParam(x: Record<string, unknown>, name: keyof TrainHyper, ok: (v: 
 }
 
 export function validateTrainStep(args: unknown): { n: number; hyper: TrainHyper } {
+  return guardArgs('args', () => validateTrainStepFields(args));
+}
+
+function validateTrainStepFields(args: unknown): { n: number; hyper: TrainHyper } {
   const x = checkArgsObject('args', args) as unknown as JudgeHeadTrainStepArgs & Record<string, unknown>;
   const [dim, bins] = checkHead(x);
   const n = rowsOf('hTeacher', f32('hTeacher', x.hTeacher, 'rows*dim'), dim);

@@ -1,7 +1,7 @@
 /** The plain-TS reference kernels (also the js fallback backend), validated like the public API. */
 import { badInput } from '../errors.js';
 import type { JudgeHeadForwardArgs, JudgeHeadForwardResult, JudgeHeadLoss, JudgeHeadTrainStepArgs } from '../types.js';
-import { allFinite, throwNonFinite, validateCosineMatrix, validateCosineRows, validateForward, validateTrainStep } from '../validate.js';
+import { allFinite, guardArgs, throwNonFinite, validateCosineMatrix, validateCosineRows, validateForward, validateTrainStep } from '../validate.js';
 import { cosineMatrixRef } from './cosineMatrix.js';
 import { cosineRowsRef } from './cosineRows.js';
 import { judgeHeadForwardRef } from './judgeHeadForward.js';
@@ -60,7 +60,7 @@ export function judgeHeadTrainStep(args: JudgeHeadTrainStepArgs): JudgeHeadLoss 
 
 /** Validated float64 loss and gradient of the Self-J head loss (no update); for checks and custom optimisers. */
 export function lossAndGrad(args: Omit<JudgeHeadTrainStepArgs, 'state'>) {
-  const { hyper } = validateTrainStep({ ...args, state: createAdamWStateUnchecked(args.dim, args.bins) });
+  const { hyper } = validateTrainStep(guardArgs('args', () => ({ ...args, state: createAdamWStateUnchecked(args.dim, args.bins) })));
   return judgeHeadLossAndGrad({ ...args, studentWeight: hyper.studentWeight, klWeight: hyper.klWeight });
 }
 
