@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CandidateProbabilities, ModelBackend, Prompt } from '../src/backend.js';
+import type { CandidateProbabilities, ModelBackend, Prompt } from '../src/contracts/backend.js';
 import { SelfjError } from '../src/errors.js';
-import { digitExpectation, scoreDigits } from '../src/backend/digit-scoring.js';
+import { digitExpectation, scoreDigits } from '../src/stages/digit-scoring.js';
 
 /** A fake backend that answers each prompt with a fixed candidate table (pure logic, no model). */
 function fakeBackend(table: Record<string, Record<string, number | undefined>>): ModelBackend & { calls: number } {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SelfjError } from '../src/errors.js';
-import { parseBackendId, splitUrlAndModel } from '../src/backend/backend-id.js';
-import { PluginRegistry, loadPlugin } from '../src/backend/registry.js';
+import { parseBackendId, splitUrlAndModel } from '../src/plugins/backend-id.js';
+import { PluginRegistry, loadPlugin } from '../src/plugins/registry.js';
 
 let root: string;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialCdf, calibrateThreshold, clopperPearsonUpper, defaultScoreGrid, logGamma } from '../src/calibrate/index.js';
+import { binomialCdf, calibrateThreshold, clopperPearsonUpper, defaultScoreGrid, logGamma } from '../src/index.js';
 
 describe('binomial tail and Clopper-Pearson bound (hand-computed)', () => {
   it('logGamma matches factorials', () => {

@@ -12,7 +12,7 @@ import {
   selectiveRiskAtCoverage,
   spearman,
   winRate,
-} from '../src/metrics/index.js';
+} from '../src/index.js';
 import { SelfjError } from '../src/errors.js';
 
 // Hand-computed: x = 1..5, y = 2,4,5,4,5. Means 3 and 4; Sxy = 6, Sxx = 10, Syy = 6.

@@ -3,7 +3,7 @@
  * instructions -> "coding", math/science vocabulary -> "academic", everything else -> "common". It is a keyword
  * heuristic, meant as a default and as the example of the pluggable `(record) => category` classifier.
  */
-import type { Category, InstructionRecord } from '../records.js';
+import type { Category, InstructionRecord } from '../contracts/records.js';
 
 export type Classifier = (record: InstructionRecord) => Category | undefined;
 

@@ -11,7 +11,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isSelfjError, SelfjError } from '../errors.js';
-import type { InstructionRecord } from '../records.js';
+import type { InstructionRecord } from '../contracts/records.js';
 import { heuristicClassifier, type Classifier } from './classify.js';
 import { Deduper } from './dedupe.js';
 import { isPlain, RecordFilter } from './filters.js';

@@ -2,7 +2,7 @@
  * Exact + near deduplication state, shared by collect and merge. Memory: 8 bytes / 0.7 per kept text for exact
  * keys, and `bands` times that for near-duplicate band hashes (about 70 MB per million texts with the default 6 bands).
  */
-import type { InstructionRecord } from '../records.js';
+import type { InstructionRecord } from '../contracts/records.js';
 import { normalizedHash64, out } from './hash.js';
 import { U64HashSet } from './hashset.js';
 import type { DedupeConfig } from './manifest.js';

@@ -3,7 +3,7 @@
  * null to keep. Lengths are in UTF-16 characters and in approximate tokens: max(words, ceil(chars / 4)), the
  * usual rule of thumb for BPE tokenizers on English, cheap enough for millions of records.
  */
-import type { InstructionRecord } from '../records.js';
+import type { InstructionRecord } from '../contracts/records.js';
 
 export interface LengthBounds {
   minChars?: number;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { SelfjError } from '../errors.js';
-import type { Category } from '../records.js';
+import type { Category } from '../contracts/records.js';
 import type { FilterConfig } from './filters.js';
 import type { MinHashOptions } from './minhash.js';
 

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { SelfjError } from '../errors.js';
-import type { InstructionRecord } from '../records.js';
+import type { InstructionRecord } from '../contracts/records.js';
 import type { ManifestSource } from './manifest.js';
 
 export interface RejectInfo {

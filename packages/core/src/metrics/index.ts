@@ -1,5 +1,3 @@
-export { pearson, spearman, kendallTauB } from './correlation.js';
-export { averageRanks } from './ranks.js';
 export { riskCoverageCurve, aurc, selectiveRiskAtCoverage, auroc } from './selective.js';
 export type { RiskCoveragePoint } from './selective.js';
 export { pairwiseAgreement, winRate } from './pairwise.js';

@@ -1,4 +1,4 @@
-import { kendallTauB, spearman } from './correlation.js';
+import { kendallTauB, spearman } from '../stats/correlation.js';
 import { SelfjError } from '../errors.js';
 
 /** Mean judge score per model, and how well that ranking agrees with a reference ranking (e.g. GPT-4's). */

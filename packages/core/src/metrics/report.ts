@@ -1,4 +1,4 @@
-import { kendallTauB, pearson, spearman } from './correlation.js';
+import { kendallTauB, pearson, spearman } from '../stats/correlation.js';
 import { aurc, auroc, selectiveRiskAtCoverage } from './selective.js';
 import { checkPairedNumbers } from './validate.js';
 

@@ -1,4 +1,4 @@
-import { averageRanks } from './ranks.js';
+import { averageRanks } from '../stats/ranks.js';
 import { checkFinite, checkPairedNumbers } from './validate.js';
 import { SelfjError } from '../errors.js';
 

@@ -1,3 +1,0 @@
-export * from './digit-scoring.js';
-export * from './backend-id.js';
-export * from './registry.js';

@@ -1,0 +1,43 @@
+/** Atomic small-file writes (tmp + fsync + rename): a reader never sees half a manifest. */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SelfjError } from '../errors.js';
+
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  // fsync the directory so the rename itself survives a crash (best effort: not every platform allows it).
+  try {
+    const dfd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* directory fsync unsupported */
+  }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function readJsonFile<T>(path: string, what = 'file'): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    throw new SelfjError('ARTIFACT_CORRUPT', `The ${what} ${path} is not valid JSON: ${(e as Error).message}`, {
+      solutions: [`Delete ${path} and run the stage again`],
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/** Stage 5, train: features of both views, then the head trainer, then a self-describing judge artifact. */
+import { join } from 'node:path';
+import type { ModelBackend } from '../contracts/backend.js';
+import { SelfjError } from '../errors.js';
+import type { TrainConfig } from '../config/config.js';
+import { readJsonFile } from '../infra/atomic.js';
+import { silentLogger } from '../infra/logger.js';
+import { RECORDS_FILE } from '../infra/manifest.js';
+import { loadTrainData, runFeatures } from './features-stage.js';
+import { trainHead, type EpochStats } from './head-trainer.js';
+import { saveJudge, type JudgeManifest } from './judge-artifact.js';
+import type { TemplateSet } from '../stages/templates.js';
+import { modelInfo, stageHash, type StageCommon } from '../stages/common.js';
+import { viewTemplateHashes } from '../stages/views.js';
+
+export interface TrainStageOptions extends StageCommon {
+  input: string;
+  backend: ModelBackend;
+  templates: Pick<TemplateSet, 'withReference' | 'referenceFree'>;
+  config: TrainConfig;
+  seed: number;
+  batchSize?: number;
+  concurrency?: number;
+  /** Train only on records of this split (see the label stage's splits). */
+  onlySplit?: string;
+  onEpoch?: (e: EpochStats) => void;
+}
+
+export interface TrainStageResult {
+  status: 'skipped' | 'done';
+  dir: string;
+  manifest: JudgeManifest;
+  seconds: number;
+}
+
+export async function runTrain(o: TrainStageOptions): Promise<TrainStageResult> {
+  const t0 = Date.now();
+  const logger = o.logger ?? silentLogger;
+  const feats = await runFeatures({ ...o, dir: join(o.dir, 'features') });
+  const configHash = stageHash({ stage: 'train', features: feats.manifest.configHash, config: o.config, seed: o.seed });
+  const existing = readJsonFile<JudgeManifest>(join(o.dir, 'manifest.json'), 'judge manifest');
+  if (existing && existing.configHash === configHash && !o.force) {
+    logger.info('stage.skip', { stage: 'train', reason: 'judge complete for the same config hash', dir: o.dir });
+    return { status: 'skipped', dir: o.dir, manifest: existing, seconds: 0 };
+  }
+  const data = await loadTrainData(join(feats.dir, RECORDS_FILE));
+  if (data.z.length < 2) {
+    throw new SelfjError('BAD_INPUT', `Only ${data.z.length} usable labelled item(s) in ${o.input}; training needs at least 2.`, {
+      solutions: ['Label more items', 'Check rejects.jsonl of the earlier stages'],
+    });
+  }
+  const result = await trainHead(data, o.config, o.seed, (e) => {
+    logger.info('train.epoch', { ...e });
+    o.onEpoch?.(e);
+  });
+  const chat = o.backend.capabilities().chatTemplate;
+  const manifest = saveJudge(
+    o.dir,
+    {
+      configHash,
+      baseModel: await modelInfo(o.backend),
+      templates: viewTemplateHashes(o.templates, chat),
+      training: {
+        trainer: 'head',
+        config: o.config,
+        seed: o.seed,
+        items: data.z.length,
+        trainItems: result.trainItems,
+        valItems: result.valItems,
+        steps: result.steps,
+        epochsRun: result.history.length,
+        bestEpoch: result.best.epoch,
+        featureNormalisation: 'standardise (train-split mean/std)',
+        input: o.input,
+      },
+      metrics: { initial: result.initial, best: result.best, history: result.history },
+    },
+    result.weights,
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  logger.info('stage.done', { stage: 'train', seconds, bestEpoch: result.best.epoch, initial: result.initial, best: result.best });
+  return { status: 'done', dir: o.dir, manifest, seconds };
+}

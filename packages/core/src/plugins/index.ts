@@ -1,0 +1,2 @@
+export * from './backend-id.js';
+export * from './registry.js';

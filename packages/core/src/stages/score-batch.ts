@@ -1,0 +1,69 @@
+/** Scoring prompts in batches, falling back to one by one so that a single bad prompt is blamed alone. */
+import type { ModelBackend, Prompt } from '../contracts/backend.js';
+import { scoreDigits, type DigitScore } from './digit-scoring.js';
+import { SelfjError } from '../errors.js';
+import type { Semaphore } from '../infra/limiter.js';
+
+function perItem(e: unknown): boolean {
+  return e instanceof SelfjError && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
+}
+
+/** One result per prompt: a DigitScore, or the error that prompt alone caused. */
+export async function scoreDigitsEach(
+  backend: ModelBackend,
+  prompts: Prompt[],
+  limiter: Semaphore,
+  signal?: AbortSignal,
+): Promise<(DigitScore | Error)[]> {
+  try {
+    return await limiter.run(() => scoreDigits(backend, prompts, { signal }));
+  } catch (e) {
+    if (!perItem(e) || prompts.length === 1) {
+      if (perItem(e)) return [e as Error];
+      throw e;
+    }
+  }
+  const out: (DigitScore | Error)[] = [];
+  for (const p of prompts) {
+    try {
+      out.push((await limiter.run(() => scoreDigits(backend, [p], { signal })))[0]);
+    } catch (e) {
+      if (!perItem(e)) throw e;
+      out.push(e as Error);
+    }
+  }
+  return out;
+}
+
+/** Hidden-state features per prompt, with the same one-by-one fallback. */
+export async function featuresEach(
+  backend: ModelBackend,
+  prompts: Prompt[],
+  limiter: Semaphore,
+  signal?: AbortSignal,
+): Promise<(Float32Array | Error)[]> {
+  if (!backend.features || !backend.capabilities().features) {
+    throw new SelfjError('CAPABILITY_MISSING', `Backend ${backend.id} cannot return hidden-state features, which the head trainer needs.`, {
+      solutions: ['Use the llama-cpp backend (in-process) for training and trained judging', 'Or judge zero-shot (no --judge)', 'Or use `selfj export` to train a LoRA judge elsewhere'],
+    });
+  }
+  const f = backend.features.bind(backend);
+  try {
+    return await limiter.run(() => f(prompts, { signal }));
+  } catch (e) {
+    if (!perItem(e) || prompts.length === 1) {
+      if (perItem(e)) return [e as Error];
+      throw e;
+    }
+  }
+  const out: (Float32Array | Error)[] = [];
+  for (const p of prompts) {
+    try {
+      out.push((await limiter.run(() => f([p], { signal })))[0]);
+    } catch (e) {
+      if (!perItem(e)) throw e;
+      out.push(e as Error);
+    }
+  }
+  return out;
+}
