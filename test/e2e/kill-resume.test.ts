@@ -14,7 +14,7 @@ function writeConfig(dir: string, out: string): string {
       out,
       seed: 3,
       onBadRecord: 'skip',
-      data: { file: join(REPO, 'packages/cli/data/demo-instructions.jsonl'), limit: 16 },
+      data: { source: join(REPO, 'packages/cli/data/demo-instructions.jsonl'), limit: 16 },
       backend: { id: `llama-cpp:${TINY_MODEL}`, batchSize: 4, options: { threads: 1 } },
       sample: { samples: 2, maxTokens: 24 },
       similarity: { embedder: `static:${VECTORS}` },

@@ -49,7 +49,7 @@ const command: CommandModule<object, Args> = {
             out: args.out,
             seed: args.seed ?? 0,
             onBadRecord: 'skip',
-            data: { file: demoDataFile(), limit: args.limit },
+            data: { source: demoDataFile(), limit: args.limit },
             backend: { id: backend.id, batchSize: 8, concurrency: 1 },
             sample: { samples: args.samples, maxTokens: args['max-tokens'], temperature: 0.7, topP: 0.9 },
             similarity: { embedder: embedder.id },

@@ -56,7 +56,7 @@ export function modelOptions<T>(y: Argv<T>) {
 
 /** The config file (when given) merged over the defaults; `backend.id`/`data.file` may stay empty for one stage. */
 export function loadConfig(path?: string): SelfjConfig {
-  if (!path) return resolveConfig({ data: { file: '-' }, backend: { id: '-' } });
+  if (!path) return resolveConfig({});
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));

@@ -31,7 +31,7 @@ const command: CommandModule<object, Args> = {
     const config = loadConfig(args.config);
     if (args.out) config.out = args.out;
     if (args['on-bad-record']) config.onBadRecord = args['on-bad-record'];
-    if (!config.data.file || config.data.file === '-') throw new SelfjError('BAD_CONFIG', `${args.config}: data.file is required.`);
+    if (!config.data.source) throw new SelfjError('BAD_CONFIG', `${args.config}: data.source is required (a JSONL file, a glob, or hf://datasets/owner/name@revision).`);
     await withAbort(async (signal) => {
       const backend = await openBackend(args, config, signal);
       try {

@@ -1,2 +1,2 @@
-export * from './config.js';
-export * from './config-schema.js';
+export * from './schema.js';
+export * from './resolve.js';

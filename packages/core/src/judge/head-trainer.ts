@@ -6,7 +6,7 @@
  */
 import { SelfjError } from '../errors.js';
 import { pearson } from '../stats/correlation.js';
-import type { TrainConfig } from '../config/config.js';
+import type { TrainConfig } from '../config/index.js';
 import { rng } from '../infra/hash.js';
 import { kernels, type NativeKernels } from '../infra/kernels.js';
 import { BINS, twoHot } from '../stages/label-math.js';

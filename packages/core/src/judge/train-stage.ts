@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { ModelBackend } from '../contracts/backend.js';
 import { SelfjError } from '../errors.js';
-import type { TrainConfig } from '../config/config.js';
+import type { TrainConfig } from '../config/index.js';
 import { readJsonFile } from '../infra/atomic.js';
 import { silentLogger } from '../infra/logger.js';
 import { RECORDS_FILE } from '../infra/manifest.js';

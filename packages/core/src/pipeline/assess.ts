@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { calibrateThreshold, type CalibrationResult } from '../decide/index.js';
 import { evaluateScores, type EvaluationReport } from '../metrics/index.js';
-import type { CalibrateConfig } from '../config/config.js';
+import type { CalibrateConfig } from '../config/index.js';
 import { writeJsonAtomic } from '../infra/atomic.js';
 import { readJsonl } from '../infra/jsonl.js';
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Embedder, ModelBackend } from '../contracts/backend.js';
 import { throwIfAborted } from '../errors.js';
-import type { SelfjConfig } from '../config/config.js';
+import type { SelfjConfig } from '../config/index.js';
 import { silentLogger, type Logger } from '../infra/logger.js';
 import { RECORDS_FILE } from '../infra/manifest.js';
 import { runJudge } from '../judge/judge-stage.js';
@@ -78,7 +78,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   };
 
   const steps: [PipelineStage, () => Promise<boolean>][] = [
-    ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input: c.data.file, backend: deps.backend, config: c.sample, fields: c.data.fields, limit: c.data.limit, seed: c.seed, template: templates.sample, concurrency: c.backend.concurrency }), dir('sample'))],
+    ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input: c.data.source, backend: deps.backend, config: c.sample, fields: c.data.fields, limit: c.data.limit, seed: c.seed, template: templates.sample, concurrency: c.backend.concurrency }), dir('sample'))],
     ['self-eval', async () => done('self-eval', await runSelfEval({ ...common, ...model, dir: dir('self-eval'), input: recs('sample'), backend: deps.backend, templates }), dir('self-eval'))],
     ['similarity', async () => done('similarity', await runSimilarity({ ...common, dir: dir('similarity'), input: recs('self-eval'), embedder: deps.embedder, batchSize: c.similarity.batchSize }), dir('similarity'))],
     ['label', async () => done('label', await runLabel({ ...common, dir: dir('label'), input: recs('similarity'), config: c.label, splits: c.splits, seed: c.seed }), dir('label'))],

@@ -1,4 +1,5 @@
 /** The formulas of the label and training steps (SELFJ-METHOD.md steps 3, 5 and 6), in plain numbers. */
+import { DEFAULT_CONFIG, type LabelConfig } from '../config/index.js';
 import { SelfjError } from '../errors.js';
 
 export const BINS = 10;
@@ -18,22 +19,11 @@ export function twoHot(z: number, bins = BINS, out: Float32Array = new Float32Ar
   return out;
 }
 
-export interface CombineConfig {
-  /** Weight of z1 (self-evaluation, 0..9). Default 0.5. */
-  w1: number;
-  /** Weight of z2 (cosine, -1..1). Default 4.5 (= 9/2, so 9*z2 contributes like a digit score). */
-  w2: number;
-  bias: number;
-  /** z2 is floored here before weighting (default 0: a negative cosine counts as 0); null: no floor. */
-  z2Floor: number | null;
-  /** Clip of the result (default [0, 9]). */
-  clip: [number, number];
-  /** z-normalise each part over the data set before combining (see normalizeParts). */
-  normalize: boolean;
-}
+/** The label settings (config section "label"): z = clip(w1 z1 + w2 max(z2, z2Floor) + bias), optionally on z-normalised parts. */
+export type CombineConfig = LabelConfig;
 
-/** SELFJ-METHOD.md default: z = (z1 + 9 * max(z2, 0)) / 2, clipped to [0, 9]. */
-export const DEFAULT_COMBINE: CombineConfig = { w1: 0.5, w2: 4.5, bias: 0, z2Floor: 0, clip: [0, 9], normalize: false };
+/** Method default: z = (z1 + 9 * max(z2, 0)) / 2, clipped to [0, 9]. */
+export const DEFAULT_COMBINE: CombineConfig = DEFAULT_CONFIG.label;
 
 export interface PartStats {
   mean1: number;

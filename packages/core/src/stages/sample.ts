@@ -1,7 +1,7 @@
 /** Stage 1, sample: the policy answers each instruction N times; decoding settings and per-record seeds recorded. */
 import { join } from 'node:path';
 import type { ModelBackend } from '../contracts/backend.js';
-import type { DataConfig, SampleConfig } from '../config/config.js';
+import type { DataConfig, SampleConfig } from '../config/index.js';
 import { seedFor } from '../infra/hash.js';
 import { countLines, readJsonl, type JsonlLine } from '../infra/jsonl.js';
 import { backendLimiter } from '../infra/limiter.js';

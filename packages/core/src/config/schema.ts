@@ -1,0 +1,156 @@
+/**
+ * The one config schema. Everything about the pipeline config comes from here: the TypeScript types (z.output),
+ * runtime validation (resolve.ts), the JSON schema for editors (`selfj run --schema`), the defaults, and the CLI
+ * flags that override a setting (the CLI reads a flag's type and description from the setting it maps to).
+ * Defaults and why they were chosen: docs/method.md.
+ */
+import { z } from 'zod';
+
+const probability = (what: string) => z.number().gt(0).max(1).describe(what);
+const options = (what: string) => z.record(z.string(), z.unknown()).default({}).describe(what);
+
+export const templateSchema = z
+  .strictObject({
+    system: z.string().describe('System message (chat models) or preamble (plain text)'),
+    user: z.string().describe('Body with {{instruction}}, {{response}} and (teacher view) {{reference}} placeholders'),
+    answerPrefix: z.string().describe('Plain-text mode: text after the body, right before the digit the model is read at'),
+  })
+  .partial()
+  .describe('Prompt template override (any subset of its parts)');
+
+export const dataSchema = z
+  .strictObject({
+    source: z
+      .string()
+      .default('')
+      .describe('Data set: a local file or glob (JSONL, JSON, CSV, Parquet, .gz), file:<path>, or hf://datasets/<owner>/<name>@<revision>'),
+    fields: z
+      .strictObject({
+        id: z.string().default('id').describe('Field with a stable id (records without one get their line number)'),
+        instruction: z.string().default('instruction').describe('Field with the instruction'),
+        reference: z.string().default('reference').describe('Field with the reference answer'),
+        category: z.string().default('category').describe('Field with the category (optional in the data)'),
+      })
+      .prefault({})
+      .describe('Field names in a flat JSONL file'),
+    limit: z.int().min(1).optional().describe('Use only the first N instructions'),
+    options: options('Options for the data set loader plugin (e.g. preset, mapping, split, config)'),
+  })
+  .prefault({})
+  .describe('Instructions with reference answers');
+
+export const backendSchema = z
+  .strictObject({
+    id: z.string().default('').describe('"<scheme>:<model>", e.g. "llama-cpp:/models/q.gguf" or "openai:http://localhost:8000/v1#model"'),
+    options: options('Backend options (plugin specific, e.g. threads for llama-cpp)'),
+    concurrency: z.int().min(1).default(1).describe('Backend calls in flight at once'),
+    batchSize: z.int().min(1).default(4).describe('Prompts per backend call'),
+  })
+  .prefault({})
+  .describe('The policy model');
+
+export const sampleSchema = z
+  .strictObject({
+    samples: z.int().min(1).default(1).describe('Responses per instruction'),
+    temperature: z.number().min(0).default(0.7).describe('Sampling temperature (0: greedy)'),
+    topP: probability('Nucleus sampling: keep the smallest set of tokens with this much probability').default(0.9),
+    maxTokens: z.int().min(1).default(512).describe('Most new tokens per response'),
+    stop: z.array(z.string().min(1)).optional().describe('Stop strings (a list)'),
+  })
+  .prefault({})
+  .describe('Stage 1: sampling responses from the policy');
+
+export const similaritySchema = z
+  .strictObject({
+    embedder: z.string().default('').describe('Embedder id, e.g. "static:/path/vectors.bin" (default: the static word vectors)'),
+    options: options('Embedder options (plugin specific)'),
+    batchSize: z.int().min(1).default(256).describe('Texts per embed call'),
+  })
+  .prefault({})
+  .describe('Stage 3: similarity of each response to its reference (z2)');
+
+export const labelSchema = z
+  .strictObject({
+    w1: z.number().default(0.5).describe('Weight of z1 (self-evaluation with the reference, 0..9)'),
+    w2: z.number().default(4.5).describe('Weight of z2 (cosine similarity; 4.5 = 9/2 puts it on the digit scale)'),
+    bias: z.number().default(0).describe('Added to the weighted sum'),
+    z2Floor: z.number().nullable().default(0).describe('z2 is raised to this floor before weighting (null: no floor)'),
+    clip: z
+      .tuple([z.number(), z.number()])
+      .default([0, 9])
+      .refine(([lo, hi]) => lo < hi, { message: 'expected [low, high] with low < high' })
+      .describe('The label is clipped to [low, high]'),
+    normalize: z.boolean().default(false).describe('z-normalise z1 and z2 over the data set before combining'),
+  })
+  .prefault({})
+  .describe('Stage 4: the label z = clip(w1 z1 + w2 max(z2, floor) + bias)');
+
+export const trainSchema = z
+  .strictObject({
+    epochs: z.int().min(1).default(30).describe('Most epochs'),
+    batchSize: z.int().min(1).default(32).describe('Items per optimiser step'),
+    lr: z.number().gt(0).default(3e-3).describe('Peak learning rate'),
+    warmupSteps: z.int().min(0).default(10).describe('Linear warm-up steps'),
+    weightDecay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
+    studentWeight: z.number().min(0).default(0.3).describe('a in loss = CE_teacher + a CE_student + b KL'),
+    klWeight: z.number().min(0).default(2).describe('b in loss = CE_teacher + a CE_student + b KL'),
+    valSplit: z.number().min(0).max(0.9).default(0.2).describe('Share of training items held out for early stopping'),
+    patience: z.int().min(1).default(5).describe('Epochs without validation improvement before stopping'),
+  })
+  .prefault({})
+  .describe('Stage 5: training the reference-free judge head');
+
+export const calibrateSchema = z
+  .strictObject({
+    targetRisk: probability('Highest acceptable share of bad answers among those answered').default(0.2),
+    delta: z.number().gt(0).lt(1).default(0.1).describe('1 - confidence of the risk guarantee'),
+    badBelow: z.number().default(5).describe('An answer whose label z is below this counts as bad'),
+  })
+  .prefault({})
+  .describe('Choosing the threshold tau with a risk guarantee');
+
+export const splitsSchema = z
+  .strictObject({
+    train: z.number().gt(0).max(1).default(0.6).describe('Share of instruction ids that train the judge'),
+    calibrate: z.number().min(0).max(1).default(0.2).describe('Share that chooses tau'),
+    test: z.number().min(0).max(1).default(0.2).describe('Share that the report is measured on'),
+  })
+  .prefault({})
+  .refine((s) => Math.abs(s.train + s.calibrate + s.test - 1) < 1e-9, { message: 'train + calibrate + test must add up to 1' })
+  .describe('Instruction ids are split by a hash of the id, so every sample of one instruction lands in one split');
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of this schema (for editors)'),
+    out: z.string().min(1).default('./selfj-run').describe('Output directory: one sub-directory per stage'),
+    seed: z.int().min(0).default(0).describe('Seed for sampling, splits and training'),
+    onBadRecord: z.enum(['fail', 'skip']).default('fail').describe('Stop at the first bad record, or write it to rejects.jsonl and go on'),
+    plugins: z.array(z.string().min(1)).default([]).describe('Plugin packages or module files to load (in addition to the built-in ones)'),
+    data: dataSchema,
+    backend: backendSchema,
+    templates: z
+      .strictObject({ withReference: templateSchema, referenceFree: templateSchema, sample: templateSchema })
+      .partial()
+      .default({})
+      .describe('Prompt overrides: withReference (teacher view), referenceFree (student view), sample'),
+    sample: sampleSchema,
+    similarity: similaritySchema,
+    label: labelSchema,
+    train: trainSchema,
+    calibrate: calibrateSchema,
+    splits: splitsSchema,
+  })
+  .describe('selfj pipeline config: one file drives `selfj run`; every stage command reads the same sections');
+
+/** The config after defaults are filled in: what every stage sees. */
+export type SelfjConfig = z.output<typeof configSchema>;
+/** The config as a user writes it: every setting optional. */
+export type SelfjConfigInput = z.input<typeof configSchema>;
+export type DataConfig = SelfjConfig['data'];
+export type BackendConfig = SelfjConfig['backend'];
+export type SampleConfig = SelfjConfig['sample'];
+export type SimilarityConfig = SelfjConfig['similarity'];
+export type LabelConfig = SelfjConfig['label'];
+export type TrainConfig = SelfjConfig['train'];
+export type CalibrateConfig = SelfjConfig['calibrate'];
+export type SplitsConfig = SelfjConfig['splits'];
