@@ -1,6 +1,7 @@
 /** The Hub token: found like huggingface_hub does, and never shown. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redact as redactSecrets } from '@selfj/core';
 import { hfHome } from './paths.js';
 
 /** Explicit token, else HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file `huggingface-cli login` writes. */
@@ -20,9 +21,7 @@ function readTokenFile(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
-/** Replaces every occurrence of the token (and of a Bearer header) in a text. */
+/** The text without the token, Bearer values or key-like strings (core's shared redaction, Hub's "***" mask). */
 export function redact(text: string, token?: string): string {
-  let out = token && token.length >= 4 ? text.split(token).join('***') : text;
-  out = out.replace(/(Bearer\s+)[^\s"',]+/gi, '$1***');
-  return out;
+  return redactSecrets(text, [token], { mask: '***' });
 }

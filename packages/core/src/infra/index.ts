@@ -8,4 +8,5 @@ export * from './manifest.js';
 export * from './progress.js';
 export * from './logger.js';
 export * from './limiter.js';
+export * from './redact.js';
 export * from './stage-runner.js';
