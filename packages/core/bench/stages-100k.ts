@@ -8,7 +8,7 @@
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BINS, calibrateThreshold, evaluateScores, kernels, readJsonl, runLabel, runSimilarity, DEFAULT_COMBINE, type Embedder } from '@selfj/core';
+import { BINS, calibrateThreshold, evaluateScores, kernels, readJsonl, runLabel, runSimilarity, DEFAULT_COMBINE, EmbedderSimilarity, type Embedder } from '@selfj/core';
 
 const N = Number(process.argv[2] ?? 100_000);
 const TARGET_RATE = 20_000;
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const emb = await embedder();
 
     mark();
-    const sim = await runSimilarity({ dir: join(dir, 'similarity'), input, embedder: emb, batchSize: 512, progress: false });
+    const sim = await runSimilarity({ dir: join(dir, 'similarity'), input, similarity: new EmbedderSimilarity(emb), batchSize: 512, progress: false });
     rows.push(row('similarity (static)', sim.written));
 
     mark();

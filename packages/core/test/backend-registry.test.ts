@@ -61,11 +61,12 @@ describe('PluginRegistry', () => {
   });
 
   it('a missing package is PLUGIN_NOT_FOUND with an npm install hint', async () => {
-    const reg = new PluginRegistry({ resolveFrom: root });
-    const err = await reg.createBackend('openai:http://h/v1#m').catch((e) => e);
+    // a scheme the known-plugin list assigns to a package that is not installed anywhere
+    const reg = new PluginRegistry({ resolveFrom: root, defaults: [{ package: '@selfj/ghost-backend', provides: { backends: ['ghost'] }, description: 'x' }] });
+    const err = await reg.createBackend('ghost:model').catch((e) => e);
     expect(err).toBeInstanceOf(SelfjError);
     expect(err.code).toBe('PLUGIN_NOT_FOUND');
-    expect(err.message).toContain('npm install @selfj/backend-openai');
+    expect(err.message).toContain('npm install @selfj/ghost-backend');
     // the same through plain dynamic import (no resolveFrom): a package that nobody installed
     const err2 = await loadPlugin('@selfj/definitely-not-installed').catch((e) => e);
     expect(err2.code).toBe('PLUGIN_NOT_FOUND');
@@ -75,7 +76,9 @@ describe('PluginRegistry', () => {
   it('an unknown scheme says which schemes exist', async () => {
     const err = await new PluginRegistry({ resolveFrom: root }).createBackend('nope:x').catch((e) => e);
     expect(err.code).toBe('PLUGIN_NOT_FOUND');
-    expect(err.message).toMatch(/llama-cpp, openai/);
+    expect(err.message).toMatch(/No plugin provides the backend scheme "nope"/);
+    expect(err.message).toMatch(/installed backend schemes: llama-cpp \(@selfj\/backend-llama-cpp\), openai \(@selfj\/backend-openai\)/);
+    expect(err.message).toContain('--plugin');
   });
 
   it('rejects modules that are not plugins and reports import failures', async () => {

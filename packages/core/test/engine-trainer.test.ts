@@ -11,6 +11,8 @@ import {
   loadJudge,
   logOffset,
   runJudge,
+  TrainedHeadJudge,
+  ZeroShotJudge,
   saveJudge,
   trainHead,
   type TrainData,
@@ -103,8 +105,8 @@ describe('judge artifact', () => {
     const { viewTemplateHashes } = await import('../src/index.js');
     const th = viewTemplateHashes(DEFAULT_TEMPLATES, false);
     saveJudge(join(d, 'judge'), { configHash: 'c', baseModel: { id: backend.id }, templates: th, training: {}, metrics: {} }, { ...zeroHead(5), mean: new Float32Array(5).fill(0.3), std: new Float32Array(5).fill(2) });
-    const zero = await runJudge({ dir: join(d, 'zero'), input: items, backend, template: DEFAULT_TEMPLATES.referenceFree });
-    const trained = await runJudge({ dir: join(d, 'trained'), input: items, backend, template: DEFAULT_TEMPLATES.referenceFree, judge: loadJudge(join(d, 'judge')) });
+    const zero = await runJudge({ dir: join(d, 'zero'), input: items, judge: new ZeroShotJudge(backend, DEFAULT_TEMPLATES.referenceFree) });
+    const trained = await runJudge({ dir: join(d, 'trained'), input: items, judge: await TrainedHeadJudge.create(backend, DEFAULT_TEMPLATES.referenceFree, loadJudge(join(d, 'judge'))) });
     const a = lines(zero.recordsFile);
     const b = lines(trained.recordsFile);
     expect(a).toHaveLength(12);
@@ -116,6 +118,6 @@ describe('judge artifact', () => {
     }
     // a changed template is refused with the reason
     const other = { ...DEFAULT_TEMPLATES.referenceFree, user: 'Rate: {{response}}' };
-    await expect(runJudge({ dir: join(d, 'x'), input: items, backend, template: other, judge: loadJudge(join(d, 'judge')) })).rejects.toThrow(/reference-free prompt template hash/);
+    await expect(TrainedHeadJudge.create(backend, other, loadJudge(join(d, 'judge')))).rejects.toThrow(/reference-free prompt template hash/);
   });
 });

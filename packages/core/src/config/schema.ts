@@ -56,6 +56,7 @@ export const sampleSchema = z
     topP: probability('Nucleus sampling: keep the smallest set of tokens with this much probability').default(0.9),
     maxTokens: z.int().min(1).default(512).describe('Most new tokens per response'),
     stop: z.array(z.string().min(1)).optional().describe('Stop strings (a list)'),
+    sampler: z.string().min(1).default('backend').describe('Sampler id: "backend" (the policy with the sample template), "backend:<backend id>", or a plugin\'s'),
   })
   .prefault({})
   .describe('Stage 1: sampling responses from the policy');
@@ -65,6 +66,7 @@ export const similaritySchema = z
     embedder: z.string().default('').describe('Embedder id, e.g. "static:/path/vectors.bin" (default: the static word vectors)'),
     options: options('Embedder options (plugin specific)'),
     batchSize: z.int().min(1).default(256).describe('Texts per embed call'),
+    scorer: z.string().min(1).default('embedder').describe('Similarity id: "embedder" (cosine of the embedder above), "embedder:<embedder id>", or a plugin\'s'),
   })
   .prefault({})
   .describe('Stage 3: similarity of each response to its reference (z2)');
@@ -96,9 +98,18 @@ export const trainSchema = z
     klWeight: z.number().min(0).default(2).describe('b in loss = CE_teacher + a CE_student + b KL'),
     valSplit: z.number().min(0).max(0.9).default(0.2).describe('Share of training items held out for early stopping'),
     patience: z.int().min(1).default(5).describe('Epochs without validation improvement before stopping'),
+    trainer: z.string().min(1).default('head').describe('Trainer id: "head" (in-process judge head), "lora" (export for GPU fine-tuning), or a plugin\'s'),
+    trainerOptions: options('Options for the trainer (lora: baseModel, processes, chat)'),
   })
   .prefault({})
   .describe('Stage 5: training the reference-free judge head');
+
+export const judgeSchema = z
+  .strictObject({
+    id: z.string().default('').describe('Judge for stage 6: empty = the judge the trainer made, else zero-shot; or "zero-shot", "zero-shot:<backend id>", "head:<dir>", a plugin\'s'),
+  })
+  .prefault({})
+  .describe('Stage 6: the reference-free judge');
 
 export const calibrateSchema = z
   .strictObject({
@@ -137,6 +148,7 @@ export const configSchema = z
     similarity: similaritySchema,
     label: labelSchema,
     train: trainSchema,
+    judge: judgeSchema,
     calibrate: calibrateSchema,
     splits: splitsSchema,
   })
@@ -152,5 +164,6 @@ export type SampleConfig = SelfjConfig['sample'];
 export type SimilarityConfig = SelfjConfig['similarity'];
 export type LabelConfig = SelfjConfig['label'];
 export type TrainConfig = SelfjConfig['train'];
+export type JudgeConfig = SelfjConfig['judge'];
 export type CalibrateConfig = SelfjConfig['calibrate'];
 export type SplitsConfig = SelfjConfig['splits'];

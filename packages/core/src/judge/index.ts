@@ -6,3 +6,6 @@ export * from './train-stage.js';
 export * from './judge-stage.js';
 export * from './lora-export.js';
 export * from './lora-script.js';
+export * from './zero-shot-judge.js';
+export * from './trained-head-judge.js';
+export * from './trainers.js';

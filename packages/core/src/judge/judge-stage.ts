@@ -1,48 +1,42 @@
 /**
- * Stage 6, judge: reference-free scores for (instruction, response) items. With a trained judge: the head over the
- * student-view features, offset by the zero-shot digit log-probs; without one: the zero-shot self-evaluation.
+ * Stage 6, judge: reference-free scores for (instruction, response) items through a Judge (the trained head, the
+ * zero-shot self-evaluation, another model as an LLM judge, or a plugin's). Each record gets `score`, the
+ * judge's distribution `probs` when it has one, and the judge's details (`mode`, `z0`, `digitMass`, `coverage`).
  */
-import type { ModelBackend, Prompt } from '../contracts/backend.js';
+import type { Judge } from '../contracts/judge.js';
+import type { ModelInfo } from '../infra/manifest.js';
 import { readJsonl } from '../infra/jsonl.js';
-import { backendLimiter } from '../infra/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../infra/stage-runner.js';
-import { kernels } from '../infra/kernels.js';
-import { BINS, logOffset } from '../stages/label-math.js';
-import { renderPrompt, templateHash, type PromptTemplate } from '../stages/templates.js';
-import { checkJudgeFits, type LoadedJudge } from './judge-artifact.js';
-import { standardize } from './head-trainer.js';
-import { inputIdentity, modelInfo, recordKey, runnerCommon, stageHash, str, withoutKey, type StageCommon } from '../stages/common.js';
-import { featuresEach, scoreDigitsEach } from '../stages/score-batch.js';
+import { inputIdentity, recordKey, runnerCommon, stageHash, str, withoutKey, type StageCommon } from '../stages/common.js';
 
 export interface JudgeStageOptions extends StageCommon {
   input: string;
-  backend: ModelBackend;
-  template: PromptTemplate;
-  judge?: LoadedJudge;
-  fields?: { instruction?: string; response?: string };
+  judge: Judge;
+  fields?: { instruction?: string; response?: string; reference?: string };
   batchSize?: number;
   concurrency?: number;
 }
 
-type Item = Record<string, unknown> & { __instruction: string; __response: string };
+type Item = Record<string, unknown> & { __instruction: string; __response: string; __reference?: string };
 
 export async function runJudge(o: JudgeStageOptions): Promise<StageRunResult> {
-  const chat = o.backend.capabilities().chatTemplate;
-  const tHash = templateHash(o.template, chat);
-  const model = await modelInfo(o.backend);
-  if (o.judge) checkJudgeFits(o.judge, { model, referenceFreeTemplate: tHash });
+  const fp = await o.judge.fingerprint();
   const input = await inputIdentity(o.input);
   const fi = o.fields?.instruction ?? 'instruction';
   const fr = o.fields?.response ?? 'response';
-  const judgeId = o.judge ? o.judge.manifest.weights.sha256 : 'zero-shot';
-  const configHash = stageHash({ stage: 'judge', model, tHash, judgeId, fi, fr, input: input.configHash });
-  const limiter = backendLimiter(o.backend.id, o.concurrency ?? 1);
-  const k = o.judge ? await kernels() : undefined;
-  let checkedDim = false;
+  const fref = o.fields?.reference ?? 'reference';
+  const configHash = stageHash({ stage: 'judge', judge: fp, fi, fr, ...(o.judge.usesReference ? { fref } : {}), input: input.configHash });
   return runStage<Item, Record<string, unknown>>({
     stage: 'judge',
     dir: o.dir,
-    manifest: { configHash, config: { judge: o.judge?.dir ?? null, fields: { instruction: fi, response: fr } }, model, templates: { referenceFree: tHash }, input, extra: { mode: o.judge ? 'trained' : 'zero-shot' } },
+    manifest: {
+      configHash,
+      config: { judge: o.judge.id, fields: { instruction: fi, response: fr } },
+      ...(fp.model ? { model: fp.model as ModelInfo } : {}),
+      ...(typeof fp.template === 'string' ? { templates: { referenceFree: fp.template } } : {}),
+      input,
+      extra: { judge: o.judge.id, mode: fp.judge ?? o.judge.id, scale: o.judge.scale },
+    },
     input: readJsonl(o.input, { signal: o.signal }),
     parse(line) {
       const v = line.value!;
@@ -54,28 +48,19 @@ export async function runJudge(o: JudgeStageOptions): Promise<StageRunResult> {
       }
       const instruction = str(v, fi, 'instruction');
       if (typeof v[fr] !== 'string') throw new BadRecord(`missing response (field "${fr}" must be a string)`);
-      return { key, value: { ...withoutKey(v), __instruction: instruction, __response: v[fr] as string } };
+      const reference = o.judge.usesReference ? str(v, fref, 'reference') : undefined;
+      return { key, value: { ...withoutKey(v), __instruction: instruction, __response: v[fr] as string, __reference: reference } };
     },
     async process(batch) {
-      const prompts: Prompt[] = batch.map((r) => renderPrompt(o.template, { instruction: r.__instruction, response: r.__response }, chat));
-      const zero = await scoreDigitsEach(o.backend, prompts, limiter, o.signal);
-      const feats = o.judge ? await featuresEach(o.backend, prompts, limiter, o.signal) : undefined;
+      const scores = await o.judge.score(
+        batch.map((r) => ({ instruction: r.__instruction, response: r.__response, reference: r.__reference })),
+        { signal: o.signal },
+      );
       return batch.map((r, i) => {
-        const { __instruction: _i, __response: _r, ...rest } = r;
-        const z0 = zero[i];
-        if (z0 instanceof Error) return z0;
-        if (!o.judge || !feats || !k) {
-          return { ...rest, score: z0.expected, probs: z0.probs, mode: 'zero-shot', z0: z0.expected, digitMass: z0.digitMass, coverage: z0.coverage };
-        }
-        const h = feats[i];
-        if (h instanceof Error) return h;
-        if (!checkedDim) {
-          checkJudgeFits(o.judge, { model, referenceFreeTemplate: tHash, featureDim: h.length });
-          checkedDim = true;
-        }
-        const w = o.judge.weights;
-        const out = k.judgeHeadForward({ h: standardize(h, w.dim, w.mean, w.std), w: w.w, bias: w.bias, offset: logOffset(z0.probs), dim: w.dim, bins: BINS });
-        return { ...rest, score: out.scores[0], probs: Array.from(out.probs), mode: 'trained', z0: z0.expected, digitMass: z0.digitMass, coverage: z0.coverage };
+        const { __instruction: _i, __response: _r, __reference: _f, ...rest } = r;
+        const s = scores[i];
+        if (s instanceof Error) return s;
+        return { ...rest, score: s.score, ...(s.probs ? { probs: s.probs } : {}), ...s.details };
       });
     },
     batchSize: o.batchSize ?? 4,

@@ -1,2 +1,4 @@
 export * from './run.js';
 export * from './assess.js';
+export * from './deps.js';
+export * from './builtin-plugin.js';

@@ -3,28 +3,40 @@
  * complete for the same config hash (which chains the upstream hashes), and resumes when it is partial.
  */
 import { join } from 'node:path';
-import type { Embedder, ModelBackend } from '../contracts/backend.js';
-import { throwIfAborted } from '../errors.js';
 import type { SelfjConfig } from '../config/index.js';
+import type { ModelBackend } from '../contracts/backend.js';
+import type { Judge } from '../contracts/judge.js';
+import type { DatasetLoader } from '../contracts/records.js';
+import type { Sampler } from '../contracts/sampler.js';
+import type { Similarity } from '../contracts/similarity.js';
+import type { Trainer } from '../contracts/trainer.js';
+import { throwIfAborted } from '../errors.js';
 import { silentLogger, type Logger } from '../infra/logger.js';
 import { RECORDS_FILE } from '../infra/manifest.js';
 import { runJudge } from '../judge/judge-stage.js';
 import { runLabel } from '../stages/label.js';
+import { runData } from '../stages/data.js';
 import { runSample } from '../stages/sample.js';
 import { runSelect } from '../decide/select.js';
 import { runSelfEval } from '../stages/self-eval.js';
 import { runSimilarity } from '../stages/similarity.js';
-import { runTrain } from '../judge/train-stage.js';
 import { mergeTemplates } from '../stages/templates.js';
-import { loadJudge } from '../judge/judge-artifact.js';
 import { assess, type Assessment } from './assess.js';
 
+/** What the pipeline runs on: the four contracts, the policy that rates itself, and the data set when it needs a loader. */
 export interface PipelineDeps {
+  /** The policy model: it self-evaluates its own answers (stage 2). */
   backend: ModelBackend;
-  embedder: Embedder;
+  sampler: Sampler;
+  similarity: Similarity;
+  trainer: Trainer;
+  /** The judge of stage 6, given the judge id the trainer produced (undefined when training was skipped). */
+  judge(trained?: string): Promise<Judge>;
+  /** A loader for data.source when it is not a plain JSONL file (its records are written once by stage "data"). */
+  dataset?: DatasetLoader;
 }
 
-export const PIPELINE_STAGES = ['sample', 'self-eval', 'similarity', 'label', 'train', 'judge', 'calibrate', 'eval', 'select'] as const;
+export const PIPELINE_STAGES = ['data', 'sample', 'self-eval', 'similarity', 'label', 'train', 'judge', 'calibrate', 'eval', 'select'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 export interface StageSummary {
@@ -66,8 +78,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const dir = (s: string) => join(c.out, s);
   const recs = (s: string) => join(dir(s), RECORDS_FILE);
   const stages: StageSummary[] = [];
-  // Backends without hidden-state features (e.g. OpenAI-compatible servers) cannot train the head: judge zero-shot.
-  const canTrain = Boolean(deps.backend.features) && deps.backend.capabilities().features;
   const model = { batchSize: c.backend.batchSize, concurrency: c.backend.concurrency };
   const done = (stage: PipelineStage, r: { status: 'done' | 'skipped'; seconds: number; manifest?: { counts: { records: number; rejected: number } } }, d: string, detail?: Record<string, unknown>) => {
     const s: StageSummary = { stage, status: r.status, records: r.manifest?.counts.records ?? 0, rejected: r.manifest?.counts.rejected ?? 0, seconds: r.seconds, dir: d, detail };
@@ -77,25 +87,47 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     return o.until === stage;
   };
 
+  let input = c.data.source;
+  let fields = c.data.fields;
+  let trainedJudge: string | undefined;
   const steps: [PipelineStage, () => Promise<boolean>][] = [
-    ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input: c.data.source, backend: deps.backend, config: c.sample, fields: c.data.fields, limit: c.data.limit, seed: c.seed, template: templates.sample, concurrency: c.backend.concurrency }), dir('sample'))],
+    [
+      'data',
+      async () => {
+        if (!deps.dataset) return done('data', { status: 'skipped', seconds: 0 }, c.data.source, { reason: 'plain JSONL, read in place' });
+        const r = await runData({ ...common, dir: dir('data'), source: c.data.source, loader: deps.dataset, options: c.data.options, limit: c.data.limit });
+        input = r.recordsFile;
+        fields = { id: 'id', instruction: 'instruction', reference: 'reference', category: 'category' };
+        return done('data', r, dir('data'));
+      },
+    ],
+    ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input, sampler: deps.sampler, config: c.sample, fields, limit: c.data.limit, seed: c.seed, concurrency: c.backend.concurrency }), dir('sample'))],
     ['self-eval', async () => done('self-eval', await runSelfEval({ ...common, ...model, dir: dir('self-eval'), input: recs('sample'), backend: deps.backend, templates }), dir('self-eval'))],
-    ['similarity', async () => done('similarity', await runSimilarity({ ...common, dir: dir('similarity'), input: recs('self-eval'), embedder: deps.embedder, batchSize: c.similarity.batchSize }), dir('similarity'))],
+    ['similarity', async () => done('similarity', await runSimilarity({ ...common, dir: dir('similarity'), input: recs('self-eval'), similarity: deps.similarity, batchSize: c.similarity.batchSize }), dir('similarity'))],
     ['label', async () => done('label', await runLabel({ ...common, dir: dir('label'), input: recs('similarity'), config: c.label, splits: c.splits, seed: c.seed }), dir('label'))],
     [
       'train',
       async () => {
-        if (!canTrain) {
-          logger.warn('train.skipped', { reason: `backend ${deps.backend.id} gives no hidden-state features; judging zero-shot (use selfj export to train a LoRA judge)` });
-          return done('train', { status: 'skipped', seconds: 0 }, dir('train'), { reason: 'no features' });
+        if (!deps.trainer.available) {
+          logger.warn('train.skipped', { reason: `${deps.trainer.unavailableReason ?? `trainer ${deps.trainer.id} is not available`}; judging zero-shot` });
+          return done('train', { status: 'skipped', seconds: 0 }, dir('train'), { reason: deps.trainer.unavailableReason ?? 'trainer not available' });
         }
-        const r = await runTrain({ ...common, ...model, dir: dir('train'), input: recs('label'), backend: deps.backend, templates, config: c.train, seed: c.seed, onlySplit: 'train' });
-        const m = r.manifest.metrics as { initial: { trainLoss: number; valLoss?: number; valPearson?: number }; best: { epoch: number; trainLoss: number; valLoss?: number; valPearson?: number } };
-        const detail = { initialLoss: m.initial.valLoss ?? m.initial.trainLoss, bestLoss: m.best.valLoss ?? m.best.trainLoss, bestEpoch: m.best.epoch, initialValPearson: m.initial.valPearson, valPearson: m.best.valPearson, validation: m.initial.valLoss !== undefined };
-        return done('train', { status: r.status, seconds: r.seconds, manifest: { counts: { records: Number(r.manifest.training.items), rejected: 0 } } }, dir('train'), detail);
+        const r = await deps.trainer.train({ ...common, dir: dir('train'), input: recs('label'), seed: c.seed, onlySplit: 'train' });
+        trainedJudge = r.judge;
+        return done('train', { status: r.status, seconds: r.seconds, manifest: { counts: { records: r.items, rejected: 0 } } }, dir('train'), { trainer: deps.trainer.id, ...r.metrics });
       },
     ],
-    ['judge', async () => done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), backend: deps.backend, template: templates.referenceFree, judge: canTrain ? loadJudge(dir('train')) : undefined }), dir('judge'))],
+    [
+      'judge',
+      async () => {
+        const judge = await deps.judge(trainedJudge);
+        try {
+          return done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), judge }), dir('judge'), { judge: judge.id });
+        } finally {
+          await judge.close?.();
+        }
+      },
+    ],
     [
       'calibrate',
       async () => {

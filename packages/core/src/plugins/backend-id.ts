@@ -11,12 +11,6 @@ export interface BackendId {
   spec: string;
 }
 
-/** Default plugin package per scheme; a config can name others. */
-export const DEFAULT_BACKEND_PACKAGES: Readonly<Record<string, string>> = Object.freeze({
-  'llama-cpp': '@selfj/backend-llama-cpp',
-  openai: '@selfj/backend-openai',
-});
-
 const SCHEME = /^([a-z][a-z0-9+.-]*):(.*)$/s;
 
 export function parseBackendId(id: string): BackendId {
@@ -39,4 +33,17 @@ export function splitUrlAndModel(spec: string): { baseUrl: string; model?: strin
   if (hash < 0) return { baseUrl: spec };
   const model = spec.slice(hash + 1);
   return { baseUrl: spec.slice(0, hash), model: model.length ? model : undefined };
+}
+
+/**
+ * A data set URI: "<scheme>:<spec>" for a loader plugin (hf://datasets/owner/name@rev is scheme "hf"), or a plain
+ * local path or glob, which is the "file" loader's.
+ */
+export function parseDatasetId(uri: string): BackendId {
+  const m = SCHEME.exec(uri.trim());
+  if (m && m[1].length >= 2 && m[2].length > 0) return { scheme: m[1], spec: m[2] };
+  if (!uri.trim()) {
+    throw new SelfjError('BAD_CONFIG', 'Empty data set URI.', { solutions: ['Give a JSONL/JSON/CSV/Parquet path or glob, or hf://datasets/<owner>/<name>@<revision>'] });
+  }
+  return { scheme: 'file', spec: uri.trim() };
 }

@@ -1,66 +1,43 @@
 /**
- * The plugin registry: plugins are npm packages (or files) whose module exports `default` (or `plugin`) of type
- * Plugin. They are loaded lazily with dynamic import, so the core never depends on a plugin; a missing package
- * gives PLUGIN_NOT_FOUND with the install command.
+ * The plugin registry: one per command, built from the built-in plugins, the default plugin list (data, see
+ * default-plugins.ts), the config's `plugins` and `--plugin` flags. Plugins load lazily by dynamic import, so core
+ * never depends on one and a command loads only what its ids need. An id nobody provides is a PLUGIN_NOT_FOUND
+ * error that lists what is installed and, where known, the package that would provide it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Embedder, ModelBackend } from '../contracts/backend.js';
-import { SelfjError, isSelfjError } from '../errors.js';
 import type { DatasetLoader } from '../contracts/records.js';
-import { DEFAULT_BACKEND_PACKAGES, parseBackendId } from './backend-id.js';
-
-export type PluginOptions = Record<string, unknown>;
-export type BackendFactory = (spec: string, options: PluginOptions) => Promise<ModelBackend>;
-export type EmbedderFactory = (spec: string, options: PluginOptions) => Promise<Embedder>;
-export type DatasetFactory = (spec: string, options: PluginOptions) => Promise<DatasetLoader>;
-/** Trainers are defined by the engine; the registry only carries their factories. */
-export type TrainerFactory = (spec: string, options: PluginOptions) => Promise<unknown>;
-
-export interface Plugin {
-  name: string;
-  backends?: Record<string, BackendFactory>;
-  embedders?: Record<string, EmbedderFactory>;
-  datasets?: Record<string, DatasetFactory>;
-  trainers?: Record<string, TrainerFactory>;
-}
-
-export type PluginKind = 'backends' | 'embedders' | 'datasets' | 'trainers';
+import { SelfjError, isSelfjError } from '../errors.js';
+import { parseBackendId, parseDatasetId } from './backend-id.js';
+import { DEFAULT_PLUGINS, type KnownPlugin } from './default-plugins.js';
+import { PLUGIN_KINDS, isPlugin, kindNoun, type Factory, type Plugin, type PluginContext, type PluginKind, type PluginOptions, type PluginProducts } from './plugin.js';
 
 export interface RegistryOptions {
-  /** Plugin packages (or paths to plugin modules) from the config file; loaded on first use, in order. */
+  /** Plugin packages or module paths (config `plugins`, then `--plugin`); loaded on first use, in order. */
   plugins?: string[];
-  /** Directory to resolve plugin packages from (default: wherever @selfj/core itself resolves them). */
+  /** Directory plugin packages and relative plugin paths resolve from (the config file's directory). */
   resolveFrom?: string;
-  /** scheme -> package overrides for backends (added to DEFAULT_BACKEND_PACKAGES). */
-  backendPackages?: Record<string, string>;
-}
-
-function isPlugin(x: unknown): x is Plugin {
-  return typeof x === 'object' && x !== null && typeof (x as Plugin).name === 'string';
+  /** The known plugins (default: DEFAULT_PLUGINS). Pass [] for a registry with only what is registered. */
+  defaults?: readonly KnownPlugin[];
 }
 
 /** Finds `<dir>/node_modules/<pkg>` walking up from `from`, and its ESM entry file. */
 function resolvePackageEntry(pkg: string, from: string): string | undefined {
   let dir = resolve(from);
   for (;;) {
-    const root = join(dir, 'node_modules', pkg);
-    const manifest = join(root, 'package.json');
+    const manifest = join(dir, 'node_modules', pkg, 'package.json');
     if (existsSync(manifest)) {
-      const json = JSON.parse(readFileSync(manifest, 'utf8')) as {
-        exports?: unknown;
-        module?: string;
-        main?: string;
-      };
-      const dot = typeof json.exports === 'object' && json.exports !== null ? (json.exports as Record<string, unknown>)['.'] ?? json.exports : json.exports;
+      const json = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: unknown; module?: string; main?: string };
+      const dot = typeof json.exports === 'object' && json.exports !== null ? ((json.exports as Record<string, unknown>)['.'] ?? json.exports) : json.exports;
       let entry: string | undefined;
       if (typeof dot === 'string') entry = dot;
       else if (typeof dot === 'object' && dot !== null) {
         const d = dot as Record<string, unknown>;
         entry = [d.import, d.default, d.node].find((v): v is string => typeof v === 'string');
       }
-      return join(root, entry ?? json.module ?? json.main ?? 'index.js');
+      return join(dirname(manifest), entry ?? json.module ?? json.main ?? 'index.js');
     }
     const up = dirname(dir);
     if (up === dir) return undefined;
@@ -68,11 +45,11 @@ function resolvePackageEntry(pkg: string, from: string): string | undefined {
   }
 }
 
-function notFound(pkg: string, cause?: unknown, why = `Plugin package ${pkg} is not installed.`): SelfjError {
+function notInstalled(pkg: string, cause?: unknown, why = `Plugin package ${pkg} is not installed.`): SelfjError {
   return new SelfjError('PLUGIN_NOT_FOUND', why, {
     cause,
     details: { package: pkg },
-    solutions: [`npm install ${pkg}`, 'Check the plugin name in your selfj config ("plugins").'],
+    solutions: [`npm install ${pkg}`, 'Check the plugin name in your selfj config ("plugins") or --plugin.'],
   });
 }
 
@@ -82,24 +59,24 @@ function isModuleNotFound(e: unknown, pkg: string): boolean {
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && msg.includes(pkg);
 }
 
-/** Loads one plugin module by package name or file path. */
+const isPath = (s: string) => s.startsWith('.') || isAbsolute(s) || s.startsWith('file:');
+
+/** Loads one plugin module by package name or file path (relative paths from `resolveFrom`, else the cwd). */
 export async function loadPlugin(nameOrPath: string, resolveFrom?: string): Promise<Plugin> {
-  const isPath = nameOrPath.startsWith('.') || isAbsolute(nameOrPath);
   let specifier = nameOrPath;
-  if (isPath) {
-    const file = resolve(resolveFrom ?? process.cwd(), nameOrPath);
-    if (!existsSync(file)) throw notFound(nameOrPath, undefined, `Plugin file ${file} does not exist.`);
+  if (isPath(nameOrPath)) {
+    const file = nameOrPath.startsWith('file:') ? new URL(nameOrPath).pathname : resolve(resolveFrom ?? process.cwd(), nameOrPath);
+    if (!existsSync(file)) throw notInstalled(nameOrPath, undefined, `Plugin file ${file} does not exist.`);
     specifier = pathToFileURL(file).href;
   } else if (resolveFrom) {
     const entry = resolvePackageEntry(nameOrPath, resolveFrom);
-    if (!entry) throw notFound(nameOrPath);
-    specifier = pathToFileURL(entry).href;
+    if (entry) specifier = pathToFileURL(entry).href;
   }
   let mod: Record<string, unknown>;
   try {
     mod = (await import(specifier)) as Record<string, unknown>;
   } catch (e) {
-    if (isModuleNotFound(e, nameOrPath)) throw notFound(nameOrPath, e);
+    if (isModuleNotFound(e, nameOrPath)) throw notInstalled(nameOrPath, e);
     throw new SelfjError('PLUGIN_NOT_FOUND', `Plugin ${nameOrPath} failed to load: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
       details: { package: nameOrPath },
@@ -108,24 +85,35 @@ export async function loadPlugin(nameOrPath: string, resolveFrom?: string): Prom
   }
   const plugin = mod.default ?? mod.plugin;
   if (!isPlugin(plugin)) {
-    throw new SelfjError('BAD_CONFIG', `${nameOrPath} is not a selfj plugin: it must export \`default\` (or \`plugin\`) = {name, backends?, embedders?, datasets?, trainers?}.`, {
+    throw new SelfjError('BAD_CONFIG', `${nameOrPath} is not a selfj plugin.`, {
       details: { package: nameOrPath },
+      solutions: [
+        `Its default export must be a plugin object: definePlugin({ name, backends?, embedders?, datasets?, samplers?, judges?, similarities?, trainers?, extensions? }) from @selfj/core.`,
+        'Each field maps a scheme to an async factory (spec, options, context) => instance.',
+      ],
     });
   }
   return plugin;
 }
 
+export interface InstalledEntry {
+  scheme: string;
+  plugin: string;
+  /** False for a default plugin whose package is listed but not loaded yet. */
+  loaded: boolean;
+}
+
 export class PluginRegistry {
   private readonly loaded = new Map<string, Plugin>();
   private readonly configured: string[];
-  private readonly backendPackages: Record<string, string>;
+  private readonly defaults: readonly KnownPlugin[];
 
   constructor(private readonly options: RegistryOptions = {}) {
-    this.configured = [...(options.plugins ?? [])];
-    this.backendPackages = { ...DEFAULT_BACKEND_PACKAGES, ...(options.backendPackages ?? {}) };
+    this.configured = [...new Set(options.plugins ?? [])];
+    this.defaults = options.defaults ?? DEFAULT_PLUGINS;
   }
 
-  /** Registers an already-imported plugin (tests, embedding apps). */
+  /** Registers an already-imported plugin (the built-ins, tests, apps that embed selfj). */
   register(plugin: Plugin, key = plugin.name): this {
     this.loaded.set(key, plugin);
     return this;
@@ -139,67 +127,153 @@ export class PluginRegistry {
     return plugin;
   }
 
-  /** Every plugin named in the config, loaded. */
+  /** Every plugin named in the config and flags, loaded (a missing one is an error now, not when first needed). */
   async loadConfigured(): Promise<Plugin[]> {
-    return Promise.all(this.configured.map((p) => this.load(p)));
+    const out: Plugin[] = [];
+    for (const p of this.configured) out.push(await this.load(p));
+    return out;
   }
 
-  /** Finds the factory for `scheme` among registered/configured plugins, then the scheme's default package. */
-  async factory<K extends PluginKind>(kind: K, scheme: string): Promise<NonNullable<Plugin[K]>[string]> {
-    const fromLoaded = () => {
-      for (const p of this.loaded.values()) {
-        const f = p[kind]?.[scheme];
-        if (f) return f as NonNullable<Plugin[K]>[string];
-      }
-      return undefined;
-    };
-    let f = fromLoaded();
+  private findLoaded<K extends PluginKind>(kind: K, scheme: string): Factory<PluginProducts[K]> | undefined {
+    for (const p of this.loaded.values()) {
+      const f = (p[kind] as Record<string, Factory<PluginProducts[K]>> | undefined)?.[scheme];
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  /** The factory for `scheme`: registered and configured plugins first, then the default package that lists it. */
+  async factory<K extends PluginKind>(kind: K, scheme: string): Promise<Factory<PluginProducts[K]>> {
+    let f = this.findLoaded(kind, scheme);
     if (f) return f;
     await this.loadConfigured();
-    f = fromLoaded();
+    f = this.findLoaded(kind, scheme);
     if (f) return f;
-    const pkg = kind === 'backends' ? this.backendPackages[scheme] : undefined;
-    if (pkg) {
-      const plugin = await this.load(pkg);
-      const g = plugin[kind]?.[scheme];
-      if (g) return g as NonNullable<Plugin[K]>[string];
-      throw new SelfjError('BAD_CONFIG', `Plugin ${pkg} does not provide the ${kind.slice(0, -1)} "${scheme}".`);
+    const known = this.defaults.find((d) => d.provides[kind]?.includes(scheme));
+    if (known) {
+      await this.load(known.package);
+      f = this.findLoaded(kind, scheme);
+      if (f) return f;
+      throw new SelfjError('BAD_CONFIG', `Plugin ${known.package} is listed as providing the ${kindNoun(kind)} "${scheme}" but does not.`, {
+        solutions: [`Update ${known.package} to the version that matches @selfj/core`],
+      });
     }
-    throw new SelfjError('PLUGIN_NOT_FOUND', `No plugin provides the ${kind.slice(0, -1)} scheme "${scheme}".`, {
-      details: { scheme, kind },
+    const installed = await this.installed(kind);
+    throw new SelfjError('PLUGIN_NOT_FOUND', `No plugin provides the ${kindNoun(kind)} scheme "${scheme}".`, {
+      details: { scheme, kind, installed: installed.map((e) => e.scheme) },
       solutions: [
-        `Known backend schemes: ${Object.keys(this.backendPackages).join(', ')}.`,
-        'Add the plugin package that provides it to "plugins" in your selfj config and npm install it.',
+        installed.length
+          ? `Use one of the installed ${kindNoun(kind)} schemes: ${installed.map((e) => `${e.scheme} (${e.plugin})`).join(', ')}.`
+          : `No ${kindNoun(kind)} plugin is installed.`,
+        `Add the package or module file that provides "${scheme}" to "plugins" in your selfj config (or pass --plugin <package>), and npm install it.`,
+        'List what is installed with `selfj plugins`.',
       ],
     });
   }
 
-  /** `createBackend("llama-cpp:/m.gguf")`, `createBackend("openai:http://h:8000/v1#model")`. */
-  async createBackend(id: string, options: PluginOptions = {}): Promise<ModelBackend> {
-    const { scheme, spec } = parseBackendId(id);
-    const factory = await this.factory('backends', scheme);
+  /** The schemes of one kind that this registry can serve, with the plugin that provides each. */
+  async installed(kind: PluginKind): Promise<InstalledEntry[]> {
+    await this.loadConfigured().catch(() => undefined);
+    const out: InstalledEntry[] = [];
+    const seen = new Set<string>();
+    for (const [key, p] of this.loaded) {
+      for (const scheme of Object.keys(p[kind] ?? {})) {
+        if (!seen.has(scheme)) out.push({ scheme, plugin: p.name ?? key, loaded: true });
+        seen.add(scheme);
+      }
+    }
+    for (const d of this.defaults) {
+      if (!this.resolvable(d.package)) continue;
+      for (const scheme of d.provides[kind] ?? []) {
+        if (!seen.has(scheme)) out.push({ scheme, plugin: d.package, loaded: false });
+        seen.add(scheme);
+      }
+    }
+    return out;
+  }
+
+  /** Entries of one extension point from every loaded plugin (defaults are loaded first so theirs count). */
+  async extensions<T = unknown>(point: string): Promise<{ plugin: string; name: string; value: T }[]> {
+    await this.loadConfigured();
+    const out: { plugin: string; name: string; value: T }[] = [];
+    for (const p of this.loaded.values()) for (const [name, value] of Object.entries(p.extensions?.[point] ?? {})) out.push({ plugin: p.name, name, value: value as T });
+    return out;
+  }
+
+  private resolvable(pkg: string): boolean {
+    if (this.options.resolveFrom && resolvePackageEntry(pkg, this.options.resolveFrom)) return true;
     try {
-      return await factory(spec, options);
-    } catch (e) {
-      if (isSelfjError(e)) throw e;
-      throw new SelfjError('MODEL_LOAD_FAILED', `Backend ${id} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      import.meta.resolve(pkg);
+      return true;
+    } catch {
+      return false;
     }
   }
 
-  async createEmbedder(id: string, options: PluginOptions = {}): Promise<Embedder> {
-    const { scheme, spec } = parseBackendId(id);
-    return (await this.factory('embedders', scheme))(spec, options);
+  /** Makes one instance of `kind` from its id ("<scheme>:<spec>"). */
+  async create<K extends PluginKind>(kind: K, id: string, options: PluginOptions = {}, ctx?: PluginContext): Promise<PluginProducts[K]> {
+    const { scheme, spec } = kind === 'datasets' ? parseDatasetId(id) : parseId(id);
+    const factory = await this.factory(kind, scheme);
+    try {
+      return await factory(spec, options, ctx ?? createContext(this));
+    } catch (e) {
+      if (isSelfjError(e)) throw e;
+      throw new SelfjError(kind === 'backends' ? 'MODEL_LOAD_FAILED' : 'BAD_CONFIG', `${kindNoun(kind)} ${id} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
 
-  async createDataset(id: string, options: PluginOptions = {}): Promise<DatasetLoader> {
-    const { scheme, spec } = parseBackendId(id);
-    return (await this.factory('datasets', scheme))(spec, options);
+  createBackend(id: string, options: PluginOptions = {}, ctx?: PluginContext): Promise<ModelBackend> {
+    return this.create('backends', id, options, ctx);
+  }
+
+  createEmbedder(id: string, options: PluginOptions = {}, ctx?: PluginContext): Promise<Embedder> {
+    return this.create('embedders', id, options, ctx);
+  }
+
+  /** A data set from its URI: a path or glob (file:), hf://datasets/owner/name@revision, or another loader's scheme. */
+  createDataset(uri: string, options: PluginOptions = {}, ctx?: PluginContext): Promise<DatasetLoader> {
+    return this.create('datasets', uri, options, ctx);
+  }
+
+  static get kinds(): readonly PluginKind[] {
+    return PLUGIN_KINDS;
   }
 }
 
-const defaultRegistry = new PluginRegistry();
+/** Ids of samplers, judges, similarities and trainers may be a bare scheme ("zero-shot", "head"). */
+function parseId(id: string): { scheme: string; spec: string } {
+  const bare = /^[a-z][a-z0-9+.-]+$/.exec(id.trim());
+  return bare ? { scheme: bare[0], spec: '' } : parseBackendId(id);
+}
 
-/** Creates a backend from its id with the default registry (default plugin package per scheme). */
-export function createBackend(id: string, options: PluginOptions = {}): Promise<ModelBackend> {
-  return defaultRegistry.createBackend(id, options);
+export interface ContextOptions {
+  config?: PluginContext['config'];
+  signal?: AbortSignal;
+  notice?: (line: string) => void;
+  /** How the policy backend is opened when something first needs it. */
+  openPolicy?: () => Promise<ModelBackend>;
+}
+
+/**
+ * A context for factories. The policy backend is opened once, on first use, and `close()` closes whatever the
+ * context opened (call it when the command ends).
+ */
+export function createContext(registry: PluginRegistry, o: ContextOptions = {}): PluginContext & { close(): Promise<void> } {
+  let policy: Promise<ModelBackend> | undefined;
+  return {
+    registry,
+    config: o.config,
+    signal: o.signal,
+    notice: o.notice,
+    policy() {
+      if (!o.openPolicy) {
+        return Promise.reject(new SelfjError('BAD_CONFIG', 'This command has no policy model to give a plugin.', { solutions: ['Name a backend with --backend or "backend.id" in the config'] }));
+      }
+      policy ??= o.openPolicy();
+      return policy;
+    },
+    async close() {
+      if (policy) await (await policy.catch(() => undefined))?.close();
+    },
+  };
 }

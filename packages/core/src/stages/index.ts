@@ -8,3 +8,6 @@ export * from './self-eval.js';
 export * from './similarity.js';
 export * from './label.js';
 export * from './views.js';
+export * from './backend-sampler.js';
+export * from './embedder-similarity.js';
+export * from './data.js';

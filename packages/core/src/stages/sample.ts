@@ -1,22 +1,23 @@
-/** Stage 1, sample: the policy answers each instruction N times; decoding settings and per-record seeds recorded. */
+/**
+ * Stage 1, sample: the policy answers each instruction N times through a Sampler; decoding settings and
+ * per-record seeds recorded. One answer per record (key "<id>#<sample>"), so one bad instruction is one reject.
+ */
 import { join } from 'node:path';
-import type { ModelBackend } from '../contracts/backend.js';
 import type { DataConfig, SampleConfig } from '../config/index.js';
+import type { Sampler } from '../contracts/sampler.js';
 import { seedFor } from '../infra/hash.js';
+import type { ModelInfo } from '../infra/manifest.js';
 import { countLines, readJsonl, type JsonlLine } from '../infra/jsonl.js';
-import { backendLimiter } from '../infra/limiter.js';
 import { runStage, type StageRunResult } from '../infra/stage-runner.js';
-import { renderPrompt, templateHash, type PromptTemplate } from './templates.js';
-import { inputIdentity, modelInfo, optStr, stageHash, str, type StageCommon } from './common.js';
+import { inputIdentity, optStr, stageHash, str, type StageCommon } from './common.js';
 
 export interface SampleStageOptions extends StageCommon {
   input: string;
-  backend: ModelBackend;
+  sampler: Sampler;
   config: SampleConfig;
   fields: DataConfig['fields'];
   limit?: number;
   seed: number;
-  template: PromptTemplate;
   concurrency?: number;
 }
 
@@ -47,18 +48,23 @@ async function* expand(file: string, samples: number, limit: number | undefined,
 }
 
 export async function runSample(o: SampleStageOptions): Promise<StageRunResult> {
-  const chat = o.backend.capabilities().chatTemplate;
-  const tHash = templateHash(o.template, chat);
-  const model = await modelInfo(o.backend);
+  const fp = await o.sampler.fingerprint();
   const input = await inputIdentity(o.input);
   const config = { ...o.config, seed: o.seed, fields: o.fields, limit: o.limit };
-  const configHash = stageHash({ stage: 'sample', config, model, tHash, input: input.configHash });
-  const limiter = backendLimiter(o.backend.id, o.concurrency ?? 1);
+  const configHash = stageHash({ stage: 'sample', config, sampler: fp, input: input.configHash });
+  const settings = { n: 1, maxTokens: o.config.maxTokens, temperature: o.config.temperature, topP: o.config.topP, stop: o.config.stop };
   const f = o.fields;
   return runStage<SampleRecord, SampleRecord>({
     stage: 'sample',
     dir: o.dir,
-    manifest: { configHash, config, model, templates: { sample: tHash }, input },
+    manifest: {
+      configHash,
+      config,
+      ...(fp.model ? { model: fp.model as ModelInfo } : {}),
+      ...(typeof fp.template === 'string' ? { templates: { sample: fp.template } } : {}),
+      input,
+      extra: { sampler: o.sampler.id },
+    },
     input: expand(o.input, o.config.samples, o.limit, o.signal),
     parse(line) {
       const v = line.value!;
@@ -79,22 +85,17 @@ export async function runSample(o: SampleStageOptions): Promise<StageRunResult> 
       return { key, value };
     },
     async process(batch) {
-      const out: SampleRecord[] = [];
-      for (const r of batch) {
-        const prompt = renderPrompt(o.template, { instruction: r.instruction }, chat);
-        const g = await limiter.run(() =>
-          o.backend.generate(prompt, {
-            maxTokens: o.config.maxTokens,
-            temperature: o.config.temperature,
-            topP: o.config.topP,
-            stop: o.config.stop,
-            seed: r.seed,
-            signal: o.signal,
-          }),
-        );
-        out.push({ ...r, response: g.text.trim(), finishReason: g.finishReason, tokens: g.tokens });
-      }
-      return out;
+      const answers = await o.sampler.sample(
+        batch.map((r) => ({ instruction: r.instruction, seed: r.seed })),
+        settings,
+        { signal: o.signal },
+      );
+      return batch.map((r, i) => {
+        const a = answers[i];
+        if (a instanceof Error) return a;
+        const g = a[0];
+        return { ...r, response: g.text, finishReason: g.finishReason, tokens: g.tokens };
+      });
     },
     concurrency: o.concurrency,
     onBadRecord: o.onBadRecord,

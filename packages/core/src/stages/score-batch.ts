@@ -4,7 +4,8 @@ import { scoreDigits, type DigitScore } from './digit-scoring.js';
 import { SelfjError } from '../errors.js';
 import type { Semaphore } from '../infra/limiter.js';
 
-function perItem(e: unknown): boolean {
+/** Errors that belong to one item (reject it) rather than to the run (stop it). */
+export function perItemError(e: unknown): boolean {
   return e instanceof SelfjError && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
 }
 
@@ -18,8 +19,8 @@ export async function scoreDigitsEach(
   try {
     return await limiter.run(() => scoreDigits(backend, prompts, { signal }));
   } catch (e) {
-    if (!perItem(e) || prompts.length === 1) {
-      if (perItem(e)) return [e as Error];
+    if (!perItemError(e) || prompts.length === 1) {
+      if (perItemError(e)) return [e as Error];
       throw e;
     }
   }
@@ -28,7 +29,7 @@ export async function scoreDigitsEach(
     try {
       out.push((await limiter.run(() => scoreDigits(backend, [p], { signal })))[0]);
     } catch (e) {
-      if (!perItem(e)) throw e;
+      if (!perItemError(e)) throw e;
       out.push(e as Error);
     }
   }
@@ -51,8 +52,8 @@ export async function featuresEach(
   try {
     return await limiter.run(() => f(prompts, { signal }));
   } catch (e) {
-    if (!perItem(e) || prompts.length === 1) {
-      if (perItem(e)) return [e as Error];
+    if (!perItemError(e) || prompts.length === 1) {
+      if (perItemError(e)) return [e as Error];
       throw e;
     }
   }
@@ -61,7 +62,7 @@ export async function featuresEach(
     try {
       out.push((await limiter.run(() => f([p], { signal })))[0]);
     } catch (e) {
-      if (!perItem(e)) throw e;
+      if (!perItemError(e)) throw e;
       out.push(e as Error);
     }
   }

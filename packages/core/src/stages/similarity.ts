@@ -1,14 +1,12 @@
-/** Stage 3, similarity: z2 = cosine(embed(response), embed(reference)), on the native row-wise cosine kernel. */
-import type { Embedder } from '../contracts/backend.js';
-import { kernels } from '../infra/kernels.js';
+/** Stage 3, similarity: z2 = similarity(response, reference) through a Similarity (built-in: embedding cosine). */
+import type { Similarity } from '../contracts/similarity.js';
 import { readJsonl } from '../infra/jsonl.js';
-import { backendLimiter } from '../infra/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../infra/stage-runner.js';
 import { inputIdentity, recordKey, runnerCommon, stageHash, type StageCommon } from './common.js';
 
 export interface SimilarityStageOptions extends StageCommon {
   input: string;
-  embedder: Embedder;
+  similarity: Similarity;
   batchSize?: number;
   concurrency?: number;
 }
@@ -17,14 +15,12 @@ type Item = Record<string, unknown> & { response: string; reference: string };
 
 export async function runSimilarity(o: SimilarityStageOptions): Promise<StageRunResult> {
   const input = await inputIdentity(o.input);
-  const configHash = stageHash({ stage: 'similarity', embedder: o.embedder.id, dim: o.embedder.dim, input: input.configHash });
-  const limiter = backendLimiter(`embed:${o.embedder.id}`, o.concurrency ?? 1);
-  const k = await kernels();
-  const dim = o.embedder.dim;
+  const fp = await o.similarity.fingerprint();
+  const configHash = stageHash({ stage: 'similarity', similarity: fp, input: input.configHash });
   return runStage<Item, Record<string, unknown>>({
     stage: 'similarity',
     dir: o.dir,
-    manifest: { configHash, config: { embedder: o.embedder.id, dim }, input, extra: { embedder: o.embedder.id } },
+    manifest: { configHash, config: fp, input, extra: { similarity: o.similarity.id } },
     input: readJsonl(o.input, { signal: o.signal }),
     parse(line) {
       const v = line.value!;
@@ -34,13 +30,11 @@ export async function runSimilarity(o: SimilarityStageOptions): Promise<StageRun
       return { key, value: v as Item }; // updated in place: no copy on the hot path
     },
     async process(batch) {
-      // One embed call for all responses and references of the batch: rows [0, n) responses, [n, 2n) references.
-      const texts = [...batch.map((r) => r.response), ...batch.map((r) => r.reference)];
-      const emb = await limiter.run(() => o.embedder.embed(texts, { signal: o.signal }));
-      const n = batch.length;
-      const cos = k.cosineRows(emb.subarray(0, n * dim), emb.subarray(n * dim, 2 * n * dim), dim);
+      const z2 = await o.similarity.score(batch, { signal: o.signal });
       return batch.map((r, i) => {
-        r.z2 = cos[i];
+        const s = z2[i];
+        if (s instanceof Error) return s;
+        r.z2 = s;
         return r;
       });
     },
