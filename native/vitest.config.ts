@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +12,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The measured-dispatch cache goes to a fresh temp dir, never the user's ~/.cache (children inherit this).
+    env: { SELFJ_NATIVE_CACHE_DIR: mkdtempSync(path.join(tmpdir(), 'selfj-native-cache-')) },
   },
 });

@@ -7,7 +7,9 @@
 #include "backend.h"
 #include "cpu_ops.h"
 #include "kernels.h"
+#include "probes.h"
 #include "thread_pool.h"
+#include "tune.h"
 #include "validate.h"
 #ifdef SELFJ_WITH_CUDA
 #include "cuda/cuda_api.h"
@@ -72,7 +74,7 @@ Napi::Value cosineRows(const Napi::CallbackInfo& info) {
       cudaCheck(info.Env(), selfj_cuda_cosine_rows(a.data, b.data, n, dim, o, err, sizeof err), fn, err);
     } else
 #endif
-      cpuCosineRows(a.data, b.data, n, dim, o);
+      cpuCosineRows(kernelsFor(Kernel::CosineRows), a.data, b.data, n, dim, o);
     if (!allFinite(o, n)) nonFinite(fn, {{"a", a.data, a.len}, {"b", b.data, b.len}});
     return res;
   });
@@ -99,7 +101,7 @@ Napi::Value cosineMatrix(const Napi::CallbackInfo& info) {
       cudaCheck(info.Env(), selfj_cuda_cosine_matrix(a.data, na, b.data, nb, dim, o, err, sizeof err), fn, err);
     } else
 #endif
-      cpuCosineMatrix(a.data, na, b.data, nb, dim, o);
+      cpuCosineMatrix(kernelsFor(Kernel::CosineMatrix), a.data, na, b.data, nb, dim, o);
     if (!allFinite(o, na * nb)) nonFinite(fn, {{"a", a.data, a.len}, {"b", b.data, b.len}});
     return res;
   });
@@ -134,7 +136,7 @@ Napi::Value judgeHeadForward(const Napi::CallbackInfo& info) {
                                                    scores.Data(), err, sizeof err), fn, err);
     } else
 #endif
-      cpuHeadForward(h.data, n, dim, w.data, bias.data, offset.data, bins, probs.Data(), scores.Data());
+      cpuHeadForward(kernelsFor(Kernel::HeadForward), h.data, n, dim, w.data, bias.data, offset.data, bins, probs.Data(), scores.Data());
     if (!allFinite(probs.Data(), n * bins) || !allFinite(scores.Data(), n))
       nonFinite(fn, {{"h", h.data, h.len}, {"w", w.data, w.len}, {"bias", bias.data, bias.len},
                      {"offset", offset.data, offset.len}});
@@ -147,12 +149,65 @@ Napi::Value infoFn(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   const Backend& be = backend();
   o.Set("backend", be.useCuda ? "cuda" : "cpu");
-  o.Set("isa", activeKernels().table->isa);
+  o.Set("version", SELFJ_NATIVE_VERSION);
+  o.Set("isa", defaultTable().isa);
+  Napi::Object kernels = Napi::Object::New(env);
+  for (int i = 0; i < kKernelCount; ++i)
+    kernels.Set(kernelName(static_cast<Kernel>(i)), kernelsFor(static_cast<Kernel>(i)).isa);
+  o.Set("kernels", kernels);
+  Napi::Array isas = Napi::Array::New(env);
+  size_t count = 0;
+  const KernelTable* const* tables = availableTables(&count);
+  for (size_t i = 0; i < count; ++i) isas.Set(static_cast<uint32_t>(i), tables[i]->isa);
+  o.Set("isas", isas);
+  if (forcedIsa()) o.Set("forcedIsa", forcedIsa());
   o.Set("threads", ThreadPool::instance().size());
   o.Set("cudaCompiled", be.cudaCompiled);
   if (be.cudaDevice) o.Set("cudaDevice", be.deviceName);
-  if (activeKernels().fallbackReason) o.Set("isaFallbackReason", activeKernels().fallbackReason);
+  if (isaFallbackReason()) o.Set("isaFallbackReason", isaFallbackReason());
   return o;
+}
+
+// tuneKernels(reps, budgetMs) -> {isas, ms: {kernel: {isa: best ms per call}}, totalMs}; changes nothing by itself.
+Napi::Value tuneKernelsFn(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const int reps = static_cast<int>(getInt(info[0], "tuneKernels", "reps", 1, 100));
+    const double budget = getNum(info[1], "tuneKernels", "budgetMs", 0, 10000, 60);
+    const TuneResult r = tuneKernels(reps, budget);
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env), ms = Napi::Object::New(env);
+    Napi::Array isas = Napi::Array::New(env);
+    for (size_t c = 0; c < r.count; ++c) isas.Set(static_cast<uint32_t>(c), r.tables[c]->isa);
+    for (int k = 0; k < kKernelCount; ++k) {
+      Napi::Object per = Napi::Object::New(env);
+      for (size_t c = 0; c < r.count; ++c) per.Set(r.tables[c]->isa, r.ms[k][c]);
+      ms.Set(kernelName(static_cast<Kernel>(k)), per);
+    }
+    o.Set("isas", isas);
+    o.Set("ms", ms);
+    o.Set("totalMs", r.totalMs);
+    return o;
+  });
+}
+
+std::string getString(const Napi::Value& v, const char* fn, const char* name, const char* expected) {
+  if (!v.IsString()) throw BadInput(BadInput::Type, name, expected, std::string(fn) + ": " + name + " must be " + expected);
+  return v.As<Napi::String>().Utf8Value();
+}
+
+// setKernelIsa(kernel, isa) -> true, or false when this CPU/build cannot run it or SELFJ_NATIVE_ISA forces another.
+Napi::Value setKernelIsaFn(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const char* fn = "setKernelIsa";
+    const std::string kernel = getString(info[0], fn, "kernel", "a kernel name (cosineRows, cosineMatrix, ...)");
+    const std::string isa = getString(info[1], fn, "isa", "an ISA name (avx512, avx2, neon, scalar)");
+    Kernel k;
+    if (!kernelByName(kernel.c_str(), &k))
+      throw BadInput(BadInput::Range, "kernel", "cosineRows, cosineMatrix, judgeHeadForward or judgeHeadTrainStep",
+                     std::string(fn) + ": unknown kernel \"" + kernel + "\"");
+    const char* why = nullptr;
+    return Napi::Boolean::New(info.Env(), setKernelIsa(k, isa.c_str(), &why));
+  });
 }
 
 Napi::Value setBackend(const Napi::CallbackInfo& info) {
@@ -178,13 +233,30 @@ Napi::Value setThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+// readBandwidthProbe(bytes, runs, threads) -> best GB/s; fmaPeakProbe(threads, isa?) -> best GFLOP/s.
 Napi::Value readBandwidthProbe(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const char* fn = "readBandwidthProbe";
-    size_t bytes = getInt(info[0], fn, "bytes", 4096, 17179869184.0);
-    size_t iters = getInt(info[1], fn, "iters", 1, 100000);
+    size_t bytes = getInt(info[0], fn, "bytes", 4096, 4294967296.0);
+    size_t runs = getInt(info[1], fn, "runs", 1, 1000);
     size_t threads = getInt(info[2], fn, "threads", 1, 256);
-    return Napi::Number::New(info.Env(), readBandwidth(bytes, static_cast<int>(iters), static_cast<int>(threads)));
+    newResultCheck(fn, "bytes", bytes / 4);  // the probe's own buffer: refuse one larger than memory
+    return Napi::Number::New(info.Env(), readBandwidth(defaultTable(), bytes, static_cast<int>(runs),
+                                                       static_cast<int>(threads)));
+  });
+}
+
+Napi::Value fmaPeakProbe(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    const char* fn = "fmaPeakProbe";
+    size_t threads = getInt(info[0], fn, "threads", 1, 256);
+    const KernelTable* t = &defaultTable();
+    if (!isAbsent(info[1])) {
+      t = tableByName(getString(info[1], fn, "isa", "an ISA name (avx512, avx2, neon, scalar)").c_str());
+      if (t == nullptr) return info.Env().Null();
+    }
+    // ~20 M rounds: tens of milliseconds per run at a few GHz, long enough to leave turbo ramp-up behind.
+    return Napi::Number::New(info.Env(), fmaPeak(*t, size_t(1) << 21, 5, static_cast<int>(threads)));
   });
 }
 
@@ -246,6 +318,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBackend", Napi::Function::New(env, setBackend, "setBackend"));
   exports.Set("setThreads", Napi::Function::New(env, setThreads, "setThreads"));
   exports.Set("readBandwidthProbe", Napi::Function::New(env, readBandwidthProbe, "readBandwidthProbe"));
+  exports.Set("fmaPeakProbe", Napi::Function::New(env, fmaPeakProbe, "fmaPeakProbe"));
+  exports.Set("tuneKernels", Napi::Function::New(env, tuneKernelsFn, "tuneKernels"));
+  exports.Set("setKernelIsa", Napi::Function::New(env, setKernelIsaFn, "setKernelIsa"));
   exports.Set("benchDevice", Napi::Function::New(env, benchDevice, "benchDevice"));
   return exports;
 }

@@ -114,7 +114,7 @@ Napi::Value judgeHeadTrainStepImpl(const Napi::CallbackInfo& info) {
 #endif
     {
       std::vector<float> gW(bins * dim), gb(bins);
-      loss = cpuHeadGradients(hT.data, hS.data, offT.data, offS.data, targets.data, weights.data, n, dim, bins, w.data,
+      loss = cpuHeadGradients(kernelsFor(Kernel::HeadTrain), hT.data, hS.data, offT.data, offS.data, targets.data, weights.data, n, dim, bins, w.data,
                               bias.data, hp, gW.data(), gb.data());
       ok = allFinite(gW.data(), gW.size()) && allFinite(gb.data(), gb.size());
       if (ok) {

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <vector>
 
+#include "aligned.h"
 #include "kernels.h"
 #include "thread_pool.h"
 
@@ -20,7 +20,6 @@ namespace {
 constexpr size_t kChunk = 64;        // gradient reduction chunk (rows); part of the determinism contract
 constexpr size_t kMaxTileRows = 16;  // upper bound on KernelTable::headTileRows
 
-const KernelTable& K() { return *activeKernels().table; }
 ThreadPool& pool() { return ThreadPool::instance(); }
 
 // Minimum rows per thread so a thread gets at least ~64K floats of work.
@@ -49,14 +48,14 @@ void logSoftmax(const float* logits, const float* bias, const float* offset, siz
 
 }  // namespace
 
-void cpuCosineRows(const float* a, const float* b, size_t n, size_t dim, float* out) {
-  pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) { K().cosineRows(a, b, dim, r0, r1, out); });
+void cpuCosineRows(const KernelTable& K, const float* a, const float* b, size_t n, size_t dim, float* out) {
+  pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) { K.cosineRows(a, b, dim, r0, r1, out); });
 }
 
-void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_t dim, float* out) {
+void cpuCosineMatrix(const KernelTable& K, const float* a, size_t na, const float* b, size_t nb, size_t dim, float* out) {
   std::vector<double> invA(na), invB(nb);
-  pool().parallelFor(na, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(a, dim, r0, r1, invA.data()); });
-  pool().parallelFor(nb, minRows(dim), [&](size_t r0, size_t r1) { K().invNorms(b, dim, r0, r1, invB.data()); });
+  pool().parallelFor(na, minRows(dim), [&](size_t r0, size_t r1) { K.invNorms(a, dim, r0, r1, invA.data()); });
+  pool().parallelFor(nb, minRows(dim), [&](size_t r0, size_t r1) { K.invNorms(b, dim, r0, r1, invB.data()); });
   // Split the rows of the larger operand over threads (each piece packs all of the other one, so packing the
   // smaller side repeatedly is the cheaper overhead); no synchronisation inside the GEMM. Per-element order is the
   // same either way.
@@ -64,28 +63,28 @@ void cpuCosineMatrix(const float* a, size_t na, const float* b, size_t nb, size_
   if (na > nb && na >= 64 * static_cast<size_t>(pool().size())) {
     // Few large pieces: every piece packs all of b once, so split the larger side (packing is the overhead).
     pool().parallelFor(na, std::max<size_t>(1, minWork / std::max<size_t>(1, nb * dim)), [&](size_t r0, size_t r1) {
-      K().cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out, nb);
+      K.cosineMatrixRows(a, b, nb, dim, invA.data(), invB.data(), r0, r1, out, nb);
     }, 2);
   } else {
     pool().parallelFor(nb, std::max<size_t>(1, minWork / std::max<size_t>(1, na * dim)), [&](size_t j0, size_t j1) {
-      K().cosineMatrixRows(a, b + j0 * dim, j1 - j0, dim, invA.data(), invB.data() + j0, 0, na, out + j0, nb);
+      K.cosineMatrixRows(a, b + j0 * dim, j1 - j0, dim, invA.data(), invB.data() + j0, 0, na, out + j0, nb);
     }, 2);
   }
 }
 
-void cpuHeadForward(const float* h, size_t n, size_t dim, const float* w, const float* bias, const float* offset,
+void cpuHeadForward(const KernelTable& K, const float* h, size_t n, size_t dim, const float* w, const float* bias, const float* offset,
                     size_t bins, float* probs, float* scores) {
-  std::vector<float> wp(bins * dim);
+  AlignedVec<float> wp(headPackedSize(dim, bins));
   packHeadWeights(w, dim, bins, wp.data());
   // Blocks are a whole number of register tiles, so only a piece's last block runs the slower one-row tile (a row's
   // result does not depend on which tile computed it).
-  const size_t tile = std::max<size_t>(1, K().headTileRows), block = std::max(tile, kChunk / tile * tile);
+  const size_t tile = std::max<size_t>(1, K.headTileRows), block = std::max(tile, kChunk / tile * tile);
   pool().parallelFor(n, minRows(dim), [&](size_t r0, size_t r1) {
     std::vector<float> logits(block * bins);
     double logp[64], p[64];
     for (size_t b0 = r0; b0 < r1; b0 += block) {
       size_t rows = std::min(block, r1 - b0);
-      K().headDots(h + b0 * dim, rows, dim, w, wp.data(), bins, logits.data());
+      K.headDots(h + b0 * dim, rows, dim, w, wp.data(), bins, logits.data());
       for (size_t r = 0; r < rows; ++r) {
         size_t i = b0 + r;
         logSoftmax(logits.data() + r * bins, bias, offset ? offset + i * bins : nullptr, bins, logp, p);
@@ -100,7 +99,7 @@ void cpuHeadForward(const float* h, size_t n, size_t dim, const float* w, const 
   });
 }
 
-TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, const float* offS,
+TrainLoss cpuHeadGradients(const KernelTable& K, const float* hT, const float* hS, const float* offT, const float* offS,
                            const float* targets, const float* weights, size_t n, size_t dim, size_t bins,
                            const float* w, const float* bias, const TrainHyper& hp, float* gW, float* gb) {
   double sumW = 0.0;
@@ -108,21 +107,21 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
   const size_t nChunks = (n + kChunk - 1) / kChunk;
   // Rows per step: one register tile of the forward kernel. Its rows (both views) are still in L2 when the gradient
   // pass reads them again, so features are read from memory once per step instead of twice.
-  const size_t tile = std::min<size_t>(kMaxTileRows, std::max<size_t>(1, K().headTileRows));
+  const size_t tile = std::min<size_t>(kMaxTileRows, std::max<size_t>(1, K.headTileRows));
   // Each chunk's gradient goes to a partial buffer whose rows are padded so the bins rows of one column do not all
   // fall into the same L1 cache set.
   const size_t ldg = (dim + 15) / 16 * 16 + 16;
   const double a = hp.studentWeight, bKl = hp.klWeight;
   std::vector<double> chunkLoss(nChunks * 3, 0.0), chunkGb(nChunks * bins, 0.0);
   std::fill(gW, gW + bins * dim, 0.0f);
-  std::vector<float> wp(bins * dim);
+  AlignedVec<float> wp(headPackedSize(dim, bins));
   packHeadWeights(w, dim, bins, wp.data());
   const int nt = static_cast<int>(
       std::min<size_t>({static_cast<size_t>(pool().size()), nChunks, std::max<size_t>(1, n * dim / (size_t(1) << 16))}));
   // Chunk partials are added into gW strictly in chunk order (so gW never depends on the thread count); a ring of
   // slots lets a thread start its next chunk while an earlier one is still being finished by another thread.
   const size_t nSlots = std::min<size_t>(nChunks, 2 * static_cast<size_t>(nt) + 2);
-  std::vector<float> slots(nSlots * bins * ldg);
+  AlignedVec<float> slots(nSlots * bins * ldg);
   std::vector<size_t> readyChunk(nSlots, SIZE_MAX);
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -150,8 +149,8 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
       double ceT = 0, ceS = 0, kl = 0, gbc[64] = {0};  // chunk sums kept local (no false sharing)
       for (size_t s0 = 0; s0 < rows; s0 += tile) {
         const size_t m = std::min(tile, rows - s0), i0 = r0 + s0;
-        K().headDots(hT + i0 * dim, m, dim, w, wp.data(), bins, lT);
-        K().headDots(hS + i0 * dim, m, dim, w, wp.data(), bins, lS);
+        K.headDots(hT + i0 * dim, m, dim, w, wp.data(), bins, lT);
+        K.headDots(hS + i0 * dim, m, dim, w, wp.data(), bins, lS);
         for (size_t r = 0; r < m; ++r) {
           const size_t i = i0 + r;
           logSoftmax(lT + r * bins, bias, offT ? offT + i * bins : nullptr, bins, lpT, pT);
@@ -175,7 +174,7 @@ TrainLoss cpuHeadGradients(const float* hT, const float* hS, const float* offT, 
           rowPtr[2 * r] = hT + i * dim;
           rowPtr[2 * r + 1] = hS + i * dim;
         }
-        K().gradRows(dz, rowPtr, 2 * m, dim, bins, g, ldg);
+        K.gradRows(dz, rowPtr, 2 * m, dim, bins, g, ldg);
       }
       std::copy(gbc, gbc + bins, chunkGb.begin() + c * bins);
       chunkLoss[c * 3] = ceT;
@@ -228,34 +227,6 @@ void adamwUpdate(float* p, const float* g, float* m, float* v, size_t count, int
     const double pi = static_cast<double>(p[i]) * keep;
     p[i] = static_cast<float>(pi - hp.lr * (mi / bc1) / (std::sqrt(vi / bc2) + hp.eps));
   }
-}
-
-double readBandwidth(size_t bytes, int iters, int threads) {
-  const size_t n = std::max<size_t>(bytes / sizeof(float), 1024);
-  std::vector<float> buf(n);
-  if (threads < 1) threads = 1;
-  if (iters < 1) iters = 1;
-  auto part = [&](int tid, int T, size_t& b, size_t& e) { b = n * tid / T, e = n * (tid + 1) / T; };
-  pool().team(threads, [&](int tid, int T) {  // first touch by the reading thread
-    size_t b, e;
-    part(tid, T, b, e);
-    for (size_t i = b; i < e; ++i) buf[i] = static_cast<float>(i & 7);
-  });
-  std::vector<double> sink(threads);
-  auto pass = [&] {
-    pool().team(threads, [&](int tid, int T) {
-      size_t b, e;
-      part(tid, T, b, e);
-      sink[tid] += K().sum(buf.data() + b, e - b);
-    });
-  };
-  pass();
-  auto t0 = std::chrono::steady_clock::now();
-  for (int it = 0; it < iters; ++it) pass();
-  double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  volatile double keep = sink[0];
-  (void)keep;
-  return static_cast<double>(n) * sizeof(float) * iters / sec / 1e9;
 }
 
 }  // namespace selfj

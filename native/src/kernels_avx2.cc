@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "aligned.h"
 #include "kernels.h"
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -26,6 +27,9 @@ static inline float vhsum(V v) {
   return _mm_cvtss_f32(s);
 }
 static inline float sfma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+#define SELFJ_HAVE_VLOADA 1
+static inline V vloadA(const float* p) { return _mm256_load_ps(p); }
+#define FMA_ACC 12  // 16 ymm registers: 12 accumulators + the two operands
 // dst[k * ld + i] = src[i][k] for i < n (n <= 8; a null src row packs zeros), k < kc8 (a multiple of 8).
 #define SELFJ_HAVE_PACK8 1
 static inline void packT8(const float* const* src, int n, size_t kc8, float* dst, size_t ld) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "aligned.h"
 #include "kernels.h"
 #if defined(__aarch64__)
 #include <arm_neon.h>
@@ -21,6 +22,7 @@ static inline V vfma(V a, V b, V c) { return vfmaq_f32(c, a, b); }
 static inline V vadd(V a, V b) { return vaddq_f32(a, b); }
 static inline float vhsum(V v) { return vaddvq_f32(v); }
 static inline float sfma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+#define FMA_ACC 16
 #include "kernels_impl.h"
 #undef ISA_NAME
 }  // namespace neon

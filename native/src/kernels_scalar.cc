@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "aligned.h"
 #include "kernels.h"
 
 namespace selfj {
@@ -31,6 +32,7 @@ static inline V vadd(V a, V b) {
 }
 static inline float vhsum(V v) { return (v.x[0] + v.x[2]) + (v.x[1] + v.x[3]); }
 static inline float sfma(float a, float b, float c) { return a * b + c; }
+#define FMA_ACC 4
 #include "kernels_impl.h"
 #undef ISA_NAME
 }  // namespace scalar

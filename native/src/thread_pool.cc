@@ -5,6 +5,8 @@
 
 namespace selfj {
 
+thread_local int ThreadPool::limit_ = 0;
+
 ThreadPool& ThreadPool::instance() {
   // Intentionally leaked: workers stay parked until the process exits, avoiding exit-time join ordering issues.
   static ThreadPool* pool = new ThreadPool();
@@ -59,7 +61,7 @@ void ThreadPool::workerLoop(int tid) {
 }
 
 void ThreadPool::team(int n, const std::function<void(int, int)>& fn) {
-  if (n <= 0) n = size_;
+  if (n <= 0) n = size();
   if (n > 256) n = 256;
   if (n == 1) {
     fn(0, 1);
@@ -93,7 +95,7 @@ void ThreadPool::parallelFor(size_t count, size_t minPerPiece, const std::functi
                              size_t piecesPerThread) {
   if (count == 0) return;
   const size_t minPiece = std::max<size_t>(1, minPerPiece);
-  const size_t n = std::min<size_t>(static_cast<size_t>(size_), (count + minPiece - 1) / minPiece);
+  const size_t n = std::min<size_t>(static_cast<size_t>(size()), (count + minPiece - 1) / minPiece);
   if (n <= 1) {
     fn(0, count);
     return;

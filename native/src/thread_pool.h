@@ -14,7 +14,8 @@ namespace selfj {
 class ThreadPool {
  public:
   static ThreadPool& instance();
-  int size() const { return size_; }
+  // Team size for jobs started from this thread: size_, or less inside a ScopedThreadLimit.
+  int size() const { return limit_ > 0 && limit_ < size_ ? limit_ : size_; }
   void setSize(int n);  // default team size (1..256)
   // Runs fn(tid, n) on n threads (n <= 0: size()). Exceptions from workers are rethrown in the caller.
   void team(int n, const std::function<void(int, int)>& fn);
@@ -29,6 +30,8 @@ class ThreadPool {
   void ensureWorkers(int n);
   void workerLoop(int tid);
 
+  friend class ScopedThreadLimit;
+  static thread_local int limit_;
   int size_ = 1;
   std::mutex runMutex_;  // one job at a time (several Node environments may share the pool)
   std::mutex m_;
@@ -39,6 +42,19 @@ class ThreadPool {
   unsigned long generation_ = 0;
   int pending_ = 0;
   std::exception_ptr error_;
+};
+
+// Jobs started from the current thread use at most n threads while this lives (the measured dispatch times
+// kernels on one thread: on a shared machine a one-thread time is far less disturbed by other processes).
+class ScopedThreadLimit {
+ public:
+  explicit ScopedThreadLimit(int n) : saved_(ThreadPool::limit_) { ThreadPool::limit_ = n; }
+  ~ScopedThreadLimit() { ThreadPool::limit_ = saved_; }
+  ScopedThreadLimit(const ScopedThreadLimit&) = delete;
+  ScopedThreadLimit& operator=(const ScopedThreadLimit&) = delete;
+
+ private:
+  int saved_;
 };
 
 }  // namespace selfj

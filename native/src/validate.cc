@@ -129,13 +129,23 @@ void initResultAllocator(Napi::Env env) {
   env.SetInstanceData<AllocatorData>(data);  // freed by Node when the environment goes away
 }
 
+namespace {
+BadInput tooLarge(const char* fn, const char* name, const std::string& what, size_t len, const std::string& why) {
+  return BadInput(BadInput::Range, name, "a result that can be allocated",
+                  std::string(fn) + ": the result (" + what + " = " + std::to_string(len) +
+                      " float32 elements) is too large to allocate: " + why +
+                      "; split the work into blocks of rows and pass a preallocated " + name + " for each");
+}
+}  // namespace
+
+void newResultCheck(const char* fn, const char* name, size_t len) {
+  const double mem = physicalMemoryBytes();
+  if (static_cast<double>(len) * 4.0 > mem)
+    throw tooLarge(fn, name, name, len, "more than the " + num(mem) + " bytes of physical memory");
+}
+
 Napi::Float32Array newResult(Napi::Env env, size_t len, const char* fn, const char* name, const std::string& what) {
-  const std::string sizeText = what + " = " + std::to_string(len) + " float32 elements";
-  auto refuse = [&](const std::string& why) {
-    return BadInput(BadInput::Range, name, "a result that can be allocated",
-                    std::string(fn) + ": the result (" + sizeText + ") is too large to allocate: " + why +
-                        "; split the work into blocks of rows and pass a preallocated " + name + " for each");
-  };
+  auto refuse = [&](const std::string& why) { return tooLarge(fn, name, what, len, why); };
   const double mem = physicalMemoryBytes();
   if (static_cast<double>(len) * 4.0 > mem) throw refuse("more than the " + num(mem) + " bytes of physical memory");
   AllocatorData* data = env.GetInstanceData<AllocatorData>();

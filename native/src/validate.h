@@ -52,6 +52,8 @@ void initResultAllocator(Napi::Env env);
 // A new zeroed Float32Array of len elements for a result the caller did not preallocate. Refuses (BadInput naming
 // `name`) a result over physical memory or over the engine's typed-array limit; allocates through the JS constructor,
 // whose failure is a catchable RangeError (napi_create_arraybuffer's is a fatal out-of-memory abort).
+// The size check of newResult alone: throws unless len floats fit in physical memory.
+void newResultCheck(const char* fn, const char* name, size_t len);
 Napi::Float32Array newResult(Napi::Env env, size_t len, const char* fn, const char* name, const std::string& what);
 
 // Converts a BadInput into a JS error (with code/argument/expected) and throws it as Napi::Error.

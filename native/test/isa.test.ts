@@ -1,5 +1,6 @@
-// Every CPU ISA path against the reference, each in a child process with SELFJ_NATIVE_ISA set (the addon reads it
-// once at load). Unsupported ISAs must fall back, and info().isa must say what actually ran.
+// Every CPU ISA path against the reference, and bitwise batch/thread invariance per path, each in a child process
+// with SELFJ_NATIVE_ISA set (the addon reads it once at load). Unsupported ISAs must fall back, and info().isa must
+// say what actually ran.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { childJson, needAddon, runFixture } from './helpers.js';
@@ -29,7 +30,7 @@ describe('ISA paths vs reference', () => {
     ['bogus', (isa) => isa.length > 0 && isa !== 'bogus', 'fallback to the best ISA'],
   ];
   for (const [isa, ranOk, expected] of cases) {
-    it(`SELFJ_NATIVE_ISA=${isa} -> ${expected}; agrees with the reference`, (ctx) => {
+    it(`SELFJ_NATIVE_ISA=${isa} -> ${expected}; agrees with the reference, batch- and thread-invariant`, (ctx) => {
       needAddon(ctx);
       const out = childJson<CompareOut>(runFixture('compare-child.mjs', { SELFJ_NATIVE_ISA: isa, SELFJ_NATIVE_BACKEND: 'cpu' }));
       expect(out.info.backend).toBe('cpu');

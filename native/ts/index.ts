@@ -128,6 +128,9 @@ export function info(): NativeInfo {
   // The addon's own answer is live (the benchmark switches it with setBackend); the loader's is the initial choice.
   const backend = i.backend === 'cuda' || i.backend === 'cpu' ? i.backend : l.backend;
   const out: NativeInfo = { backend, isa: i.isa, threads: i.threads, cudaCompiled: !!i.cudaCompiled, addonPath: l.addonPath };
+  if (i.version) out.version = i.version;
+  if (i.kernels) out.kernels = { ...i.kernels } as NativeInfo['kernels'];
+  if (l.dispatch) out.dispatch = { ...l.dispatch, kernels: { ...(out.kernels ?? l.dispatch.kernels) } };
   if (i.cudaDevice) out.cudaDevice = i.cudaDevice;
   if (l.fallbackReason) out.fallbackReason = l.fallbackReason;
   return out;
@@ -141,9 +144,19 @@ export function setThreads(n: number): void {
   active().addon?.setThreads(n);
 }
 
-/** Streaming-read bandwidth of a `bytes` buffer in GB/s, measured by the addon; null on the js backend. */
-export function readBandwidthProbe(bytes: number, iters = 5, threads = 2): number | null {
+/**
+ * Streaming-read bandwidth in GB/s measured by the addon: the best of `runs` STREAM-style reads of a `bytes` buffer
+ * on `threads` threads (default: the whole pool); null on the js backend.
+ */
+export function readBandwidthProbe(bytes: number, runs = 5, threads?: number): number | null {
   const { addon } = active();
   if (!addon || typeof addon.readBandwidthProbe !== 'function') return null;
-  return addon.readBandwidthProbe(bytes, iters, threads);
+  return addon.readBandwidthProbe(bytes, runs, threads ?? addon.info().threads);
+}
+
+/** Register-only FMA throughput in GFLOP/s on `threads` threads (the widest ISA, or `isa`); null when unavailable. */
+export function fmaPeakProbe(threads?: number, isa?: string): number | null {
+  const { addon } = active();
+  if (!addon || typeof addon.fmaPeakProbe !== 'function') return null;
+  return addon.fmaPeakProbe(threads ?? addon.info().threads, isa);
 }

@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { BackendName } from './types.js';
+import { applyDispatch } from './dispatch.js';
+import type { BackendName, DispatchInfo } from './types.js';
 
 /** The raw N-API addon (see docs/dev/NATIVE-CONTRACT.md); every function validates its own arguments. */
 export interface RawAddon {
@@ -15,10 +16,18 @@ export interface RawAddon {
   judgeHeadForward(h: Float32Array, w: Float32Array, bias: Float32Array, offset: Float32Array | null, dim: number,
     bins: number, probsOut: Float32Array | null, scoresOut: Float32Array | null): { probs: Float32Array; scores: Float32Array };
   judgeHeadTrainStep(args: Record<string, unknown>): { loss: number; ceTeacher: number; ceStudent: number; kl: number };
-  info(): { backend: string; isa: string; threads: number; cudaCompiled: boolean; cudaDevice?: string };
+  info(): {
+    backend: string; isa: string; threads: number; cudaCompiled: boolean; cudaDevice?: string; version?: string;
+    kernels?: Record<string, string>; isas?: string[]; forcedIsa?: string;
+  };
   setBackend(name: 'cpu' | 'cuda'): boolean;
   setThreads(n: number): void;
-  readBandwidthProbe(bytes: number, iters: number, threads: number): number;
+  /** Best GB/s over `runs` STREAM-style reads of a `bytes` buffer on `threads` threads. */
+  readBandwidthProbe(bytes: number, runs: number, threads: number): number;
+  /** Best GFLOP/s of register-only FMAs on `threads` threads (the widest ISA, or `isa`; null when unsupported). */
+  fmaPeakProbe?(threads: number, isa?: string): number | null;
+  tuneKernels?(reps: number, budgetMs: number): { isas: string[]; ms: Record<string, Record<string, number>>; totalMs: number };
+  setKernelIsa?(kernel: string, isa: string): boolean;
   benchDevice?(kernel: string, n: number, nb: number, dim: number, bins: number, iters: number):
     { msPerCall: number; bytesPerCall: number } | null;
 }
@@ -28,6 +37,7 @@ export interface LoadedBackend {
   addon: RawAddon | null;
   addonPath?: string;
   fallbackReason?: string;
+  dispatch?: DispatchInfo;
 }
 
 const REQUIRED = ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep', 'info', 'setThreads'] as const;
@@ -104,6 +114,7 @@ export function loadBackend(): LoadedBackend {
     warnOnce('fallback', fallbackMessage(tried, reason));
     return { backend: 'js', addon: null, fallbackReason: reason };
   }
+  const dispatch = applyDispatch(addon, file);
   const setBackend = (name: 'cpu' | 'cuda'): boolean => {
     try {
       return typeof addon.setBackend === 'function' ? addon.setBackend(name) !== false : name === 'cpu';
@@ -112,7 +123,7 @@ export function loadBackend(): LoadedBackend {
     }
   };
   if (want === 'cuda' || (want === 'auto' && info.cudaCompiled && info.cudaDevice)) {
-    if (setBackend('cuda')) return { backend: 'cuda', addon, addonPath: file };
+    if (setBackend('cuda')) return { backend: 'cuda', addon, addonPath: file, dispatch };
     const reason = info.cudaCompiled ? 'no usable CUDA device' : 'the addon was built without CUDA';
     if (want === 'cuda') {
       warnOnce('cuda', `@selfj/native: SELFJ_NATIVE_BACKEND=cuda requested but ${reason}; using the CPU kernels.\n` +
@@ -121,8 +132,8 @@ export function loadBackend(): LoadedBackend {
         '- Set SELFJ_NATIVE_BACKEND=cpu to choose the CPU kernels without this warning');
     }
     setBackend('cpu');
-    return { backend: 'cpu', addon, addonPath: file, fallbackReason: want === 'cuda' ? reason : undefined };
+    return { backend: 'cpu', addon, addonPath: file, dispatch, fallbackReason: want === 'cuda' ? reason : undefined };
   }
   setBackend('cpu');
-  return { backend: 'cpu', addon, addonPath: file };
+  return { backend: 'cpu', addon, addonPath: file, dispatch };
 }

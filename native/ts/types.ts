@@ -82,12 +82,34 @@ export const DEFAULT_HYPER: Readonly<TrainHyper> = Object.freeze({
 
 export type BackendName = 'cuda' | 'cpu' | 'js';
 
+export type KernelName = 'cosineRows' | 'cosineMatrix' | 'judgeHeadForward' | 'judgeHeadTrainStep';
+
+/** How each kernel's CPU ISA was chosen (see docs/native.md, "ISA dispatch"). */
+export interface DispatchInfo {
+  /** measured now | read from the cache | forced by SELFJ_NATIVE_ISA | SELFJ_NATIVE_TUNE=0 | not possible (reason). */
+  source: 'measured' | 'cache' | 'forced' | 'off' | 'unavailable';
+  /** The ISA each kernel runs on. */
+  kernels: Record<KernelName, string>;
+  /** Best milliseconds per call of each kernel on each candidate ISA (small problem), when measured or cached. */
+  timingsMs?: Record<string, Record<string, number>>;
+  /** Wall time of the measurement, when it ran in this process. */
+  tuneMs?: number;
+  cacheFile?: string;
+  reason?: string;
+}
+
 export interface NativeInfo {
   backend: BackendName;
+  /** The widest CPU ISA available (or the one forced by SELFJ_NATIVE_ISA); `kernels` says what each kernel runs. */
   isa: string;
   threads: number;
   cudaCompiled: boolean;
   cudaDevice?: string;
   addonPath?: string;
+  /** Addon (package) version. */
+  version?: string;
+  /** Per-kernel ISA choice and how it was made (CPU addon only). */
+  kernels?: Record<KernelName, string>;
+  dispatch?: DispatchInfo;
   fallbackReason?: string;
 }
