@@ -2,7 +2,7 @@
  * Benchmark cases (exact shapes from the issue) and how each backend is timed on them. The TS reference is timed on
  * a row slice for the slow cases and scaled up (the record says so).
  */
-import { fillRandom, timeIt } from './measure.js';
+import { fillRandom, timeIt, type Timing } from './measure.js';
 
 export interface Impl {
   cosineRows(a: Float32Array, b: Float32Array, dim: number, out?: Float32Array): Float32Array;
@@ -33,7 +33,11 @@ export const QUICK: Shapes = {
 export interface Measurement {
   kernel: KernelName;
   backend: string;
+  /** Fastest call (ms): the figure the ratios use, like the probes' best run. */
   ms: number;
+  /** Median and slowest call: the spread on this (shared) machine. */
+  medianMs?: number;
+  maxMs?: number;
   reps: number;
   /** Input bytes read per call (the GB/s numerator). */
   bytes: number;
@@ -42,6 +46,8 @@ export interface Measurement {
   gflops: number;
   /** Set when timed on a slice and scaled to the full shape. */
   scaled?: string;
+  /** The CPU ISA it ran on (cpu rows). */
+  isa?: string;
 }
 
 export interface Data {
@@ -95,41 +101,54 @@ export interface RunOptions {
   budgetMs?: number;
 }
 
-export function measureKernel(impl: Impl, backend: string, kernel: KernelName, d: Data, opt: RunOptions = {}): Measurement {
+/** The call that runs `kernel` once on `impl` over the first `rows` rows of the case (outputs preallocated). */
+export function kernelCall(impl: Impl, kernel: KernelName, d: Data, opt: RunOptions = {}): { call: () => unknown; rows: number; fullRows: number } {
   const s = d.shapes;
   const fullRows = kernel === 'cosineRows' ? s.rows.n : kernel === 'cosineMatrix' ? s.matrix.na : s.head.n;
   const rows = Math.min(opt.sliceRows?.[kernel] ?? fullRows, fullRows);
   const { dim: hd, bins } = s.head;
-  let call: () => unknown;
   if (kernel === 'cosineRows') {
     const out = new Float32Array(rows);
     const a = d.a.subarray(0, rows * s.rows.dim), b = d.b.subarray(0, rows * s.rows.dim);
-    call = () => impl.cosineRows(a, b, s.rows.dim, out);
-  } else if (kernel === 'cosineMatrix') {
+    return { call: () => impl.cosineRows(a, b, s.rows.dim, out), rows, fullRows };
+  }
+  if (kernel === 'cosineMatrix') {
     const out = new Float32Array(rows * s.matrix.nb);
     const a = d.ma.subarray(0, rows * s.matrix.dim);
-    call = () => impl.cosineMatrix(a, d.mb, s.matrix.dim, out);
-  } else if (kernel === 'judgeHeadForward') {
+    return { call: () => impl.cosineMatrix(a, d.mb, s.matrix.dim, out), rows, fullRows };
+  }
+  if (kernel === 'judgeHeadForward') {
     const probsOut = new Float32Array(rows * bins), scoresOut = new Float32Array(rows);
     const h = d.hT.subarray(0, rows * hd), offset = d.offT.subarray(0, rows * bins);
-    call = () => impl.judgeHeadForward({ h, w: d.w, bias: d.bias, offset, dim: hd, bins, probsOut, scoresOut });
-  } else {
-    const w = d.w.slice(), bias = d.bias.slice();
-    const state = { mW: new Float32Array(w.length), vW: new Float32Array(w.length), mB: new Float32Array(bins), vB: new Float32Array(bins), step: 0 };
-    const args = {
-      hTeacher: d.hT.subarray(0, rows * hd), hStudent: d.hS.subarray(0, rows * hd),
-      offsetTeacher: d.offT.subarray(0, rows * bins), offsetStudent: d.offS.subarray(0, rows * bins),
-      targets: d.targets.subarray(0, rows * bins), w, bias, dim: hd, bins, state, lr: 1e-4,
-    };
-    call = () => impl.judgeHeadTrainStep(args);
+    return { call: () => impl.judgeHeadForward({ h, w: d.w, bias: d.bias, offset, dim: hd, bins, probsOut, scoresOut }), rows, fullRows };
   }
-  const t = timeIt(call, { minReps: opt.minReps ?? 5, budgetMs: opt.budgetMs ?? 1500 });
+  const w = d.w.slice(), bias = d.bias.slice();
+  const state = { mW: new Float32Array(w.length), vW: new Float32Array(w.length), mB: new Float32Array(bins), vB: new Float32Array(bins), step: 0 };
+  const args = {
+    hTeacher: d.hT.subarray(0, rows * hd), hStudent: d.hS.subarray(0, rows * hd),
+    offsetTeacher: d.offT.subarray(0, rows * bins), offsetStudent: d.offS.subarray(0, rows * bins),
+    targets: d.targets.subarray(0, rows * bins), w, bias, dim: hd, bins, state, lr: 1e-4,
+  };
+  return { call: () => impl.judgeHeadTrainStep(args), rows, fullRows };
+}
+
+/** A measurement record from per-call times (ms) taken on `rows` of `fullRows` rows (scaled when fewer). */
+export function toMeasurement(kernel: KernelName, backend: string, t: Timing, s: Shapes, rows: number, fullRows: number): Measurement {
   const scale = fullRows / rows;
-  const ms = t.ms * scale;
   const { bytes, flops } = cost(kernel, s);
-  const m: Measurement = { kernel, backend, ms, reps: t.reps, bytes, flops, gbps: bytes / ms / 1e6, gflops: flops / ms / 1e6 };
+  const ms = t.ms * scale;
+  const m: Measurement = {
+    kernel, backend, ms, medianMs: t.medianMs * scale, maxMs: t.maxMs * scale, reps: t.reps, bytes, flops,
+    gbps: bytes / ms / 1e6, gflops: flops / ms / 1e6,
+  };
   if (scale !== 1) m.scaled = `timed on ${rows} of ${fullRows} rows, scaled x${scale.toFixed(0)}`;
   return m;
+}
+
+export function measureKernel(impl: Impl, backend: string, kernel: KernelName, d: Data, opt: RunOptions = {}): Measurement {
+  const { call, rows, fullRows } = kernelCall(impl, kernel, d, opt);
+  const t = timeIt(call, { minReps: opt.minReps ?? 5, budgetMs: opt.budgetMs ?? 1500 });
+  return toMeasurement(kernel, backend, t, d.shapes, rows, fullRows);
 }
 
 export const KERNELS: KernelName[] = ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep'];

@@ -1,67 +1,72 @@
 /**
- * `npm run bench -w @selfj/native [-- --json] [-- --quick]`: every kernel on every available backend, side by side
- * in one run (CPU at the best ISA in-process, lower ISAs in child processes, the TS reference, CUDA when present),
- * with simsimd and numpy/OpenBLAS as peers and the addon's own streaming-read probe as the bandwidth yardstick.
+ * `npm run bench -w @selfj/native -- [--quick] [--json] [--markdown <file|->] [--compare <baseline.json>
+ * [--max-regression <pct>]] [--render <saved.json>]`
+ *
+ * Every kernel on every available backend, side by side in one process: the CPU addon on each ISA in alternating
+ * rounds (the dispatched one is the `cpu` row), the TS reference, CUDA when present; simsimd and numpy/OpenBLAS as
+ * peers; the addon's read and FMA probes, sampled through the run, as the roofline. `--json` prints the record
+ * (machine, roofline, every figure, targets); `--compare` prints the change per kernel against a saved record and
+ * exits 1 past `--max-regression` (default 10%); `--markdown` writes a summary for a CI job page.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import * as api from '../index.js';
-import { FULL, KERNELS, QUICK, makeData, measureKernel, type Impl, type Measurement, type RunOptions } from './cases.js';
-import { numpyMatrix, simsimdCosineRows, type PeerResult } from './peers.js';
-import { evaluateTargets, printMarkdown, printReport, type BenchResult, type CudaRow } from './report.js';
+import { FULL, KERNELS, QUICK, kernelCall, makeData, measureKernel, toMeasurement, type Impl, type KernelName, type Measurement, type RunOptions } from './cases.js';
+import { compareLines, compareResults } from './compare.js';
+import { markdown, printReport } from './format.js';
+import { machineInfo, RooflineProbe } from './machine.js';
+import { timeInterleaved } from './measure.js';
+import { numpyMatrix, simsimdCosineRows } from './peers.js';
+import { SCHEMA, evaluateTargets, type BenchResult, type CudaRow } from './report.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const markdown = argv.includes('--markdown');
-const quick = argv.includes('--quick');
-const childIsa = argv.find((a) => a.startsWith('--child-isa='))?.slice('--child-isa='.length);
-const shapes = quick ? QUICK : FULL;
-const log = (msg: string) => { if (!json && !markdown && !childIsa) process.stderr.write(`${msg}\n`); };
-
+const { values: opt } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    markdown: { type: 'string' },
+    compare: { type: 'string' },
+    'max-regression': { type: 'string', default: '10' },
+    render: { type: 'string' },
+  },
+  strict: true,
+});
+const shapes = opt.quick ? QUICK : FULL;
+const log = (msg: string) => { if (!opt.json) process.stderr.write(`${msg}\n`); };
 const impl = api as unknown as Impl;
-const reference = api.reference as unknown as Impl;
 /** The TS reference is timed on leading rows and scaled (the full matrix case alone would take ~16 s). */
 const JS_SLICE: RunOptions = {
-  sliceRows: quick
+  sliceRows: opt.quick
     ? { cosineMatrix: 16, judgeHeadForward: 256, judgeHeadTrainStep: 128 }
     : { cosineMatrix: 64, judgeHeadForward: 1024, judgeHeadTrainStep: 512 },
   minReps: 3,
   budgetMs: 1000,
 };
 
-function cpuMeasurements(label: string, opts: RunOptions = {}): Measurement[] {
+/** Each kernel on each ISA the addon accepts, SIMD ISAs in alternating rounds, scalar alone (it is 5-10x slower). */
+function cpuRows(probe: RooflineProbe): Measurement[] {
+  const raw = api.rawAddon();
+  if (!raw?.setKernelIsa) return [];
+  const info = raw.info();
+  const dispatched = { ...(info.kernels ?? {}) } as Record<KernelName, string>;
   const d = makeData(shapes);
-  return KERNELS.map((k) => { log(`  ${label} ${k}`); return measureKernel(impl, label, k, d, opts); });
-}
-
-/** Child mode: the parent set SELFJ_NATIVE_ISA; report what ran and the CPU timings. */
-if (childIsa) {
-  const info = api.info();
-  const measurements = info.isa === childIsa ? cpuMeasurements(`cpu-${childIsa}`, { minReps: 3, budgetMs: 1000 }) : [];
-  process.stdout.write(JSON.stringify({ isa: info.isa, measurements }));
-  process.exit(0);
-}
-
-function lowerIsas(best: string): { measurements: Measurement[]; notes: string[] } {
-  const measurements: Measurement[] = [];
-  const notes: string[] = [];
-  for (const isa of ['avx512', 'avx2', 'scalar'].filter((x) => x !== best)) {
-    log(`cpu ISA ${isa} (child process, SELFJ_NATIVE_ISA=${isa})`);
-    const args = [fileURLToPath(import.meta.url), `--child-isa=${isa}`, ...(quick ? ['--quick'] : [])];
-    const r = spawnSync(process.execPath, args, {
-      env: { ...process.env, SELFJ_NATIVE_ISA: isa, SELFJ_NATIVE_BACKEND: 'cpu' }, encoding: 'utf8', maxBuffer: 1 << 24,
-    });
-    try {
-      const out = JSON.parse(r.stdout) as { isa: string; measurements: Measurement[] };
-      if (out.isa !== isa) notes.push(`cpu-${isa}: not supported by this CPU (the addon fell back to ${out.isa}); not measured`);
-      measurements.push(...out.measurements);
-    } catch {
-      notes.push(`cpu-${isa}: child failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n').pop()}`);
+  const out: Measurement[] = [];
+  for (const k of KERNELS) {
+    const isas = (info.isas ?? [info.isa]).filter((isa) => raw.setKernelIsa?.(k, isa));
+    const simd = isas.filter((isa) => isa !== 'scalar');
+    const { call, rows, fullRows } = kernelCall(impl, k, d);
+    log(`  ${k}: ${isas.join(', ')} (dispatched: ${dispatched[k]})`);
+    const groups = [simd, isas.filter((isa) => isa === 'scalar')].filter((g) => g.length);
+    for (const g of groups) {
+      const t = timeInterleaved(g.map((isa) => ({ before: () => raw.setKernelIsa?.(k, isa), call })),
+        g[0] === 'scalar' ? { minReps: 3, maxReps: 5, budgetMs: 1000 } : { minReps: 7, maxReps: 25, budgetMs: 2500 });
+      g.forEach((isa, i) => out.push({ ...toMeasurement(k, `cpu-${isa}`, t[i], shapes, rows, fullRows), isa }));
     }
+    raw.setKernelIsa(k, dispatched[k]);
+    const chosen = out.find((m) => m.kernel === k && m.isa === dispatched[k]);
+    if (chosen) out.push({ ...chosen, backend: 'cpu' });
+    probe.sample();
   }
-  return { measurements, notes };
+  return out;
 }
 
 function cudaSection(): BenchResult['cuda'] {
@@ -83,74 +88,74 @@ function cudaSection(): BenchResult['cuda'] {
     } catch (e) {
       log(`  benchDevice(${k}) failed: ${(e as Error).message}`);
     }
-    rows.push({ kernel: k, hostMs: host.ms, deviceMs: dev?.msPerCall ?? null,
-      deviceGbps: dev ? dev.bytesPerCall / dev.msPerCall / 1e6 : null });
+    rows.push({ kernel: k, hostMs: host.ms, deviceMs: dev?.msPerCall ?? null, deviceGbps: dev ? dev.bytesPerCall / dev.msPerCall / 1e6 : null });
   }
   raw.setBackend('cpu');
   return { device, rows, hbmGbps: 4800 };
 }
 
-function main(): void {
-  const info = api.info();
+function run(): BenchResult {
   const raw = api.rawAddon();
+  raw?.setBackend('cpu');
+  const machine = machineInfo();
+  const simdIsas = (raw?.info().isas ?? []).filter((i) => i !== 'scalar');
+  const probe = new RooflineProbe(opt.quick ? 64 * 2 ** 20 : 256 * 2 ** 20, simdIsas.length ? simdIsas : ['scalar']);
   const result: BenchResult = {
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, date: new Date().toISOString() },
-    info: { ...info },
-    quick,
-    bandwidth: { oneThread: null, twoThreads: null, bytes: 0 },
+    schema: SCHEMA, machine, quick: !!opt.quick, roofline: probe.result(),
     shapes: {
       cosineRows: `${shapes.rows.n} pairs x ${shapes.rows.dim}`,
       cosineMatrix: `${shapes.matrix.na} x ${shapes.matrix.nb} x ${shapes.matrix.dim}`,
       judgeHeadForward: `${shapes.head.n} x ${shapes.head.dim}, bins ${shapes.head.bins}`,
       judgeHeadTrainStep: `${shapes.head.n} x ${shapes.head.dim}, bins ${shapes.head.bins}, two views`,
     },
-    measurements: [],
-    peers: [],
-    isaNotes: [],
-    cuda: null,
-    targets: [],
+    measurements: [], peers: [], notes: [], cuda: null, targets: [],
   };
-  const cpuRef: { rows: Float32Array | null } = { rows: null };
   if (raw) {
-    raw.setBackend('cpu');
-    const bytes = quick ? 64 * 2 ** 20 : 256 * 2 ** 20;
-    const probe = (threads: number) => api.readBandwidthProbe(bytes, 5, threads) ?? 0;
-    const before = [probe(2), probe(1)];
-    log(`cpu ${info.isa} (best ISA, in-process, ${info.threads} threads)`);
-    result.measurements.push(...cpuMeasurements('cpu'));
-    // Probed before and after the CPU timings; the higher figure is kept (the machine is shared, so be conservative).
-    result.bandwidth = { bytes, twoThreads: Math.max(before[0], probe(2)), oneThread: Math.max(before[1], probe(1)) };
-    const lower = lowerIsas(info.isa);
-    result.measurements.push(...lower.measurements);
-    result.isaNotes.push(`cpu = the best ISA here (${info.isa}); cpu-<isa> rows ran in child processes with SELFJ_NATIVE_ISA`, ...lower.notes);
+    log(`cpu: probes, then every kernel on every ISA (${machine.threads} threads)`);
+    probe.sample();
+    probe.sampleFma();
+    result.measurements.push(...cpuRows(probe));
+    result.notes.push('cpu-<isa> rows: the same kernel on each ISA in alternating rounds in this process; cpu = the ' +
+      'dispatched ISA; ms (best) is the fastest call, as the probes keep their best run');
   } else {
-    result.isaNotes.push(`no addon (${info.fallbackReason}): CPU and CUDA rows are missing`);
+    result.notes.push(`no addon (${api.info().fallbackReason}): CPU and CUDA rows are missing`);
   }
   log('js reference');
   const d = makeData(shapes);
-  for (const k of KERNELS) result.measurements.push(measureKernel(reference, 'js', k, d, JS_SLICE));
-  if (raw) cpuRef.rows = api.cosineRows(d.a, d.b, shapes.rows.dim);
+  for (const k of KERNELS) result.measurements.push(measureKernel(api.reference as unknown as Impl, 'js', k, d, JS_SLICE));
   log('peers: simsimd, numpy');
-  const peers: PeerResult[] = [simsimdCosineRows(d, cpuRef.rows), numpyMatrix(d)];
-  result.peers = peers;
+  result.peers = [simsimdCosineRows(d, raw ? api.cosineRows(d.a, d.b, shapes.rows.dim) : null), numpyMatrix(d)];
   try {
     result.cuda = raw ? cudaSection() : null;
   } catch (e) {
-    result.isaNotes.push(`cuda: benchmark failed: ${(e as Error).message.split('\n')[0]}`);
+    result.notes.push(`cuda: benchmark failed: ${(e as Error).message.split('\n')[0]}`);
     raw?.setBackend('cpu');
   }
+  if (raw) {
+    probe.sample();
+    probe.sampleFma();
+  }
+  result.roofline = probe.result();
   evaluateTargets(result);
-  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else if (markdown) printMarkdown(result);
-  else printReport(result);
+  return result;
 }
 
-/** `--render=<file.json>` re-prints a saved `--json` run (as a table, or markdown with --markdown). */
-const render = argv.find((a) => a.startsWith('--render='))?.slice('--render='.length);
-if (render) {
-  const saved = JSON.parse(readFileSync(render, 'utf8')) as BenchResult;
-  if (markdown) printMarkdown(saved);
-  else printReport(saved);
-} else {
-  main();
+const result = opt.render ? (JSON.parse(readFileSync(opt.render, 'utf8')) as BenchResult) : run();
+if (opt.render) evaluateTargets(result);
+const pct = Number(opt['max-regression']);
+if (!(pct >= 0)) throw new Error(`--max-regression must be a number >= 0 (got ${opt['max-regression']})`);
+const comparison = opt.compare ? compareResults(JSON.parse(readFileSync(opt.compare, 'utf8')) as BenchResult, result, pct) : null;
+if (opt.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+else printReport(result);
+if (comparison) {
+  const lines = [`compared with ${opt.compare}:`, ...compareLines(comparison)].join('\n');
+  if (opt.json) process.stderr.write(`${lines}\n`);
+  else console.log(`\n${lines}`);
 }
+if (opt.markdown) {
+  const extra = comparison ? ['', `### Compared with ${opt.compare}`, '', ...compareLines(comparison, true)] : [];
+  const md = markdown(result, extra);
+  if (opt.markdown === '-') process.stdout.write(md);
+  else writeFileSync(opt.markdown, md, { flag: 'a' }); // appended: $GITHUB_STEP_SUMMARY collects several steps
+}
+if (comparison?.regressions.length) process.exitCode = 1;
