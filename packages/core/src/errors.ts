@@ -19,6 +19,7 @@ export type SelfjErrorCode =
   | 'PLUGIN_NOT_FOUND'
   | 'ARTIFACT_MISMATCH'
   | 'ARTIFACT_CORRUPT'
+  | 'ARTIFACT_LOCKED'
   | 'NETWORK'
   | 'AUTH'
   | 'OFFLINE'

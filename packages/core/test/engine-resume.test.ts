@@ -14,7 +14,7 @@ function inputFile(dir: string, n: number, extra = ''): string {
   return f;
 }
 
-function stage(dir: string, input: string, opts: { failAt?: number; onBadRecord?: 'fail' | 'skip'; hash?: string; calls?: number[] } = {}) {
+function stage(dir: string, input: string, opts: { failAt?: number; onBadRecord?: 'fail' | 'skip'; hash?: string; calls?: number[]; force?: boolean } = {}) {
   return runStage<{ x: number }, { x: number; y: number }>({
     stage: 'square',
     dir,
@@ -36,6 +36,7 @@ function stage(dir: string, input: string, opts: { failAt?: number; onBadRecord?
     batchSize: 3,
     concurrency: 2,
     onBadRecord: opts.onBadRecord,
+    force: opts.force,
   });
 }
 
@@ -89,7 +90,7 @@ describe('runStage', () => {
     expect(all).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
   });
 
-  it('skips a stage that is complete for the same config hash, redoes it for another', async () => {
+  it('skips a stage that is complete for the same config hash; refuses one made by another unless forced', async () => {
     const d = tmp();
     const input = inputFile(d, 5);
     const out = join(d, 'out');
@@ -97,7 +98,12 @@ describe('runStage', () => {
     const calls: number[] = [];
     expect((await stage(out, input, { calls })).status).toBe('skipped');
     expect(calls).toEqual([]);
-    const r = await stage(out, input, { hash: 'h2', calls });
+    const before = readFileSync(join(out, 'records.jsonl'));
+    await expect(stage(out, input, { hash: 'h2', calls })).rejects.toMatchObject({ code: 'ARTIFACT_MISMATCH', message: expect.stringContaining('--force') });
+    expect(calls).toEqual([]);
+    expect(readFileSync(join(out, 'records.jsonl')).equals(before)).toBe(true);
+    expect(readManifest(out)).toMatchObject({ complete: true, configHash: 'h1' });
+    const r = await stage(out, input, { hash: 'h2', calls, force: true });
     expect(r.status).toBe('done');
     expect(calls).toHaveLength(5);
     expect(lines(r.recordsFile)).toHaveLength(5);

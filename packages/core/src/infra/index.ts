@@ -10,3 +10,7 @@ export * from './logger.js';
 export * from './limiter.js';
 export * from './redact.js';
 export * from './stage-runner.js';
+export * from './lock.js';
+export * from './shard.js';
+export * from './artifact-state.js';
+export * from './stage-merge.js';

@@ -1,6 +1,7 @@
 /** Streaming JSONL reading: one record at a time, each with its file and line for error messages. */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { SelfjError } from '../errors.js';
 
@@ -19,29 +20,90 @@ export function where(l: { file: string; line: number }): string {
 }
 
 export async function assertReadable(file: string, what = 'input file'): Promise<void> {
+  let s;
   try {
-    await access(file);
-  } catch {
+    s = await stat(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') throw new SelfjError('BAD_INPUT', `The ${what} ${file} cannot be read: permission denied.`, { solutions: ['Check the file permissions'] });
     throw new SelfjError('NOT_FOUND', `The ${what} ${file} does not exist.`, {
       solutions: ['Check the path', 'Run the previous stage first (or `selfj run` for the whole pipeline)'],
     });
   }
+  if (s.isDirectory()) {
+    throw new SelfjError('BAD_INPUT', `The ${what} ${file} is a directory, not a file.`, {
+      solutions: [`Pass a file: for a stage's output directory, ${file.replace(/[/\\]$/, '')}/records.jsonl`],
+      details: { file },
+    });
+  }
+}
+
+export interface ReadJsonlOptions {
+  signal?: AbortSignal;
+  /**
+   * How bytes become text. 'utf8' (default): a line that is not valid UTF-8 is a bad line (never silently
+   * replaced by U+FFFD); 'latin1': every byte is one character (for legacy ISO-8859-1 exports).
+   */
+  encoding?: 'utf8' | 'latin1';
+  /** A longer line is a bad line and is skipped without being held in memory (default 64 MiB). */
+  maxLineBytes?: number;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + n >= b.length) return i; // cut short by the end of the line
+    if (b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (let k = 2; k <= n; k++) if ((b[i + k] & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return -1;
 }
 
 /**
- * Yields every non-empty line of a JSONL file (gzip-compressed when the name ends in .gz); bad JSON or a non-object
- * comes back with `error` set (the caller decides).
+ * Yields every non-empty line of a JSONL file (gzip-compressed when the name ends in .gz); a bad line (invalid
+ * JSON, not an object, invalid UTF-8, too long) comes back with `error` set and never stops the reading: the
+ * caller decides. A file that cannot be read (missing, a directory, a broken gzip stream) throws, naming it.
  */
-export async function* readJsonl(file: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<JsonlLine> {
+export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): AsyncGenerator<JsonlLine> {
   await assertReadable(file);
+  const encoding = options.encoding ?? 'utf8';
+  const maxLine = options.maxLineBytes ?? 64 * 1024 * 1024;
   // Plain buffer splitting (no readline): lines are parsed straight from each chunk; only a line that spans two
   // chunks is copied. JSONL lines end in \n; a \r before it is harmless whitespace to JSON.parse.
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const stream = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  if (stream !== raw) raw.on('error', (e) => stream.destroy(e)); // pipe() does not forward read errors
   let line = 0;
   let carry: Buffer | undefined;
-  const one = (text: string): JsonlLine | undefined => {
+  let skipping = false; // inside an over-long line: drop bytes until its newline
+  const one = (bytes: Buffer): JsonlLine | undefined => {
     line++;
+    if (encoding === 'utf8' && !isUtf8(bytes)) {
+      const at = Math.max(0, firstInvalidUtf8(bytes));
+      return { file, line, error: `invalid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, '0')} at byte ${at + 1} of the line); re-encode the file as UTF-8, or read it as Latin-1 (encoding 'latin1')` };
+    }
+    let text = bytes.toString(encoding);
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark
     if (!text.trim()) return undefined;
     let value: unknown;
     try {
@@ -52,26 +114,46 @@ export async function* readJsonl(file: string, options: { signal?: AbortSignal }
     if (!value || typeof value !== 'object' || Array.isArray(value)) return { file, line, error: 'expected a JSON object' };
     return { file, line, value: value as Record<string, unknown> };
   };
+  const tooLong = (): JsonlLine => ({ file, line: ++line, error: `line longer than ${maxLine} bytes (skipped)` });
   try {
     for await (const chunk of stream) {
       if (options.signal?.aborted) break;
       let buf = chunk as Buffer;
-      if (carry) {
-        buf = Buffer.concat([carry, buf]);
-        carry = undefined;
-      }
       let start = 0;
-      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-        const r = one(buf.toString('utf8', start, nl));
+      if (skipping) {
+        const nl = buf.indexOf(10);
+        if (nl === -1) continue;
+        skipping = false;
+        start = nl + 1;
+      }
+      if (carry) {
+        buf = Buffer.concat([carry, buf.subarray(start)]);
+        carry = undefined;
+        start = 0;
+      }
+      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+        const r = nl - start > maxLine ? tooLong() : one(buf.subarray(start, nl));
         start = nl + 1;
         if (r) yield r;
       }
-      if (start < buf.length) carry = buf.subarray(start);
+      if (start < buf.length) {
+        if (buf.length - start > maxLine) {
+          yield tooLong();
+          skipping = true;
+        } else carry = buf.subarray(start);
+      }
     }
     if (carry && !options.signal?.aborted) {
-      const r = one(carry.toString('utf8'));
+      const r = one(carry);
       if (r) yield r;
     }
+  } catch (e) {
+    if (e instanceof SelfjError) throw e;
+    throw new SelfjError('BAD_INPUT', `Cannot read ${file} (after line ${line}): ${(e as Error).message}`, {
+      solutions: file.endsWith('.gz') ? ['The gzip stream is damaged or truncated: recompress or re-download the file'] : ['Check the file and the disk it is on'],
+      details: { file, line },
+      cause: e,
+    });
   } finally {
     stream.destroy();
     raw.destroy();

@@ -1,6 +1,8 @@
 /** The manifest every stage artifact carries: what made it (config hash, model, templates) and whether it is done. */
 import { join } from 'node:path';
+import { SelfjError } from '../errors.js';
 import { readJsonFile, writeJsonAtomic } from './atomic.js';
+import type { StageShard } from './shard.js';
 
 export interface ModelInfo {
   id: string;
@@ -18,6 +20,8 @@ export interface StageManifest {
   model?: ModelInfo;
   templates?: Record<string, string>;
   input?: { file: string; configHash?: string };
+  /** Set on one shard's artifact (`--shard i/N`); absent on a whole or merged artifact. */
+  shard?: StageShard;
   counts: { records: number; rejected: number };
   complete: boolean;
   /** Stage-specific extras (e.g. the embedder id, the label formula). */
@@ -36,13 +40,24 @@ export function writeManifest(dir: string, manifest: StageManifest): void {
   writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
 }
 
-/** The config hash of the stage that produced `file`, when it sits in a stage directory with a manifest. */
+/**
+ * The config hash of the stage that produced `file`, when it sits in a stage directory with a complete manifest.
+ * A shard's records are refused as input: they are a part of the stage's output, and would pass for the whole.
+ */
 export function upstreamHash(recordsFile: string): string | undefined {
   const dir = recordsFile.replace(/[/\\][^/\\]+$/, '');
+  let m: StageManifest | undefined;
   try {
-    const m = readManifest(dir);
-    return m?.complete ? m.configHash : undefined;
+    m = readManifest(dir);
   } catch {
     return undefined;
   }
+  if (m?.shard && m.format === 'selfj-stage') {
+    const parent = dir.replace(/[/\\][^/\\]+$/, '');
+    throw new SelfjError('BAD_INPUT', `${recordsFile} is shard ${m.shard.index}/${m.shard.count} of a "${m.stage}" stage, not the whole output.`, {
+      solutions: [`Merge the shards first: selfj merge ${parent}, then use ${join(parent, RECORDS_FILE)}`],
+      details: { file: recordsFile, shard: m.shard },
+    });
+  }
+  return m?.complete ? m.configHash : undefined;
 }
