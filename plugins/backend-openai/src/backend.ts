@@ -2,12 +2,11 @@
  * ModelBackend over any OpenAI-compatible server. Digit probabilities come from one max_tokens=1, temperature=0
  * request per prompt with logprobs/top_logprobs (or llama.cpp's n_probs); candidates the server did not return
  * stay undefined (partial coverage) unless the server returned the whole distribution. Against `selfj serve` the
- * exact batch extension is used instead (see viaExtension).
+ * exact batch extension is used instead (selfj-extension.ts), and the served backend's capabilities are reported.
+ * String prompts go several per request where the server takes a list (batches.ts).
  */
-import { setMaxListeners } from 'node:events';
 import {
   SelfjError,
-  abortError,
   isSelfjError,
   throwIfAborted,
   type BackendCapabilities,
@@ -29,7 +28,9 @@ import {
   normaliseToken,
   type Alternative,
 } from './logprobs.js';
+import { Batcher } from './batches.js';
 import { parseOpenAISpec, type OpenAIBackendOptions } from './options.js';
+import { candidatesViaExtension, topTokensViaExtension } from './selfj-extension.js';
 import { HttpTransport } from './transport.js';
 
 type Choice = { text?: string; message?: { content?: string | null }; finish_reason?: string | null };
@@ -45,9 +46,13 @@ export class OpenAIBackend implements ModelBackend {
   private nVocab?: number;
   private contextSize?: number;
   private embeddings = true;
-  /** Set when the server is a selfj serve with the candidate extension (and it is not switched off). */
-  private selfj?: SelfjServerInfo;
+  /** What a selfj serve server reports about the backend it serves. */
+  private served?: SelfjServerInfo;
+  /** Use selfj serve's candidate extension (the server has it and it is not switched off). */
+  private extension = false;
   private detected?: Promise<void>;
+  private extensionBatches: Batcher;
+  private listBatches: Batcher;
 
   constructor(options: OpenAIBackendOptions) {
     const { apiKey: givenKey, env: givenEnv, headers: _headers, ...safe } = options;
@@ -58,6 +63,8 @@ export class OpenAIBackend implements ModelBackend {
     this.http = new HttpTransport({ ...options, baseURLs: urls, apiKey });
     this.model = options.model;
     this.id = `openai:${this.http.urls.join(',')}#${options.model}`;
+    this.extensionBatches = new Batcher(options.selfjBatch ?? 64);
+    this.listBatches = new Batcher(options.promptBatch ?? 16);
     const flavour = options.flavour && options.flavour !== 'auto' ? options.flavour : 'openai';
     this.traits = flavourTraits(flavour, options);
     this.contextSize = options.contextSize;
@@ -98,23 +105,33 @@ export class OpenAIBackend implements ModelBackend {
     }
     this.nVocab = found.nVocab;
     if (!auto && found.flavour !== this.traits.flavour) return; // explicit flavour, another server: take nothing else
-    if (found.selfj?.candidates && this.options.selfjExtension !== false) this.selfj = found.selfj;
+    if (found.selfj) {
+      this.served = found.selfj;
+      this.extension = found.selfj.candidates === true && this.options.selfjExtension !== false;
+      const maxPrompts = found.selfj.limits?.max_prompts;
+      if (maxPrompts && maxPrompts > 0) {
+        if (this.extensionBatches.batchSize > maxPrompts) this.extensionBatches = new Batcher(maxPrompts);
+        if (this.listBatches.batchSize > maxPrompts) this.listBatches = new Batcher(maxPrompts);
+      }
+    }
     const m = (models as { data?: { id?: string; max_model_len?: number; selfj?: { embeddings?: boolean } }[] })?.data?.find((d) => d.id === this.model);
-    this.contextSize ??= m?.max_model_len;
+    this.contextSize ??= m?.max_model_len ?? found.selfj?.context_size;
     if (typeof m?.selfj?.embeddings === 'boolean') this.embeddings = m.selfj.embeddings;
   }
 
   capabilities(): BackendCapabilities {
     const k = this.traits.k;
     // Through the selfj extension the served backend's own log-prob capability carries over unchanged.
-    const lp = this.selfj?.logprobs ?? (k === -1 ? 'full' : k === 0 ? 'none' : 'topK');
-    const kk = this.selfj?.logprobs ? this.selfj.k : k > 0 ? k : undefined;
+    const viaExt = this.extension && this.served?.logprobs;
+    const lp = viaExt ? this.served!.logprobs! : k === -1 ? 'full' : k === 0 ? 'none' : 'topK';
+    const kk = viaExt ? this.served!.k : k > 0 ? k : undefined;
     return {
       logprobs: lp,
       ...(lp === 'topK' && kk !== undefined ? { k: kk } : {}),
       features: false,
       embeddings: this.embeddings,
-      chatTemplate: true,
+      // A selfj server says whether its backend has a chat template; other servers apply theirs to chat requests.
+      chatTemplate: this.served?.chat_template ?? true,
       ...(this.contextSize ? { contextSize: this.contextSize } : {}),
     };
   }
@@ -140,58 +157,40 @@ export class OpenAIBackend implements ModelBackend {
     if (!candidates.length) throw new SelfjError('BAD_INPUT', 'nextTokenProbabilities needs at least one candidate string.');
     prompts.forEach(checkPrompt);
     await this.init(options.signal);
-    if (this.selfj) return this.viaExtension(prompts, candidates, options.signal);
-    if (prompts.length === 1) return [await this.one(prompts[0], candidates, options.signal)];
-    // One failure stops the other requests of this batch instead of letting them run on unobserved.
-    // (A plain listener, not AbortSignal.any: that one is slow and retains signals on Node 20.)
-    const batch = new AbortController();
-    setMaxListeners(0, batch.signal); // one listener per prompt in flight
-    const user = options.signal;
-    const forward = () => batch.abort();
-    user?.addEventListener('abort', forward, { once: true });
-    try {
-      return await Promise.all(prompts.map((p) => this.one(p, candidates, batch.signal)));
-    } catch (e) {
-      batch.abort();
-      if (user?.aborted) throw abortError(user);
-      throw e;
-    } finally {
-      user?.removeEventListener('abort', forward);
-    }
-  }
-
-  /** selfj serve's batch extension: chunks of prompts, each answered by the served backend's nextTokenProbabilities. */
-  private async viaExtension(prompts: Prompt[], candidates: string[], signal?: AbortSignal): Promise<CandidateProbabilities[]> {
-    const size = Math.max(1, this.options.selfjBatch ?? 64);
-    const chunks: Prompt[][] = [];
-    for (let i = 0; i < prompts.length; i += size) chunks.push(prompts.slice(i, i + size));
-    type Row = { probs?: Record<string, number | null>; coverage?: string; ids?: Record<string, number | null> };
-    const parts = await Promise.all(
-      chunks.map(async (chunk) => {
-        const json = await this.http.json<{ results?: Row[] }>({
-          path: '/selfj/next-token-probabilities',
-          body: { model: this.model, prompts: chunk, candidates },
+    if (this.extension) return candidatesViaExtension(this.http, this.model, this.extensionBatches, prompts, candidates, options.signal);
+    const map = (alts: Alternative[], complete: boolean) => mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
+    if (this.listCompletions(prompts)) {
+      const k = this.traits.k;
+      return this.listBatches.run(prompts as string[], async (chunk, signal) => {
+        const json = await this.http.json({
+          path: '/completions',
+          body: { model: this.model, prompt: chunk.length === 1 ? chunk[0] : chunk, max_tokens: 1, temperature: 0, logprobs: k },
           signal,
+          weight: chunk.length,
         });
-        const rows = json?.results;
-        if (!Array.isArray(rows) || rows.length !== chunk.length) {
-          throw new SelfjError('HTTP_ERROR', `The selfj server returned ${rows?.length ?? 0} results for ${chunk.length} prompts.`);
-        }
-        return rows.map((r): CandidateProbabilities => {
-          const probs: Record<string, number | undefined> = {};
-          for (const c of candidates) probs[c] = typeof r.probs?.[c] === 'number' ? r.probs[c] : undefined;
-          const ids = r.ids ? Object.fromEntries(Object.entries(r.ids).map(([c, id]) => [c, id ?? undefined])) : undefined;
-          // Passed through as the served backend reports it (its own meaning of undefined under "full" included).
-          return { probs, coverage: r.coverage === 'full' ? 'full' : 'partial', ...(ids ? { ids } : {}) };
-        });
-      }),
-    );
-    return parts.flat();
+        return chunk.map((_, i) => map(this.checkAlternatives(alternativesFromCompletions(json, i), 'completions'), k === -1));
+      }, options.signal);
+    }
+    // One request per prompt (chat, llama.cpp's native route, servers without prompt lists).
+    return new Batcher(1).run(prompts, async ([p], signal) => {
+      const { alts, complete } = await this.alternatives(p, this.traits.k, signal);
+      return [map(alts, complete)];
+    }, options.signal);
   }
 
-  private async one(prompt: Prompt, candidates: string[], signal?: AbortSignal): Promise<CandidateProbabilities> {
-    const { alts, complete } = await this.alternatives(prompt, this.traits.k, signal);
-    return mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
+  /** String prompts to a server whose /v1/completions takes a list of prompts (vLLM, selfj serve). */
+  private listCompletions(prompts: Prompt[]): boolean {
+    const t = this.traits;
+    return (t.flavour === 'vllm' || t.flavour === 'selfj') && !t.nativeCompletion && prompts.every((p) => typeof p === 'string' && this.endpointFor(p) === 'completions');
+  }
+
+  private checkAlternatives(alts: Alternative[] | undefined, endpoint: string): Alternative[] {
+    if (alts) return alts;
+    const t = this.traits;
+    throw new SelfjError('CAPABILITY_MISSING', `The server at ${this.http.urls.join(', ')} answered without log-probabilities (${endpoint}).`, {
+      details: { flavour: t.flavour, endpoint },
+      solutions: [t.logprobsHint, 'Set the flavour explicitly (flavour=vllm|llama.cpp|ollama|tgi|openai) if auto-detection guessed wrong'],
+    });
   }
 
   /** One max_tokens=1 request asking for k alternatives (-1: all); `complete` when they are the whole vocabulary. */
@@ -233,13 +232,7 @@ export class OpenAIBackend implements ModelBackend {
       });
       alts = alternativesFromChat(json);
     }
-    if (!alts) {
-      throw new SelfjError('CAPABILITY_MISSING', `The server at ${this.http.urls.join(', ')} answered without log-probabilities (${endpoint}).`, {
-        details: { flavour: t.flavour, endpoint },
-        solutions: [t.logprobsHint, 'Set the flavour explicitly (flavour=vllm|llama.cpp|ollama|tgi|openai) if auto-detection guessed wrong'],
-      });
-    }
-    return { alts, complete };
+    return { alts: this.checkAlternatives(alts, endpoint), complete };
   }
 
   /** The k most likely next tokens as the server reports them (at most the flavour's k; Infinity: all it gives). */
@@ -247,15 +240,7 @@ export class OpenAIBackend implements ModelBackend {
     throwIfAborted(options.signal);
     checkPrompt(prompt, 0);
     await this.init(options.signal);
-    if (this.selfj) {
-      const json = await this.http.json<{ tokens?: TopToken[] }>({
-        path: '/selfj/top-tokens',
-        body: { model: this.model, prompt, k: Number.isFinite(k) && k >= 0 ? k : -1 },
-        signal: options.signal,
-      });
-      if (!Array.isArray(json?.tokens)) throw new SelfjError('HTTP_ERROR', 'The selfj server returned no token list.');
-      return json.tokens;
-    }
+    if (this.extension) return topTokensViaExtension(this.http, this.model, prompt, k, options.signal);
     const max = this.traits.k;
     const want = !Number.isFinite(k) || k < 0 ? max : max === -1 ? k : Math.min(k, max);
     const { alts } = await this.alternatives(prompt, want, options.signal);

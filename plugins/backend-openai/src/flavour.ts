@@ -62,7 +62,7 @@ export function flavourTraits(flavour: ServerFlavour, o: FlavourOptions = {}): F
   }
 }
 
-/** What a `selfj serve` says about its backend in /v1/models. */
+/** What a `selfj serve` says about its backend in /v1/models (the `selfj` field of the model entry). */
 export interface SelfjServerInfo {
   max_logprobs?: number;
   logprobs?: 'full' | 'topK' | 'none';
@@ -70,6 +70,12 @@ export interface SelfjServerInfo {
   /** The server has POST /v1/selfj/next-token-probabilities. */
   candidates?: boolean;
   embeddings?: boolean;
+  /** The served backend renders chat messages with the model's own chat template. */
+  chat_template?: boolean;
+  features?: boolean;
+  context_size?: number;
+  /** Per-request limits: past them the server answers 413 (or 400 for one prompt's max_tokens). */
+  limits?: { max_prompts?: number; max_tokens?: number; max_body_bytes?: number };
 }
 
 interface ModelsList {

@@ -52,17 +52,20 @@ export function alternativesFromChat(json: unknown): Alternative[] | undefined {
 }
 
 /**
- * /v1/completions: the legacy shape (top_logprobs[0] is a {token: logprob} map, as OpenAI and vLLM return it)
+ * /v1/completions (choice `index` for a list of prompts): the legacy shape (top_logprobs[0] is a {token: logprob} map, as OpenAI and vLLM return it)
  * or the chat-like shape some llama.cpp builds return (logprobs.content[0].top_logprobs).
  */
-export function alternativesFromCompletions(json: unknown): Alternative[] | undefined {
-  const lp = (
+export function alternativesFromCompletions(json: unknown, index = 0): Alternative[] | undefined {
+  const choices = (
     json as {
       choices?: {
+        index?: number;
         logprobs?: { top_logprobs?: (Record<string, number> | null)[]; tokens?: string[]; token_logprobs?: number[]; content?: PositionEntry[] } | null;
       }[];
     }
-  )?.choices?.[0]?.logprobs;
+  )?.choices;
+  // A list of prompts gets one choice per prompt, identified by `index` (servers may answer them out of order).
+  const lp = (choices?.find((c) => c.index === index) ?? (choices?.every((c) => c.index === undefined) ? choices[index] : undefined))?.logprobs;
   if (!lp) return undefined;
   if (Array.isArray(lp.content)) return fromPosition(lp.content[0]);
   const map = lp.top_logprobs?.[0];

@@ -27,14 +27,19 @@ export interface OpenAIBackendOptions extends Omit<TransportOptions, 'baseURLs' 
    * (POST /v1/selfj/next-token-probabilities) instead of OpenAI logprobs (default true).
    */
   selfjExtension?: boolean;
-  /** Prompts per extension request (default 64). */
+  /** Prompts per extension request (default 64, at most the server's limit). */
   selfjBatch?: number;
+  /**
+   * Prompts per /v1/completions request when scoring string prompts on servers that take a list of prompts
+   * (vLLM, selfj serve without the extension; default 16). 1 sends one request per prompt.
+   */
+  promptBatch?: number;
   /** Environment to read the key from (tests). */
   env?: Record<string, string | undefined>;
 }
 
 const FLAVOURS = new Set(['auto', 'openai', 'vllm', 'llama.cpp', 'ollama', 'tgi', 'selfj']);
-const NUMERIC = new Set(['maxLogprobs', 'nProbs', 'concurrency', 'maxRetries', 'timeoutMs', 'contextSize']);
+const NUMERIC = new Set(['maxLogprobs', 'nProbs', 'concurrency', 'maxRetries', 'timeoutMs', 'contextSize', 'connectRetryMs', 'promptBatch', 'selfjBatch']);
 
 /** Parses the part after "openai:"; key=value pairs after ";" set options (flavour, endpoint, numbers). */
 export function parseOpenAISpec(spec: string): Partial<OpenAIBackendOptions> & { baseURLs: string[]; model: string } {
@@ -54,9 +59,10 @@ export function parseOpenAISpec(spec: string): Partial<OpenAIBackendOptions> & {
     if (key === 'flavour' && FLAVOURS.has(v)) out.flavour = v as ServerFlavour;
     else if (key === 'endpoint' && (v === 'chat' || v === 'completions')) out.endpoint = v;
     else if (key === 'apiKeyEnv') out.apiKeyEnv = v;
+    else if (key === 'adaptive' && (v === 'true' || v === 'false')) out.adaptive = v === 'true';
     else if (NUMERIC.has(key) && Number.isFinite(Number(v))) (out as Record<string, unknown>)[key] = Number(v);
     else throw new SelfjError('BAD_CONFIG', `Unknown option "${key}" in the openai backend id.`, {
-      solutions: ['Known: flavour=auto|openai|vllm|llama.cpp|ollama|tgi|selfj, endpoint=chat|completions, apiKeyEnv, maxLogprobs, nProbs, concurrency, maxRetries, timeoutMs, contextSize'],
+      solutions: ['Known: flavour=auto|openai|vllm|llama.cpp|ollama|tgi|selfj, endpoint=chat|completions, apiKeyEnv, adaptive=true|false, maxLogprobs, nProbs, concurrency, maxRetries, timeoutMs, connectRetryMs, contextSize, promptBatch, selfjBatch'],
     });
   }
   return out;

@@ -1,56 +1,5 @@
-/** Small pieces of the HTTP client that are easy to test alone: a FIFO semaphore, backoff, Retry-After. */
+/** Small timing pieces of the HTTP client that are easy to test alone: backoff, Retry-After, abortable sleep. */
 import { abortError } from '@selfj/core';
-
-/** FIFO counting semaphore; waiting is abortable. */
-export class Semaphore {
-  private active = 0;
-  private readonly waiters: { run: () => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
-
-  constructor(readonly limit: number) {
-    if (!(limit >= 1)) throw new RangeError(`concurrency must be >= 1, got ${limit}`);
-  }
-
-  get inFlight(): number {
-    return this.active;
-  }
-
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) throw abortError(signal);
-    if (this.active < this.limit) {
-      this.active++;
-      return this.releaser();
-    }
-    await new Promise<void>((resolve, reject) => {
-      const waiter: { run: () => void; signal?: AbortSignal; onAbort?: () => void } = { run: resolve, signal };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(abortError(signal));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.waiters.push(waiter);
-    });
-    return this.releaser();
-  }
-
-  private releaser(): () => void {
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const next = this.waiters.shift();
-      if (next) {
-        // The slot passes straight to the next waiter: `active` stays the same.
-        if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
-        next.run();
-      } else {
-        this.active--;
-      }
-    };
-  }
-}
 
 /** "Full jitter" exponential backoff (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)]. */
 export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
@@ -68,24 +17,30 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Math.max(0, at - now);
 }
 
-/** Sleeps, rejecting with ABORTED when the signal fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Sleeps; rejects with ABORTED when `signal` fires, or with `onStop()` when `stop` fires (e.g. the client closed). */
+export function sleep(ms: number, signal?: AbortSignal, stop?: { signal: AbortSignal; error: () => Error }): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (stop?.signal.aborted) return Promise.reject(stop.error());
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      stop?.signal.removeEventListener('abort', onStop);
+    };
+    const onAbort = () => {
+      done();
       reject(abortError(signal));
     };
+    const onStop = () => {
+      done();
+      reject(stop!.error());
+    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      done();
       resolve();
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
+    stop?.signal.addEventListener('abort', onStop, { once: true });
   });
-}
-
-/** HTTP statuses worth another try: rate limited, or the server/gateway failed transiently. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
 }

@@ -1,13 +1,17 @@
 /**
- * The HTTP side of the OpenAI backend: a pool of base URLs (round-robin, failover, unhealthy ones skipped for a
- * while), a concurrency limit, per-attempt timeouts, retries with full-jitter exponential backoff that honour
- * Retry-After, and AbortSignal support. Connections are kept alive (see senders.ts for the two HTTP clients).
+ * The HTTP side of the OpenAI backend: a pool of servers, each with keep-alive connections (undici) and its own
+ * adaptive concurrency limit (adaptive.ts); every attempt goes to the least-loaded server that is not paused;
+ * per-attempt timeouts; retries with full-jitter backoff that honour Retry-After; failover to another server; a
+ * connection budget (connectRetryMs) that waits out a server restart with one notice per outage; AbortSignal.
  * The API key lives in a private field and is redacted from every message this class produces.
  */
-import { SelfjError, abortError } from '@selfj/core';
-import { redact, safeURL } from './redact.js';
-import { Semaphore, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
-import { fetchSender, nodeSender, type InFlight, type Sender } from './senders.js';
+import { SelfjError, Semaphore, abortError, redact, safeURL } from '@selfj/core';
+import { Endpoint } from './endpoint.js';
+import { describeNetworkError, exhaustedError, isRetryableStatus, serverError, statusError, type Failure } from './failures.js';
+import { backoffDelay, parseRetryAfter, sleep } from './retry.js';
+import { WireError, send, type InFlight } from './wire.js';
+
+export { normaliseBaseURL } from './endpoint.js';
 
 export interface TransportOptions {
   /** OpenAI base URLs, e.g. "http://host:8000/v1"; several form a load-balanced pool. */
@@ -15,9 +19,11 @@ export interface TransportOptions {
   apiKey?: string;
   /** Extra request headers (values are treated as secrets in messages). */
   headers?: Record<string, string>;
-  /** Requests in flight at once, over the whole pool (default 16). */
+  /** Most requests in flight per server (default 16); the adaptive limit moves between 1 and this. */
   concurrency?: number;
-  /** Extra attempts after the first (default 4). */
+  /** Adapt each server's limit to its latency and overload signals (default true); false: fixed at `concurrency`. */
+  adaptive?: boolean;
+  /** Extra attempts after the first, for failures other than unreachable servers (default 4). */
   maxRetries?: number;
   /** Per-attempt timeout, headers and body (default 120 s). */
   timeoutMs?: number;
@@ -25,14 +31,16 @@ export interface TransportOptions {
   backoffMaxMs?: number;
   /** Longest Retry-After the client waits (default 60 s); longer values are cut to this. */
   maxRetryAfterMs?: number;
-  /** How long a failing base URL is skipped when others are healthy (default 5 s). */
+  /** How long a failing server is tried last, when others are healthy (default 5 s). */
   unhealthyMs?: number;
+  /** How long to keep retrying while no server answers at all (refused, reset; default 60 s). */
+  connectRetryMs?: number;
   /** Receives one line per retry / failure (already redacted). */
   logger?: (line: string) => void;
+  /** Receives one line when the client starts waiting for an unreachable or rate-limiting server, and when it is back. */
+  onNotice?: (message: string) => void;
   /** Source of randomness for the jitter (tests). */
   random?: () => number;
-  /** HTTP client: node:http with a keep-alive agent (default, leaner) or the global fetch (undici). */
-  httpClient?: 'node' | 'fetch';
 }
 
 export interface HttpRequest {
@@ -42,80 +50,57 @@ export interface HttpRequest {
   root?: boolean;
   body?: unknown;
   signal?: AbortSignal;
+  /** Units of work in the request (prompts), so latency per unit can be compared across request sizes. */
+  weight?: number;
 }
 
-interface Endpoint {
-  base: string;
-  root: string;
-  unhealthyUntil: number;
-}
-
-type Failure =
-  | { kind: 'status'; status: number; retryAfterMs?: number; message: string; code?: string; type?: string }
-  | { kind: 'timeout'; message: string }
-  | { kind: 'connection'; message: string }
-  | { kind: 'badjson'; message: string };
-
-/** Normalises a base URL: no trailing slash, "/v1" added when the URL has no path. */
-export function normaliseBaseURL(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new SelfjError('BAD_CONFIG', `Not a valid base URL: ${safeURL(url)}`, {
-      solutions: ['Use a full URL such as http://127.0.0.1:8000/v1'],
-    });
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new SelfjError('BAD_CONFIG', `Base URL must be http(s): ${safeURL(url)}`);
-  }
-  let s = u.toString().replace(/\/+$/, '');
-  if (u.pathname === '/' || u.pathname === '') s += '/v1';
-  return s;
-}
+type Outcome = { ok: true; body: unknown } | { ok: false; failure: Failure };
 
 export class HttpTransport {
   readonly #apiKey: string | undefined;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
   private readonly endpoints: Endpoint[];
-  private readonly sem: Semaphore;
+  /** Admits as many attempts as the servers' limits add up to; the attempt then goes to the least-loaded server. */
+  private readonly gate: Semaphore;
   private rr = 0;
-  private closed = false;
-  /** Requests on the wire, so close() can end them without a listener per request. */
+  private readonly closer = new AbortController();
   private readonly active = new Set<InFlight>();
-  private readonly send: Sender;
-  private readonly o: Required<Omit<TransportOptions, 'apiKey' | 'headers' | 'logger' | 'baseURLs' | 'httpClient'>> &
-    Pick<TransportOptions, 'logger'>;
+  private readonly o: Required<Omit<TransportOptions, 'apiKey' | 'headers' | 'logger' | 'onNotice' | 'baseURLs'>> &
+    Pick<TransportOptions, 'logger' | 'onNotice'>;
 
   constructor(options: TransportOptions) {
     if (!options.baseURLs.length) throw new SelfjError('BAD_CONFIG', 'No base URL given for the OpenAI backend.');
-    this.endpoints = options.baseURLs.map((b) => {
-      const base = normaliseBaseURL(b);
-      return { base, root: base.replace(/\/v1$/, ''), unhealthyUntil: 0 };
-    });
-    this.#apiKey = options.apiKey || undefined;
-    this.#headers = { 'content-type': 'application/json', accept: 'application/json', ...(options.headers ?? {}) };
-    if (this.#apiKey) this.#headers.authorization = `Bearer ${this.#apiKey}`;
-    this.#secrets = [this.#apiKey ?? '', ...Object.values(options.headers ?? {})].filter(Boolean);
     this.o = {
-      concurrency: options.concurrency ?? 16,
+      concurrency: Math.max(1, Math.floor(options.concurrency ?? 16)),
+      adaptive: options.adaptive ?? true,
       maxRetries: options.maxRetries ?? 4,
       timeoutMs: options.timeoutMs ?? 120_000,
       backoffBaseMs: options.backoffBaseMs ?? 200,
       backoffMaxMs: options.backoffMaxMs ?? 10_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
       unhealthyMs: options.unhealthyMs ?? 5_000,
+      connectRetryMs: options.connectRetryMs ?? 60_000,
       random: options.random ?? Math.random,
       logger: options.logger,
+      onNotice: options.onNotice,
     };
-    this.sem = new Semaphore(this.o.concurrency);
-    this.send = options.httpClient === 'fetch' ? fetchSender() : nodeSender(this.o.concurrency);
+    this.endpoints = options.baseURLs.map((b) => new Endpoint(b, { adaptive: this.o.adaptive, max: this.o.concurrency }));
+    this.#apiKey = options.apiKey || undefined;
+    this.#headers = { 'content-type': 'application/json', accept: 'application/json', ...(options.headers ?? {}) };
+    if (this.#apiKey) this.#headers.authorization = `Bearer ${this.#apiKey}`;
+    this.#secrets = [this.#apiKey ?? '', ...Object.values(options.headers ?? {})].filter(Boolean);
+    this.gate = new Semaphore(this.capacity());
   }
 
   /** Base URLs of the pool, safe to print. */
   get urls(): string[] {
     return this.endpoints.map((e) => safeURL(e.base, this.#secrets));
+  }
+
+  /** Each server's current concurrency limit (adaptive), in pool order. */
+  get limits(): number[] {
+    return this.endpoints.map((e) => e.limit.limit);
   }
 
   /** Redacts this transport's secrets (and key-like strings) from any text. */
@@ -125,90 +110,96 @@ export class HttpTransport {
 
   /** Cancels every request in flight and refuses new ones (ABORTED). */
   close(): void {
-    this.closed = true;
+    if (this.closer.signal.aborted) return;
+    this.closer.abort();
     for (const f of this.active) f.abort();
-    this.send.close?.();
+    for (const e of this.endpoints) void e.pool.destroy().catch(() => undefined);
   }
 
   /** Sends one JSON request with retries and returns the parsed JSON body. */
   async json<T = unknown>(req: HttpRequest): Promise<T> {
-    if (this.closed) throw closedError();
-    const release = await this.sem.acquire(req.signal);
-    try {
-      return (await this.withRetries(req)) as T;
-    } finally {
-      release();
-    }
-  }
-
-  private async withRetries(req: HttpRequest): Promise<unknown> {
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const failures: Failure[] = [];
+    let counted = 0; // failures that count against maxRetries
+    let connectionSince: number | undefined;
     let last: Endpoint | undefined;
-    for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
-      if (req.signal?.aborted) throw abortError(req.signal);
-      if (this.closed) throw closedError();
+    for (;;) {
+      this.checkOpen(req.signal);
+      const release = await this.gate.acquire(req.signal);
       const ep = this.pick(last);
-      last = ep;
-      const result = await this.attempt(ep, req);
-      if (result.ok) {
-        ep.unhealthyUntil = 0;
-        return result.body;
+      const pausedFor = ep.pausedUntil - Date.now();
+      if (pausedFor > 0) {
+        // Every server asked for a pause (Retry-After): wait for the first one to reopen.
+        release();
+        await sleep(Math.min(pausedFor, this.o.maxRetryAfterMs), req.signal, this.stopper());
+        continue;
       }
-      const f = result.failure;
+      last = ep;
+      let outcome: Outcome;
+      try {
+        outcome = await this.attempt(ep, req, body);
+      } finally {
+        release();
+      }
+      if (outcome.ok) {
+        this.syncGate();
+        return outcome.body as T;
+      }
+      const f = outcome.failure;
       failures.push(f);
-      if (f.kind === 'status' && !isRetryableStatus(f.status)) throw this.statusError(ep, req, f);
+      if (f.kind === 'status' && !isRetryableStatus(f.status)) {
+        throw statusError(f, safeURL(ep.url(req.path, req.root), this.#secrets), this.redact(f.message));
+      }
       const now = Date.now();
-      ep.unhealthyUntil = now + (f.kind === 'status' && f.retryAfterMs !== undefined ? f.retryAfterMs : this.o.unhealthyMs);
-      if (attempt === this.o.maxRetries) break;
-      const failover = this.endpoints.some((e) => e !== ep && e.unhealthyUntil <= now);
-      const retryAfter = f.kind === 'status' ? f.retryAfterMs : undefined;
-      const delay = failover
-        ? 0
-        : retryAfter !== undefined
-          ? Math.min(retryAfter, this.o.maxRetryAfterMs)
-          : backoffDelay(attempt, this.o.backoffBaseMs, this.o.backoffMaxMs, this.o.random);
+      if (f.kind === 'connection') connectionSince ??= now;
+      else connectionSince = undefined;
+      const withinBudget = connectionSince !== undefined && now - connectionSince < this.o.connectRetryMs;
+      if (!withinBudget) counted++;
+      if (counted > this.o.maxRetries || (f.kind === 'connection' && !withinBudget)) {
+        const waited = connectionSince !== undefined ? now - connectionSince : 0;
+        throw exhaustedError(req.path, this.urls, failures, this.redact(f.message), waited);
+      }
+      const failover = this.endpoints.some((e) => e !== ep && e.unhealthyUntil <= now && e.pausedUntil <= now);
+      const delay = failover || (f.kind === 'status' && f.retryAfterMs !== undefined)
+        ? 0 // another server takes it now, or the loop waits out the pause
+        : f.kind === 'connection'
+          ? backoffDelay(Math.min(failures.length, 10), this.o.backoffBaseMs, Math.min(this.o.backoffMaxMs, 1000), this.o.random)
+          : backoffDelay(counted - 1, this.o.backoffBaseMs, this.o.backoffMaxMs, this.o.random);
       this.log(
-        `${req.method ?? 'POST'} ${this.url(ep, req)} failed (${f.message}); retry ${attempt + 1}/${this.o.maxRetries}` +
+        `${req.method ?? 'POST'} ${ep.url(req.path, req.root)} failed (${f.message}); ` +
+          (withinBudget ? 'server unreachable, retrying' : `retry ${counted}/${this.o.maxRetries}`) +
           (failover ? ' on another server' : ` in ${delay} ms`),
       );
-      await sleep(delay, req.signal);
+      await sleep(delay, req.signal, this.stopper());
     }
-    throw this.exhaustedError(req, failures);
   }
 
-  /** Round-robin over healthy endpoints, avoiding the one that just failed; if none is healthy, the soonest back. */
+  /** Least-loaded server that is neither paused nor failing (not the one that just failed, if there is a choice). */
   private pick(avoid?: Endpoint): Endpoint {
     const n = this.endpoints.length;
     if (n === 1) return this.endpoints[0];
     const now = Date.now();
-    let fallback: Endpoint | undefined;
+    let best: Endpoint | undefined;
+    let bestRank = Infinity;
     for (let i = 0; i < n; i++) {
-      const idx = (this.rr + i) % n;
-      const e = this.endpoints[idx];
-      if (e.unhealthyUntil <= now) {
-        if (e === avoid) {
-          fallback ??= e;
-          continue;
-        }
-        this.rr = (idx + 1) % n;
-        return e;
+      const e = this.endpoints[(this.rr + i) % n];
+      if (e.pausedUntil > now) continue;
+      // Healthy ones first, then the one that just failed last; within a class the lowest share of its limit.
+      const rank = (e.unhealthyUntil > now ? 2 : 0) + (e === avoid ? 1 : 0) + Math.min(e.load, 0.999);
+      if (rank < bestRank) {
+        best = e;
+        bestRank = rank;
       }
     }
-    if (fallback) return fallback;
-    return this.endpoints.reduce((a, b) => (b.unhealthyUntil < a.unhealthyUntil ? b : a));
+    this.rr = (this.rr + 1) % n;
+    return best ?? this.endpoints.reduce((a, b) => (b.pausedUntil < a.pausedUntil ? b : a));
   }
 
-  private url(ep: Endpoint, req: HttpRequest): string {
-    return (req.root ? ep.root : ep.base) + req.path;
-  }
-
-  private async attempt(ep: Endpoint, req: HttpRequest): Promise<{ ok: true; body: unknown } | { ok: false; failure: Failure }> {
-    const inflight = this.send(this.url(ep, req), {
-      method: req.method ?? 'POST',
-      headers: this.#headers,
-      body: req.body === undefined ? undefined : JSON.stringify(req.body),
-    });
+  private async attempt(ep: Endpoint, req: HttpRequest, body: string | undefined): Promise<Outcome> {
+    const inflight = send(ep.pool, ep.path(req.path, req.root), req.method ?? 'POST', this.#headers, body);
     this.active.add(inflight);
+    ep.inFlight++;
+    const t0 = performance.now();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -218,125 +209,87 @@ export class HttpTransport {
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const res = await inflight.response;
-      const { text } = res;
-      if (res.status < 200 || res.status > 299) {
-        return {
-          ok: false,
-          failure: {
-            kind: 'status',
-            status: res.status,
-            retryAfterMs: parseRetryAfter(res.retryAfter),
-            ...serverError(res.status, text),
-          },
-        };
-      }
+      if (res.status < 200 || res.status > 299) return this.failed(ep, statusFailure(res.status, res.retryAfter, res.text));
+      let parsed: unknown;
       try {
-        return { ok: true, body: JSON.parse(text) };
+        parsed = JSON.parse(res.text);
       } catch {
-        return { ok: false, failure: { kind: 'badjson', message: `invalid JSON in a ${res.status} response (${text.length} bytes)` } };
+        return this.failed(ep, { kind: 'badresponse', message: `invalid JSON in a ${res.status} response (${res.text.length} bytes)` });
       }
+      ep.limit.onSuccess(performance.now() - t0, req.weight ?? 1, ep.inFlight - 1);
+      ep.unhealthyUntil = 0;
+      if (ep.downSince !== undefined) {
+        this.notice(`${safeURL(ep.base, this.#secrets)} answers again (after ${((Date.now() - ep.downSince) / 1000).toFixed(1)} s).`);
+        ep.downSince = undefined;
+      }
+      return { ok: true, body: parsed };
     } catch (e) {
-      if (req.signal?.aborted) throw abortError(req.signal);
-      if (this.closed) throw closedError();
-      if (timedOut) return { ok: false, failure: { kind: 'timeout', message: `no complete answer within ${this.o.timeoutMs} ms` } };
-      return { ok: false, failure: { kind: 'connection', message: describeNetworkError(e) } };
+      this.checkOpen(req.signal);
+      if (timedOut) return this.failed(ep, { kind: 'timeout', message: `no complete answer within ${this.o.timeoutMs} ms` });
+      const responded = e instanceof WireError && e.responded;
+      return this.failed(ep, { kind: responded ? 'badresponse' : 'connection', message: describeNetworkError(e) });
     } finally {
+      ep.inFlight--;
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
       this.active.delete(inflight);
     }
   }
 
-  private statusError(ep: Endpoint, req: HttpRequest, f: Extract<Failure, { kind: 'status' }>): SelfjError {
-    const where = safeURL(this.url(ep, req), this.#secrets);
-    const msg = this.redact(f.message);
-    const details = { status: f.status, url: where };
-    if (f.status === 401 || f.status === 403) {
-      return new SelfjError('AUTH', `The server at ${where} refused the request (${msg}).`, {
-        details,
-        solutions: [
-          'Set the API key in the environment variable the backend reads (OPENAI_API_KEY unless apiKeyEnv says otherwise)',
-          'Check that the key is valid for this server',
-        ],
-      });
+  /** Updates the server's state after a failed attempt. */
+  private failed(ep: Endpoint, f: Failure): Outcome {
+    const now = Date.now();
+    const overload = f.kind === 'timeout' || f.kind === 'connection' || (f.kind === 'status' && isRetryableStatus(f.status));
+    if (overload) ep.limit.onOverload();
+    if (f.kind === 'status' && f.retryAfterMs !== undefined && isRetryableStatus(f.status)) {
+      const pause = Math.min(f.retryAfterMs, this.o.maxRetryAfterMs);
+      if (pause >= 5000 && ep.pausedUntil <= now) this.notice(`${safeURL(ep.base, this.#secrets)} asks to wait ${Math.round(pause / 1000)} s (HTTP ${f.status} with Retry-After).`);
+      ep.pausedUntil = Math.max(ep.pausedUntil, now + pause);
+    } else if (f.kind !== 'status' || isRetryableStatus(f.status)) {
+      ep.unhealthyUntil = now + this.o.unhealthyMs;
     }
-    if (f.status === 404) {
-      return new SelfjError('NOT_FOUND', `Not found at ${where} (${msg}).`, {
-        details,
-        solutions: ['Check the model name after "#" in the backend id', 'Check that the base URL ends in /v1'],
-      });
+    if (f.kind === 'connection' && ep.downSince === undefined) {
+      ep.downSince = now;
+      this.notice(
+        `Cannot reach ${safeURL(ep.base, this.#secrets)} (${this.redact(f.message)}); retrying for up to ${Math.round(this.o.connectRetryMs / 1000)} s.`,
+      );
     }
-    const code = `${f.code ?? ''} ${f.type ?? ''}`.toLowerCase();
-    if (/context_length_exceeded|prompt_too_long|exceed_context_size/.test(code) || CONTEXT_MESSAGE.test(msg)) {
-      return new SelfjError('PROMPT_TOO_LONG', `The server at ${where} says the prompt is too long: ${msg}`, {
-        details,
-        solutions: ['Shorten the prompt (truncate instruction, response or reference)', 'Serve the model with a larger context'],
-      });
-    }
-    if (code.includes('capability_missing') || f.status === 501) {
-      return new SelfjError('CAPABILITY_MISSING', `The server at ${where} cannot do this: ${msg}`, { details });
-    }
-    if (code.includes('bad_input')) return new SelfjError('BAD_INPUT', `The server at ${where} rejected the input: ${msg}`, { details });
-    return new SelfjError('HTTP_ERROR', `Request to ${where} failed: ${msg}`, { details });
+    this.syncGate();
+    return { ok: false, failure: f };
   }
 
-  private exhaustedError(req: HttpRequest, failures: Failure[]): SelfjError {
-    const last = failures[failures.length - 1];
-    const attempts = failures.length;
-    const details = { attempts, urls: this.urls, path: req.path, last: this.redact(last.message) };
-    const where = this.urls.join(', ');
-    if (failures.every((f) => f.kind === 'connection')) {
-      return new SelfjError('BACKEND_UNAVAILABLE', `Cannot reach the OpenAI-compatible server at ${where}: ${details.last}.`, {
-        details,
-        solutions: ['Start the server (for example `selfj serve` or vllm serve)', 'Check host, port and that the base URL ends in /v1'],
-      });
-    }
-    if (last.kind === 'timeout') {
-      return new SelfjError('TIMEOUT', `${req.path} at ${where}: ${details.last} (${attempts} attempts).`, {
-        details,
-        solutions: ['Raise timeoutMs', 'Lower concurrency, or add servers to the pool'],
-      });
-    }
-    return new SelfjError('RETRIES_EXHAUSTED', `${req.path} at ${where} still failing after ${attempts} attempts: ${details.last}.`, {
-      details,
-      solutions: ['Raise maxRetries', 'Lower concurrency if the server is rate limiting', 'Check the server logs'],
-    });
+  private capacity(): number {
+    return this.endpoints.reduce((s, e) => s + e.limit.limit, 0);
+  }
+
+  private syncGate(): void {
+    const c = this.capacity();
+    if (c !== this.gate.max) this.gate.resize(c);
+  }
+
+  private checkOpen(signal?: AbortSignal): void {
+    if (signal?.aborted) throw abortError(signal);
+    if (this.closer.signal.aborted) throw closedError();
+  }
+
+  private stopper(): { signal: AbortSignal; error: () => Error } {
+    return { signal: this.closer.signal, error: closedError };
   }
 
   private log(line: string): void {
     this.o.logger?.(this.redact(line));
   }
+
+  private notice(message: string): void {
+    this.o.onNotice?.(this.redact(message));
+    this.log(message);
+  }
+}
+
+function statusFailure(status: number, retryAfter: string | null, text: string): Failure {
+  return { kind: 'status', status, retryAfterMs: parseRetryAfter(retryAfter), ...serverError(status, text) };
 }
 
 function closedError(): SelfjError {
   return new SelfjError('ABORTED', 'The OpenAI backend was closed.');
-}
-
-/** How servers word "prompt longer than the context" (vLLM, llama.cpp, TGI, OpenAI). */
-const CONTEXT_MESSAGE = /maximum context length|exceeds? the (available )?context|context (size|window) (is )?exceeded|input validation error: .*must have less than/i;
-
-/** Message, code and type of an OpenAI-style error body (or a short prefix of any other body). */
-function serverError(status: number, text: string): { message: string; code?: string; type?: string } {
-  let message = '';
-  let code: string | undefined;
-  let type: string | undefined;
-  try {
-    const j = JSON.parse(text) as { error?: { message?: string; code?: unknown; type?: string } | string; message?: string; detail?: string; error_type?: string };
-    if (typeof j.error === 'string') message = j.error;
-    else {
-      message = j.error?.message ?? j.message ?? j.detail ?? '';
-      code = j.error?.code === undefined || j.error?.code === null ? undefined : String(j.error.code);
-      type = j.error?.type ?? j.error_type;
-    }
-  } catch {
-    message = text.slice(0, 200).trim();
-  }
-  return { message: `HTTP ${status}${message ? `: ${message}` : ''}`, code, type };
-}
-
-function describeNetworkError(e: unknown): string {
-  const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };
-  const code = err.cause?.code ?? err.code;
-  const detail = err.cause?.message ?? err.message ?? String(e);
-  return code ? `${code} (${detail})` : detail;
 }

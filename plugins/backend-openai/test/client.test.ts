@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isSelfjError, type SelfjError } from '@selfj/core';
 import { OpenAIBackend, createOpenAIBackend, type OpenAIBackendOptions } from '../src/index.js';
-import { distribution, startFakeServer, type Fault, type FakeServer } from './fake-server.js';
+import { OVERSIZE, distribution, startFakeServer, type Fault, type FakeServer } from './fake-server.js';
 
 const DIGITS = [...'0123456789'.split(''), ...'0123456789'.split('').map((d) => ` ${d}`)];
 const PROMPTS = ['Rate this answer: 1+1=2. Score:', 'Rate: the sky is green. Score:', 'Q: capital of France? A: Paris. Score:'];
@@ -56,17 +56,17 @@ describe('OpenAIBackend against a fault-injecting server', () => {
     ['invalid JSON', [{ kind: 'badjson' }]],
     ['a connection reset', [{ kind: 'reset' }]],
   ];
-  for (const [name, faults] of faultCases) for (const httpClient of ['node', 'fetch'] as const) {
-    it(`recovers from ${name} with the same results (${httpClient})`, async () => {
-      const b = backend({ timeoutMs: 500, httpClient });
+  for (const [name, faults] of faultCases) {
+    it(`recovers from ${name} with the same results`, async () => {
+      const b = backend({ timeoutMs: 500 });
       const clean = await b.nextTokenProbabilities(PROMPTS, DIGITS);
       fake.faults.push(...faults);
       const n = fake.requests.length;
       const again = await b.nextTokenProbabilities(PROMPTS, DIGITS);
       expect(again).toEqual(clean);
       expect(fake.faults).toEqual([]); // every injected fault was served
-      // One request per prompt plus one retry per fault (more only if the loaded machine timed a request out).
-      expect(fake.requests.length - n).toBeGreaterThanOrEqual(PROMPTS.length + faults.length);
+      // One request for the three prompts (a list) plus one retry per fault (more only if the machine timed one out).
+      expect(fake.requests.length - n).toBeGreaterThanOrEqual(1 + faults.length);
     });
   }
 
@@ -91,13 +91,43 @@ describe('OpenAIBackend against a fault-injecting server', () => {
     expect(t.code).toBe('TIMEOUT');
   });
 
-  it('does not retry a 400 and reports it as HTTP_ERROR', async () => {
+  it('a 4xx about the request is that record\'s error (BAD_RECORD, not retried); one naming a setting is HTTP_ERROR', async () => {
     const b = backend();
-    fake.faults.push({ kind: 'status', status: 400, body: JSON.stringify({ error: { message: 'top_logprobs too large' } }) });
+    fake.faults.push({ kind: 'status', status: 400, body: JSON.stringify({ error: { message: 'top_logprobs too large', param: 'top_logprobs' } }) });
     const e = await caught(b.nextTokenProbabilities([PROMPTS[0]], DIGITS));
     expect(e.code).toBe('HTTP_ERROR');
     expect(e.message).toContain('top_logprobs too large');
     expect(fake.requests.length).toBe(1);
+    for (const [status, param] of [[400, 'prompt'], [400, undefined], [422, undefined], [413, undefined]] as const) {
+      fake.requests.length = 0;
+      fake.faults.push({ kind: 'status', status, body: JSON.stringify({ error: { message: `refused (${status})`, ...(param ? { param } : {}) } }) });
+      const r = await caught(b.nextTokenProbabilities([PROMPTS[0]], DIGITS));
+      expect(r.code, `${status} ${param}`).toBe('BAD_RECORD');
+      expect(r.details.status).toBe(status);
+      expect(fake.requests.length).toBe(1);
+    }
+  });
+
+  it('413 for a batch splits it (later batches stay smaller); 413 for one prompt rejects that prompt only', async () => {
+    const limited = await startFakeServer({ maxTopLogprobs: -1, maxPrompts: 5 });
+    try {
+      const b = new OpenAIBackend({ baseURL: limited.url, model: 'fake', flavour: 'vllm', maxLogprobs: -1, promptBatch: 16, env: {} });
+      const prompts = Array.from({ length: 16 }, (_, i) => `prompt ${i}`);
+      const out = await b.nextTokenProbabilities(prompts, DIGITS);
+      const want = await backend().nextTokenProbabilities(prompts, DIGITS);
+      expect(out).toEqual(want);
+      const sizes = limited.requests.map((r) => (Array.isArray(r.body.prompt) ? r.body.prompt.length : 1));
+      expect(sizes.filter((n) => n > 5).length).toBeGreaterThan(0); // tried big first
+      limited.requests.length = 0;
+      await b.nextTokenProbabilities(prompts, DIGITS);
+      expect(limited.requests.every((r) => (Array.isArray(r.body.prompt) ? r.body.prompt.length : 1) <= 5)).toBe(true);
+      // A prompt that is too large on its own: BAD_RECORD for the call, so a stage can blame that record alone.
+      const e = await caught(b.nextTokenProbabilities([`x ${OVERSIZE}`], DIGITS));
+      expect(e.code).toBe('BAD_RECORD');
+      expect(e.details.status).toBe(413);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('cancels with AbortSignal, including a request that hangs', async () => {
@@ -115,19 +145,17 @@ describe('OpenAIBackend against a fault-injecting server', () => {
   });
 
   it('close() ends requests in flight with ABORTED and refuses new ones', async () => {
-    for (const httpClient of ['node', 'fetch'] as const) {
-      const b = backend({ timeoutMs: 60_000, httpClient });
-      fake.faults.push({ kind: 'hang' });
-      const running = caught(b.nextTokenProbabilities([PROMPTS[0]], DIGITS));
-      await new Promise((r) => setTimeout(r, 50));
-      await b.close();
-      expect((await running).code).toBe('ABORTED');
-      expect((await caught(b.generate('x'))).code).toBe('ABORTED');
-    }
+    const b = backend({ timeoutMs: 60_000 });
+    fake.faults.push({ kind: 'hang' });
+    const running = caught(b.nextTokenProbabilities([PROMPTS[0]], DIGITS));
+    await new Promise((r) => setTimeout(r, 50));
+    await b.close();
+    expect((await running).code).toBe('ABORTED');
+    expect((await caught(b.generate('x'))).code).toBe('ABORTED');
   });
 
   it('limits concurrency', async () => {
-    const b = backend({ concurrency: 3 });
+    const b = backend({ concurrency: 3, promptBatch: 1 });
     fake.maxConcurrent = 0;
     fake.delayMs = 20;
     await b.nextTokenProbabilities(Array.from({ length: 24 }, (_, i) => `prompt ${i}`), DIGITS);
@@ -139,7 +167,7 @@ describe('OpenAIBackend against a fault-injecting server', () => {
 
 describe('server down, pools and failover', () => {
   it('reports BACKEND_UNAVAILABLE with what to do when nothing listens', async () => {
-    const b = new OpenAIBackend({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', flavour: 'openai', maxRetries: 1, backoffBaseMs: 1, env: {} });
+    const b = new OpenAIBackend({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', flavour: 'openai', maxRetries: 1, backoffBaseMs: 1, connectRetryMs: 300, env: {} });
     const e = await caught(b.nextTokenProbabilities(['x'], DIGITS));
     expect(e.code).toBe('BACKEND_UNAVAILABLE');
     expect(e.solutions.length).toBeGreaterThan(0);
@@ -148,7 +176,7 @@ describe('server down, pools and failover', () => {
   it('fails over from a dead base URL and balances between live ones', async () => {
     const second = await startFakeServer({ maxTopLogprobs: -1 });
     try {
-      const b = backend({ baseURL: undefined, baseURLs: ['http://127.0.0.1:9/v1', fake.url, second.url], maxRetries: 2 });
+      const b = backend({ baseURL: undefined, baseURLs: ['http://127.0.0.1:9/v1', fake.url, second.url], maxRetries: 2, promptBatch: 1 });
       const prompts = Array.from({ length: 12 }, (_, i) => `p${i}`);
       const out = await b.nextTokenProbabilities(prompts, DIGITS);
       expect(out.every((r) => r.coverage === 'full')).toBe(true);

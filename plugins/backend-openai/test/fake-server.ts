@@ -40,7 +40,12 @@ export interface FakeServerOptions {
   ownedBy?: string;
   /** Leave logprobs out of answers (a server started without them). */
   noLogprobs?: boolean;
+  /** More prompts than this in one /v1/completions request: 413 (as a server with a request limit). */
+  maxPrompts?: number;
 }
+
+/** A prompt containing this is "too large" for the fake server: 413 for any request carrying it. */
+export const OVERSIZE = '<<oversize>>';
 
 export interface FakeServer {
   url: string;
@@ -81,22 +86,28 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       return { object: 'list', data: input.map((t, index) => ({ object: 'embedding', index, embedding: [t.length, 1, 0] })).reverse() };
     }
     const chat = path === '/v1/chat/completions';
-    const prompt = chat ? (body.messages as { content: string }[]).map((m) => m.content).join('\n') : String(body.prompt);
-    const dist = distribution(prompt);
-    const chosen = dist[0];
     if (chat) {
+      const prompt = (body.messages as { content: string }[]).map((m) => m.content).join('\n');
+      const chosen = distribution(prompt)[0];
       const logprobs =
         options.noLogprobs || !body.logprobs
           ? null
           : { content: [{ token: chosen.token, logprob: chosen.logprob, top_logprobs: top(prompt, Number(body.top_logprobs ?? 0)) }] };
       return { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: `${chosen.token}!` }, logprobs, finish_reason: 'length' }], usage: { completion_tokens: 2 } };
     }
+    // vLLM and OpenAI take a list of prompts on /v1/completions: one choice per prompt, by index.
+    const prompts = Array.isArray(body.prompt) ? (body.prompt as string[]) : [String(body.prompt)];
     const k = body.logprobs;
-    const logprobs =
-      options.noLogprobs || k === undefined || k === null
-        ? null
-        : { tokens: [chosen.token], token_logprobs: [chosen.logprob], top_logprobs: [Object.fromEntries(top(prompt, Number(k)).map((t) => [t.token, t.logprob]))] };
-    return { object: 'text_completion', choices: [{ index: 0, text: `${chosen.token}?`, logprobs, finish_reason: 'stop' }], usage: { completion_tokens: 2 } };
+    const choices = prompts.map((prompt, index) => {
+      const chosen = distribution(prompt)[0];
+      const logprobs =
+        options.noLogprobs || k === undefined || k === null
+          ? null
+          : { tokens: [chosen.token], token_logprobs: [chosen.logprob], top_logprobs: [Object.fromEntries(top(prompt, Number(k)).map((t) => [t.token, t.logprob]))] };
+      return { index, text: `${chosen.token}?`, logprobs, finish_reason: 'stop' };
+    });
+    // Answered in reverse order: clients must match choices by index.
+    return { object: 'text_completion', choices: choices.reverse(), usage: { completion_tokens: 2 * prompts.length } };
   };
 
   const server = createServer((req, res) => {
@@ -110,6 +121,12 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       const text = Buffer.concat(chunks).toString('utf8');
       const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
       state.requests.push({ path, headers: req.headers, body });
+      const prompts = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
+      if (prompts.length > (options.maxPrompts ?? Infinity) || prompts.some((p) => typeof p === 'string' && p.includes(OVERSIZE))) {
+        res.writeHead(413, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'Request too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' } }));
+        return;
+      }
       const fault = path === '/v1/models' ? undefined : state.faults.shift();
       if (fault?.kind === 'hang') {
         hanging.add(res);

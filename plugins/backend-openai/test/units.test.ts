@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Semaphore, backoffDelay, parseRetryAfter } from '../src/retry.js';
+import { redact } from '@selfj/core';
+import { AdaptiveLimit } from '../src/adaptive.js';
+import { backoffDelay, parseRetryAfter } from '../src/retry.js';
+import { FairScheduler } from '../src/serve/scheduler.js';
 import { alternativesFromChat, alternativesFromCompletions, alternativesFromLlamaNative, mapCandidates, normaliseToken } from '../src/logprobs.js';
 import { parseOpenAISpec } from '../src/options.js';
-import { redact } from '../src/redact.js';
 import { detectFlavour, flavourTraits } from '../src/flavour.js';
 
 describe('retry pieces', () => {
@@ -22,24 +24,78 @@ describe('retry pieces', () => {
     expect(backoffDelay(0, 100, 2000, () => 0)).toBe(0);
   });
 
-  it('semaphore admits `limit` holders, FIFO, and abandons aborted waiters', async () => {
-    const s = new Semaphore(2);
-    const r1 = await s.acquire();
-    const r2 = await s.acquire();
-    const order: number[] = [];
+});
+
+describe('adaptive concurrency (AIMD)', () => {
+  it('grows while the server keeps up (fast at first), halves once per round trip on overload, never below 1', () => {
+    const l = new AdaptiveLimit({ adaptive: true, max: 64, initial: 4 });
+    for (let i = 0; i < 12; i++) l.onSuccess(10, 1, l.limit - 1);
+    expect(l.limit).toBe(16); // slow start: +1 per answer while the limit is in use
+    for (let i = 0; i < 8; i++) l.onOverload(); // one burst of 429s from the same overload
+    expect(l.limit).toBe(8);
+    for (let i = 0; i < 8; i++) l.onSuccess(10, 1, l.limit - 1); // one round trip: the cut is spent
+    const before = l.limit;
+    for (let i = 0; i < 40; i++) l.onSuccess(10, 1, l.limit - 1);
+    expect(l.limit - before).toBeGreaterThanOrEqual(3); // additive now: about one per round trip
+    expect(l.limit - before).toBeLessThanOrEqual(6);
+    for (let i = 0; i < 200; i++) l.onOverload();
+    expect(l.limit).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not grow on an idle server, backs off when latency per prompt doubles, and is fixed when not adaptive', () => {
+    const idle = new AdaptiveLimit({ adaptive: true, max: 64, initial: 4 });
+    for (let i = 0; i < 50; i++) idle.onSuccess(10, 1, 0);
+    expect(idle.limit).toBe(4);
+    const queueing = new AdaptiveLimit({ adaptive: true, max: 64, initial: 20 });
+    queueing.onSuccess(10, 4, 19); // 2.5 ms per prompt: the baseline
+    for (let i = 0; i < 100; i++) queueing.onSuccess(40, 4, queueing.limit - 1); // 10 ms per prompt: queueing
+    expect(queueing.limit).toBeLessThan(10);
+    const fixed = new AdaptiveLimit({ adaptive: false, max: 7 });
+    fixed.onOverload();
+    fixed.onSuccess(1, 1, 6);
+    expect(fixed.limit).toBe(7);
+  });
+});
+
+describe('fair scheduler (selfj serve)', () => {
+  it('runs units round-robin between requests, so a newcomer waits for running units only', async () => {
+    const s = new FairScheduler(1);
+    const order: string[] = [];
+    const unit = (name: string) => async () => {
+      order.push(name);
+      await new Promise((r) => setTimeout(r, 1));
+    };
+    const big = s.open(new AbortController().signal);
+    const bigDone = Promise.all(Array.from({ length: 20 }, (_, i) => big.run(unit(`big${i}`))));
+    await new Promise((r) => setTimeout(r, 3));
+    const small = s.open(new AbortController().signal);
+    await Promise.all([small.run(unit('small0')), small.run(unit('small1'))]);
+    await bigDone;
+    const at = order.indexOf('small0');
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThanOrEqual(4); // started after the few big units already running or next in turn
+    expect(order.indexOf('small1') - at).toBe(2); // alternating with the big request
+  });
+
+  it('keeps one slot free for newcomers when it has several, and drops a closed request\'s waiting units', async () => {
+    const s = new FairScheduler(3);
+    let running = 0;
+    let peak = 0;
+    const slow = () => async () => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    };
     const ctl = new AbortController();
-    const aborted = s.acquire(ctl.signal).then(() => order.push(99), (e) => order.push(e.code === 'ABORTED' ? -1 : -2));
-    const w3 = s.acquire().then((r) => (order.push(3), r));
+    const q = s.open(ctl.signal);
+    const all = Promise.allSettled(Array.from({ length: 6 }, () => q.run(slow())));
+    await new Promise((r) => setTimeout(r, 1));
+    expect(s.busy).toBe(2);
     ctl.abort();
-    await aborted;
-    r1();
-    const r3 = await w3;
-    expect(order).toEqual([-1, 3]);
-    expect(s.inFlight).toBe(2);
-    r2();
-    r3();
-    r3(); // releasing twice is harmless
-    expect(s.inFlight).toBe(0);
+    q.close();
+    const settled = await all;
+    expect(settled.filter((r) => r.status === 'rejected').length).toBe(4);
+    expect(peak).toBe(2);
   });
 });
 

@@ -16,6 +16,7 @@ export class ApiError extends Error {
 const STATUS: Partial<Record<SelfjErrorCode, [number, string]>> = {
   BAD_INPUT: [400, 'invalid_request_error'],
   BAD_CONFIG: [400, 'invalid_request_error'],
+  BAD_RECORD: [400, 'invalid_request_error'],
   PROMPT_TOO_LONG: [400, 'invalid_request_error'],
   NOT_FOUND: [404, 'not_found_error'],
   AUTH: [401, 'authentication_error'],

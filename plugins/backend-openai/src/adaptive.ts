@@ -1,0 +1,66 @@
+/**
+ * Adaptive concurrency for one server, AIMD in the manner of TCP congestion control: the number of requests in
+ * flight grows while the server keeps up (by one per answer at first, "slow start", then by 1/limit per answer,
+ * i.e. one per round trip) and is cut when it does not: halved on 429, 5xx, timeouts and connection failures,
+ * reduced by 10% when latency per unit of work rises above `tolerance` times its baseline (the server is queueing).
+ * One cut per round trip: a burst of failures from the same overload counts once.
+ */
+export interface AdaptiveLimitOptions {
+  /** Fixed limit (no adaptation) when false. */
+  adaptive: boolean;
+  /** Upper bound (and the fixed limit). */
+  max: number;
+  /** Starting limit (default min(max, 4)). */
+  initial?: number;
+  /** Latency above tolerance x baseline counts as congestion (default 2). */
+  tolerance?: number;
+}
+
+export class AdaptiveLimit {
+  private value: number;
+  private slowStart = true;
+  /** Baseline latency per unit of work: follows a new minimum at once, drifts up slowly (the server may get slower). */
+  private baseline = Infinity;
+  /** Answers to wait after a cut before the next one may happen (about one round trip). */
+  private holdOff = 0;
+  readonly max: number;
+  private readonly tolerance: number;
+
+  constructor(private readonly o: AdaptiveLimitOptions) {
+    this.max = Math.max(1, Math.floor(o.max));
+    this.value = o.adaptive ? Math.min(this.max, Math.max(1, o.initial ?? 4)) : this.max;
+    this.tolerance = o.tolerance ?? 2;
+  }
+
+  /** Requests this server may have in flight now. */
+  get limit(): number {
+    return Math.max(1, Math.floor(this.value));
+  }
+
+  /** A successful answer after `ms`, for a request of `weight` units of work (prompts), with `inFlight` running. */
+  onSuccess(ms: number, weight: number, inFlight: number): void {
+    if (!this.o.adaptive) return;
+    if (this.holdOff > 0) this.holdOff--;
+    const unit = ms / Math.max(1, weight);
+    this.baseline = unit < this.baseline ? unit : this.baseline + (unit - this.baseline) * 0.002;
+    if (unit > this.baseline * this.tolerance && this.value > 1) {
+      this.cut(0.9);
+      return;
+    }
+    // Grow only when the limit is what holds requests back (no growth on an idle server).
+    if (inFlight + 1 >= this.limit) this.value = Math.min(this.max, this.value + (this.slowStart ? 1 : 1 / this.value));
+  }
+
+  /** Overload (429, 5xx, timeout, connection failure): multiplicative decrease. */
+  onOverload(): void {
+    if (!this.o.adaptive) return;
+    this.cut(0.5);
+  }
+
+  private cut(factor: number): void {
+    this.slowStart = false;
+    if (this.holdOff > 0) return;
+    this.value = Math.max(1, this.value * factor);
+    this.holdOff = this.limit;
+  }
+}
