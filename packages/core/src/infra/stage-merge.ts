@@ -3,7 +3,7 @@
  * would have written, byte for byte: records and rejects interleaved back into input order by the positions
  * each shard kept (records.order, rejects.order), counts summed, the manifest without its shard field.
  */
-import { createReadStream, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SelfjError } from '../errors.js';
@@ -222,6 +222,7 @@ export async function mergeStageShards(o: MergeStageOptions): Promise<MergeStage
   const { shard: _s, counts: _c, complete: _k, ...rest } = manifests[0];
   const next = rest as Omit<StageManifest, 'counts' | 'complete'>;
   if (sorted.includes(out)) throw new SelfjError('BAD_INPUT', `--out ${out} is one of the shards.`, { solutions: ['Merge into the directory that holds the shards (the default) or another one'] });
+  mkdirSync(out, { recursive: true });
   const lock = lockDir(out, { purpose: `merge of ${count} "${next.stage}" shards`, logger });
   // The shards too: a shard rerun with --force must not rewrite its files under the merge.
   const shardLocks: DirLock[] = [];
