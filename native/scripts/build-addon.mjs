@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Builds native/build/Release/selfj_native.node with cmake-js (configure + build, so changed -D options apply).
-// Skips when the binary is newer than every source; on failure prints one warning and exits 0 (the TypeScript
-// reference kernels are used instead) unless SELFJ_NATIVE_REQUIRE=1.
+// Builds native/build/Release/selfj_native.node with cmake-js (configure + build, so changed -D options apply) and
+// copies it to the versioned prebuilt path (prebuilds/<platform>-<arch>/selfj_native-v<version>-napi8.node) that the
+// npm package ships. Skips the build when the binary is newer than every source; on failure prints one warning and
+// exits 0 (the TypeScript reference kernels are used instead) unless SELFJ_NATIVE_REQUIRE=1. --no-prebuild: no copy.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prebuiltPath } from './prebuilt.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const binary = join(root, 'build', 'Release', 'selfj_native.node');
@@ -51,15 +53,26 @@ if (!force && existsSync(binary) && existsSync(stampMode)) {
   );
   if (built > sources) {
     console.log('[selfj/native] addon is up to date (use --force to rebuild)');
+    copyPrebuilt();
     process.exit(0);
   }
+}
+
+/** The package ships the binary under its versioned prebuilt name (git-ignored; made here, i.e. in CI). */
+function copyPrebuilt() {
+  if (process.argv.includes('--no-prebuild')) return;
+  const dest = prebuiltPath(root);
+  if (existsSync(dest) && readFileSync(dest).equals(readFileSync(binary))) return;
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(binary, dest);
+  console.log(`[selfj/native] prebuilt ${dest}`);
 }
 
 let cmakeJs;
 try {
   cmakeJs = join(dirname(createRequire(join(root, 'package.json')).resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 } catch {
-  fail('cmake-js is not installed (npm install in the repository root)');
+  fail('cmake-js is not installed (it is an optional dependency of @selfj/native: npm install cmake-js@8.0.0 node-addon-api@8.9.2)');
 }
 
 // Output is captured (npm install stays quiet) and shown only when a step fails, or always with SELFJ_NATIVE_VERBOSE=1.
@@ -86,3 +99,4 @@ if (!existsSync(binary)) fail(`the build finished but ${binary} is missing`);
 for (const m of ['AUTO', 'ON', 'OFF']) if (m !== cuda) rmSync(join(root, 'build', `.selfj-cuda-${m}`), { force: true });
 writeFileSync(stampMode, new Date().toISOString());
 console.log(`[selfj/native] built ${binary} (SELFJ_CUDA=${cuda})`);
+copyPrebuilt();

@@ -37,7 +37,8 @@ export interface ChildResult {
 /** Runs a fixture script with Node under extra env (inherits the rest, minus our selection variables). */
 export function runFixture(script: string, env: Record<string, string | undefined> = {}, timeoutMs = 300_000): ChildResult {
   const base = { ...process.env };
-  for (const k of ['SELFJ_NATIVE_BACKEND', 'SELFJ_NATIVE_PATH', 'SELFJ_NATIVE_ISA', 'SELFJ_NATIVE_WARN', 'SELFJ_NATIVE_THREADS']) delete base[k];
+  for (const k of ['SELFJ_NATIVE_BACKEND', 'SELFJ_NATIVE_PATH', 'SELFJ_NATIVE_ISA', 'SELFJ_NATIVE_WARN', 'SELFJ_NATIVE_THREADS',
+    'SELFJ_NATIVE_PREBUILDS', 'SELFJ_NATIVE_VERIFY', 'SELFJ_NATIVE_TUNE']) delete base[k];
   const r = spawnSync(process.execPath, [path.join(FIXTURES, script)], {
     env: { ...base, ...env },
     encoding: 'utf8',

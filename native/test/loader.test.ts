@@ -1,11 +1,13 @@
 // The loader chain in child processes: hidden/broken binaries fall back to the TS reference with ONE warning;
 // SELFJ_NATIVE_BACKEND forces a backend; SELFJ_NATIVE_WARN=0 silences. The child loads dist/ (so this also checks
 // that the default addon path resolves from dist/).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADDON_PATH, childJson, needAddon, runFixture } from './helpers.js';
+import { prebuiltPath } from '../ts/candidates.js';
+import { ADDON_PATH, NATIVE_ROOT, childJson, needAddon, runFixture } from './helpers.js';
 
 interface LoaderOut {
   info: { backend: string; isa: string; addonPath?: string; fallbackReason?: string; cudaDevice?: string };
@@ -21,7 +23,7 @@ writeFileSync(notAddon, 'module.exports = { hello: () => 1 };\n');
 
 describe('fallback to the TS reference', () => {
   for (const [label, file, reason] of [
-    ['missing file', path.join(tmp, 'missing.node'), /could not be loaded/],
+    ['missing file', path.join(tmp, 'missing.node'), /does not exist/],
     ['non-addon binary', garbage, /could not be loaded/],
     ['module that is not the addon', notAddon, /lacks cosineRows/],
   ] as const) {
@@ -69,12 +71,12 @@ describe('fallback to the TS reference', () => {
 });
 
 describe('with the built addon', () => {
-  it('default: loads build/Release from dist/ without a warning', (ctx) => {
+  it('default: loads the prebuilt (else build/Release) from dist/ without a warning', (ctx) => {
     needAddon(ctx);
     const r = runFixture('loader-child.mjs');
     const out = childJson<LoaderOut>(r);
     expect(out.info.backend).not.toBe('js');
-    expect(out.info.addonPath).toBe(ADDON_PATH);
+    expect(out.info.addonPath).toBe(existsSync(prebuiltPath()) ? prebuiltPath() : ADDON_PATH);
     expect(out.err).toBeLessThan(1e-5);
     expect(out.bandwidth).toBeGreaterThan(0);
     expect(warnings(r.stderr)).toBe(0);
@@ -103,5 +105,48 @@ describe('with the built addon', () => {
     expect(out.err).toBeLessThan(1e-5);
     expect(warnings(r.stderr)).toBe(1);
     expect(r.stderr).toContain('SELFJ_NATIVE_BACKEND=cuda requested');
+  });
+});
+
+// A binary that kills the process that loads it (built for another CPU: SIGILL at load), made here with the C
+// compiler. The loader tests each file in a child first, so the caller survives and moves on.
+describe('each candidate is tested in a child process before use', () => {
+  const crashDir = mkdtempSync(path.join(tmpdir(), 'selfj-native-crash-'));
+  const crash = path.join(crashDir, 'crash.node');
+  const src = path.join(crashDir, 'crash.c');
+  writeFileSync(src, 'static void boom(void) __attribute__((constructor));\nstatic void boom(void) { __builtin_trap(); }\n');
+  const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', crash, src], { encoding: 'utf8' });
+  const noCc = cc.status === 0 ? '' : `cannot build the crashing test binary with cc: ${cc.error?.message ?? cc.stderr}`;
+
+  it('SELFJ_NATIVE_PATH -> a binary that dies on load: the caller survives, one warning names the signal', (ctx) => {
+    if (noCc) ctx.skip(noCc);
+    const r = runFixture('loader-child.mjs', { SELFJ_NATIVE_PATH: crash });
+    const out = childJson<LoaderOut>(r);
+    expect(out.info.backend).toBe('js');
+    expect(out.info.fallbackReason).toMatch(/killed by SIGILL/);
+    expect(warnings(r.stderr)).toBe(1);
+    expect(r.stderr).toContain('instructions this CPU lacks');
+  });
+
+  it('a prebuilt that dies on load is skipped for the local build, without a warning', (ctx) => {
+    if (noCc) ctx.skip(noCc);
+    needAddon(ctx);
+    const dir = mkdtempSync(path.join(tmpdir(), 'selfj-native-prebuilds-'));
+    const fake = path.join(dir, path.relative(path.join(NATIVE_ROOT, 'prebuilds'), prebuiltPath()));
+    mkdirSync(path.dirname(fake), { recursive: true });
+    copyFileSync(crash, fake);
+    const r = runFixture('loader-child.mjs', { SELFJ_NATIVE_PREBUILDS: dir });
+    const out = childJson<LoaderOut>(r);
+    expect(out.info.backend).not.toBe('js');
+    expect(out.info.addonPath).toBe(ADDON_PATH);
+    expect(warnings(r.stderr)).toBe(0);
+  });
+
+  it('the warning tells how to build from source outside the repository too', () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'selfj-native-none-'));
+    const r = runFixture('loader-child.mjs', { SELFJ_NATIVE_PATH: path.join(empty, 'none.node') });
+    expect(childJson<LoaderOut>(r).info.backend).toBe('js');
+    expect(r.stderr).toContain('npm rebuild @selfj/native');
+    expect(r.stderr).toContain('npm install-scripts approve @selfj/native');
   });
 });

@@ -1,11 +1,13 @@
 /**
- * Backend loader (a chain like sharp's): SELFJ_NATIVE_BACKEND=js|cpu|cuda forces a backend; SELFJ_NATIVE_PATH
- * overrides the addon path; else native/build/Release/selfj_native.node next to this package. A missing or broken
- * addon gives ONE process warning (silence with SELFJ_NATIVE_WARN=0 or SELFJ_NATIVE_BACKEND=js) and the TS reference.
+ * Backend loader (a chain like sharp's): SELFJ_NATIVE_BACKEND=js|cpu|cuda forces a backend; the addon comes from
+ * SELFJ_NATIVE_PATH, else the prebuilt shipped in the package, else a local build (see candidates.ts; each file is
+ * first loaded in a child process). No usable addon gives ONE process warning naming each file's real failure and the
+ * possible solutions (silence with SELFJ_NATIVE_WARN=0 or SELFJ_NATIVE_BACKEND=js), then the TS reference.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { candidates, localBuildPath, solutionsFor, verifyCandidate, type Failure } from './candidates.js';
 import { applyDispatch } from './dispatch.js';
 import type { BackendName, DispatchInfo } from './types.js';
 
@@ -43,10 +45,9 @@ export interface LoadedBackend {
 const REQUIRED = ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep', 'info', 'setThreads'] as const;
 const WARNED = Symbol.for('selfj.native.warned');
 
-/** Default addon location: <package>/build/Release/selfj_native.node (same from ts/ and dist/). */
+/** The local build's location: <package>/build/Release/selfj_native.node (same from ts/ and dist/). */
 export function defaultAddonPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return path.resolve(here, '..', 'build', 'Release', 'selfj_native.node');
+  return localBuildPath();
 }
 
 /** Loads an addon file; returns it or the reason it is unusable (never throws). */
@@ -72,16 +73,10 @@ export function warnOnce(kind: 'fallback' | 'cuda' | 'env', message: string): vo
   process.emitWarning(message, { type: 'SelfjNativeWarning', code: `SELFJ_NATIVE_${kind.toUpperCase()}` });
 }
 
-const SOLUTIONS = [
-  'Build the addon: npm run build:addon -w @selfj/native',
-  'Install cmake (>= 3.18) and a C++17 compiler (g++ or clang++), then rebuild',
-  'Point SELFJ_NATIVE_PATH at a built selfj_native.node',
-  'Set SELFJ_NATIVE_BACKEND=js to use the TypeScript kernels without this warning (SELFJ_NATIVE_WARN=0 silences it too)',
-];
-
-function fallbackMessage(tried: string, reason: string): string {
-  return `@selfj/native: using the TypeScript reference kernels (slower). Tried ${tried}: ${reason}\n` +
-    `Possible solutions:\n${SOLUTIONS.map((s) => `- ${s}`).join('\n')}`;
+function fallbackMessage(failures: Failure[]): string {
+  const tried = failures.map((f) => `- ${f.candidate.kind === 'env' ? `SELFJ_NATIVE_PATH=${process.env.SELFJ_NATIVE_PATH}: ` : ''}${f.reason}`);
+  return `@selfj/native: using the TypeScript reference kernels (slower). No usable native addon:\n${tried.join('\n')}\n` +
+    `Possible solutions:\n${solutionsFor(failures).map((s) => `- ${s}`).join('\n')}`;
 }
 
 function requestedBackend(): BackendName | 'auto' {
@@ -96,22 +91,30 @@ function requestedBackend(): BackendName | 'auto' {
 export function loadBackend(): LoadedBackend {
   const want = requestedBackend();
   if (want === 'js') return { backend: 'js', addon: null, fallbackReason: 'SELFJ_NATIVE_BACKEND=js' };
-  const override = process.env.SELFJ_NATIVE_PATH;
-  const file = override ? path.resolve(override) : defaultAddonPath();
-  const tried = override ? `SELFJ_NATIVE_PATH=${override}` : file;
-  const r = tryLoadAddon(file);
-  if ('error' in r) {
-    const forced = want === 'auto' ? '' : ` (SELFJ_NATIVE_BACKEND=${want} needs the addon)`;
-    warnOnce('fallback', fallbackMessage(tried, r.error + forced));
-    return { backend: 'js', addon: null, fallbackReason: r.error };
+  const failures: Failure[] = [];
+  let loaded: { addon: RawAddon; file: string } | null = null;
+  for (const c of candidates()) {
+    const bad = verifyCandidate(c);
+    if (bad) { failures.push(bad); continue; }
+    const r = tryLoadAddon(c.file);
+    if ('error' in r) { failures.push({ candidate: c, reason: r.error }); continue; }
+    loaded = { addon: r.addon, file: c.file };
+    break;
   }
-  const addon = r.addon;
+  if (!loaded) {
+    const forced = want === 'auto' ? '' : ` (SELFJ_NATIVE_BACKEND=${want} needs the addon)`;
+    if (forced) failures[failures.length - 1].reason += forced;
+    warnOnce('fallback', fallbackMessage(failures));
+    return { backend: 'js', addon: null, fallbackReason: failures.map((f) => f.reason).join('; ') };
+  }
+  const { file } = loaded;
+  const addon = loaded.addon;
   let info: ReturnType<RawAddon['info']>;
   try {
     info = addon.info();
   } catch (e) {
     const reason = `${file} loaded but info() failed: ${e instanceof Error ? e.message : String(e)}`;
-    warnOnce('fallback', fallbackMessage(tried, reason));
+    warnOnce('fallback', fallbackMessage([{ candidate: { file, kind: 'build' }, reason }]));
     return { backend: 'js', addon: null, fallbackReason: reason };
   }
   const dispatch = applyDispatch(addon, file);
