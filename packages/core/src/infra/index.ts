@@ -14,3 +14,4 @@ export * from './lock.js';
 export * from './shard.js';
 export * from './artifact-state.js';
 export * from './stage-merge.js';
+export * from './shard-workers.js';
