@@ -11,7 +11,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output (JSON), no progress bars' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only errors and final results' })
     .demandCommand(1, 'Choose a command (see --help).')
-    .strict()
+    // Unknown flags are refused by each command before it runs (options/command.ts), with "did you mean".
+    .strictCommands()
     .recommendCommands()
     .help()
     .alias('h', 'help')

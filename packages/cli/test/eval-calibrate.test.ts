@@ -60,7 +60,19 @@ describe('selfj eval', () => {
     expect(errors.join('')).toMatch(/bad\.jsonl:2: field "score" is "x", not a number/);
     const out = join(dir, 'skip.json');
     expect(await main(['eval', '--input', bad, '--on-bad-record', 'skip', '--out', out, '--quiet'])).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ skipped: 1, items: { n: 2 } });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ skipped: { lines: 0, records: 1 }, items: { n: 2 } });
+    // an unparsable line is a bad record too: it fails by default and is passed over (and counted) with skip
+    const torn = join(dir, 'torn.jsonl');
+    writeFileSync(torn, '{"score": 1, "grade": 5}\n{"score": 2, "gra\n{"score": 3, "grade": 9}\nnot json at all\n{"score": 4, "grade": 1}\n');
+    expect(await main(['eval', '--input', torn, '--quiet'])).toBe(1);
+    const out2 = join(dir, 'torn.json');
+    expect(await main(['eval', '--input', torn, '--on-bad-record', 'skip', '--out', out2, '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(out2, 'utf8'))).toMatchObject({ skipped: { lines: 2, records: 0 }, items: { n: 3 } });
+    const thr = join(dir, 'torn-threshold.json');
+    expect(await main(['calibrate', '--input', torn, '--quiet', '--out', thr])).toBe(1);
+    expect(existsSync(thr)).toBe(false);
+    expect(await main(['calibrate', '--input', torn, '--on-bad-record', 'skip', '--out', thr, '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(thr, 'utf8'))).toMatchObject({ n: 3, skipped: { lines: 2, records: 0 } });
   });
 });
 

@@ -25,7 +25,9 @@ export async function createLlamaCppBackend(spec: string, options: LlamaCppBacke
 export const plugin: Plugin = {
   name: '@selfj/backend-llama-cpp',
   backends: {
-    'llama-cpp': (spec, options) => createLlamaCppBackend(spec, options as LlamaCppBackendOptions & ResolveModelOptions),
+    // The context's signal cancels a download; its notices (offline fallbacks, download lines) reach the user.
+    'llama-cpp': (spec, options, ctx) =>
+      createLlamaCppBackend(spec, { signal: ctx?.signal, onNotice: ctx?.notice, ...(options as LlamaCppBackendOptions & ResolveModelOptions) }),
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * Which GGUF to load. Order: an explicit path; an `hf:` hub reference (downloaded into the Hugging Face cache);
- * env SELFJ_MODEL; the default model from the Hub (DEFAULT_MODEL). When the Hub cannot be reached (offline), it
- * says so and falls back to SELFJ_MODEL or the tiny test model ../shared/models/stories260K.gguf when present.
+ * env SELFJ_MODEL; the default model from the Hub (DEFAULT_MODEL). When the Hub cannot be reached (offline), an
+ * OFFLINE error says how to name a local model instead.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -48,15 +48,13 @@ export interface ResolveModelOptions {
   offline?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  /** Where the tiny test model may be (default: ../shared/models/stories260K.gguf from the working directory). */
-  testModelPath?: string;
   /** Called with one line of explanation when a fallback is taken. */
   onNotice?: (message: string) => void;
 }
 
 export interface ResolvedModel {
   path: string;
-  source: 'path' | 'hub' | 'env' | 'default' | 'test-model';
+  source: 'path' | 'hub' | 'env' | 'default';
   /** Why a fallback was used (offline), when it was. */
   note?: string;
 }
@@ -104,16 +102,10 @@ export async function resolveModel(spec?: string, options: ResolveModelOptions =
     return { path: await fromHub(DEFAULT_MODEL, options), source: 'default' };
   } catch (e) {
     if (!isSelfjError(e) || !['OFFLINE', 'NETWORK', 'HTTP_ERROR', 'TIMEOUT', 'RETRIES_EXHAUSTED'].includes(e.code)) throw e;
-    const test = resolve(options.testModelPath ?? '../shared/models/stories260K.gguf');
-    if (existsSync(test)) {
-      const note = `The default model ${DEFAULT_MODEL.repo}/${DEFAULT_MODEL.file} could not be fetched (${e.code}); using the tiny test model ${test}, which is not instruction-tuned.`;
-      options.onNotice?.(note);
-      return { path: test, source: 'test-model', note };
-    }
     throw new SelfjError('OFFLINE', `No model given and the default model ${DEFAULT_MODEL.repo}/${DEFAULT_MODEL.file} could not be fetched (${e.code}).`, {
       cause: e,
       solutions: [
-        'Set SELFJ_MODEL to a local .gguf file, or pass a model path.',
+        'Set SELFJ_MODEL to a local .gguf file (or hf:<owner>/<repo>/<file.gguf>), or pass a model path (--model).',
         `On a machine with network: selfj pull ${DEFAULT_MODEL.repo} ${DEFAULT_MODEL.file} (fills the Hugging Face cache).`,
       ],
     });

@@ -102,14 +102,10 @@ describe('resolveModel', () => {
     expect(await resolveModel(undefined, { env: { SELFJ_MODEL: path } })).toEqual({ path, source: 'env' });
   });
 
-  it('offline without a model falls back to the test model and says so, else OFFLINE', async () => {
-    const notes: string[] = [];
-    const r = await resolveModel(undefined, { env: {}, offline: true, cacheDir: join(root, 'c5'), testModelPath: testModelPath(), onNotice: (m) => notes.push(m) });
-    expect(r.source).toBe('test-model');
-    expect(r.note).toContain(DEFAULT_MODEL.repo);
-    expect(notes).toHaveLength(1);
-    const e = await resolveModel(undefined, { env: {}, offline: true, cacheDir: join(root, 'c5'), testModelPath: join(root, 'none.gguf') }).catch((x) => x);
+  it('offline without a model is OFFLINE, naming SELFJ_MODEL (no fallback to a file the user did not name)', async () => {
+    const e = await resolveModel(undefined, { env: {}, offline: true, cacheDir: join(root, 'c5') }).catch((x) => x);
     expect(isSelfjError(e, 'OFFLINE')).toBe(true);
     expect(e.message).toContain('SELFJ_MODEL');
+    expect(e.message).toContain(DEFAULT_MODEL.repo);
   });
 });

@@ -68,8 +68,8 @@ export class StaticEmbedder implements Embedder {
     if (!path) {
       throw new SelfjError('BAD_CONFIG', 'No word-vector table given to the static embedder.', {
         solutions: [
-          'Run `selfj build-vectors` and pass the printed path as `path`, or set SELFJ_VECTORS to it.',
-          'In this repository: SELFJ_VECTORS=../shared/models/glove-20k-100d.i8.bin',
+          'Run `selfj build-vectors` (one npm download) and pass the printed path as `path`, or set SELFJ_VECTORS to it.',
+          'Or name the table in the embedder id: static:/path/to/vectors.i8.bin',
         ],
       });
     }

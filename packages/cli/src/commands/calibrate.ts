@@ -1,70 +1,73 @@
-import type { CommandModule } from 'yargs';
-import { SelfjError, calibrateThreshold, type CalibrationResult } from '@selfj/core';
+import { z } from 'zod';
+import { SelfjError, calibrateThreshold, writeFileAtomic, type CalibrationResult } from '@selfj/core';
 import { numberField, readJsonlRecords } from '../io/fields.js';
-import { fmt, table, writeFileAtomic } from '../io/output.js';
+import { fmt, table } from '../io/output.js';
+import { defineCommand } from '../options/command.js';
 
-interface CalibrateArgs {
-  input: string;
-  'score-field': string;
-  'grader-field': string;
-  'bad-below': number;
-  'target-risk': number;
-  delta: number;
-  'grid-step': number;
-  'grid-min': number;
-  'grid-max': number;
-  out: string;
-  'on-bad-record': 'fail' | 'skip';
-  json: boolean;
-}
+/** Most points the threshold grid may have: the guarantee's correction grows with it, and memory too. */
+export const MAX_GRID_POINTS = 10_001;
+
+/** Flags of commands that read scored items from any JSONL (eval, calibrate). */
+export const scoredItemFlags = {
+  'score-field': { schema: z.string().min(1).default('score'), describe: 'Judge score field (dotted path)' },
+  'grader-field': { schema: z.string().min(1).default('grade'), describe: 'Grader score field, e.g. gpt4_score' },
+  'bad-below': { schema: z.number().finite().default(6), describe: 'A grade below this is a bad answer' },
+  'on-bad-record': { schema: z.enum(['fail', 'skip']).default('fail'), describe: 'Stop at a bad line or record (fail), or pass over it and count it (skip)' },
+} as const;
+
+const flags = {
+  input: { schema: z.string().min(1), demand: true, describe: 'Calibration JSONL: judge score + grader score per item' },
+  ...scoredItemFlags,
+  'target-risk': { schema: z.number().gt(0).max(1).default(0.1), describe: 'Highest acceptable share of bad answers among those answered, in (0, 1]' },
+  delta: { schema: z.number().gt(0).lt(1).default(0.1), describe: 'Allowed failure probability of the guarantee (confidence 1 - delta), in (0, 1)' },
+  'grid-min': { schema: z.number().finite().default(0), describe: 'Threshold grid start (fixed before seeing data)' },
+  'grid-max': { schema: z.number().finite().default(9), describe: 'Threshold grid end' },
+  'grid-step': { schema: z.number().gt(0).default(0.1), describe: `Threshold grid step (the grid has at most ${MAX_GRID_POINTS} points)` },
+  out: { schema: z.string().min(1).default('threshold.json'), describe: 'Where to write the threshold file' },
+} as const;
 
 /** The file `selfj select` and `selfj rerank` read: the threshold and the guarantee it comes with. */
 export type ThresholdFile = Omit<CalibrationResult, 'candidates'> & {
   scoreField: string;
   graderField: string;
   badBelow: number;
+  /** Lines and records passed over under --on-bad-record skip. */
+  skipped?: { lines: number; records: number };
 };
 
 /** `selfj calibrate`: choose tau on a labelled calibration set for a target risk at confidence 1 - delta. */
-const calibrateCommand: CommandModule<object, CalibrateArgs> = {
+export default defineCommand({
   command: 'calibrate',
   describe: 'Choose the answer threshold tau for a target risk with a finite-sample guarantee (Learn-Then-Test)',
-  builder: (y) =>
-    y
-      .option('input', { type: 'string', demandOption: true, describe: 'Calibration JSONL: judge score + grader score per item' })
-      .option('score-field', { type: 'string', default: 'score', describe: 'Judge score field (dotted path)' })
-      .option('grader-field', { type: 'string', default: 'grade', describe: 'Grader score field' })
-      .option('bad-below', { type: 'number', default: 6, describe: 'A grade below this is a bad answer' })
-      .option('target-risk', { type: 'number', default: 0.1, describe: 'Highest acceptable share of bad answers among those answered' })
-      .option('delta', { type: 'number', default: 0.1, describe: 'Allowed failure probability of the guarantee (confidence 1 - delta)' })
-      .option('grid-min', { type: 'number', default: 0, describe: 'Threshold grid start (fixed before seeing data)' })
-      .option('grid-max', { type: 'number', default: 9, describe: 'Threshold grid end' })
-      .option('grid-step', { type: 'number', default: 0.1, describe: 'Threshold grid step' })
-      .option('out', { type: 'string', default: 'threshold.json', describe: 'Where to write the threshold file' })
-      .option('on-bad-record', { choices: ['fail', 'skip'] as const, default: 'fail' as const }) as never,
-  handler: async (args) => {
-    if (!(args['grid-step'] > 0) || args['grid-max'] <= args['grid-min']) {
-      throw new SelfjError('BAD_INPUT', 'The threshold grid needs --grid-step > 0 and --grid-max > --grid-min.');
+  flags,
+  run: async ({ args, own }) => {
+    const points = Math.floor((own['grid-max'] - own['grid-min']) / own['grid-step'] + 1e-9) + 1;
+    if (own['grid-max'] <= own['grid-min']) throw new SelfjError('BAD_INPUT', `--grid-max (${own['grid-max']}) must be above --grid-min (${own['grid-min']}).`);
+    if (points > MAX_GRID_POINTS) {
+      throw new SelfjError('BAD_INPUT', `--grid-step ${own['grid-step']} makes a grid of ${points} thresholds; at most ${MAX_GRID_POINTS} are allowed.`, {
+        solutions: [`Use --grid-step >= ${((own['grid-max'] - own['grid-min']) / (MAX_GRID_POINTS - 1)).toPrecision(2)}`, 'Or narrow --grid-min/--grid-max'],
+      });
     }
     const scores: number[] = [];
     const bad: boolean[] = [];
-    for await (const { line, record } of readJsonlRecords(args.input)) {
-      const where = `${args.input}:${line}`;
+    const skipped = { lines: 0, records: 0 };
+    for await (const { line, record } of readJsonlRecords(own.input, own['on-bad-record'], skipped)) {
+      const where = `${own.input}:${line}`;
       try {
-        const s = numberField(record, args['score-field'], where);
-        const g = numberField(record, args['grader-field'], where);
+        const s = numberField(record, own['score-field'], where);
+        const g = numberField(record, own['grader-field'], where);
         scores.push(s);
-        bad.push(g < args['bad-below']);
+        bad.push(g < own['bad-below']);
       } catch (e) {
-        if (args['on-bad-record'] === 'fail') throw e;
+        if (own['on-bad-record'] === 'fail') throw e;
+        skipped.records++;
       }
     }
-    const steps = Math.round((args['grid-max'] - args['grid-min']) / args['grid-step']);
-    const grid = Array.from({ length: steps + 1 }, (_, i) => Number((args['grid-min'] + i * args['grid-step']).toFixed(10)));
-    const r = calibrateThreshold({ scores, bad, targetRisk: args['target-risk'], delta: args.delta, grid });
+    const grid = Array.from({ length: points }, (_, i) => Number((own['grid-min'] + i * own['grid-step']).toFixed(10)));
+    const r = calibrateThreshold({ scores, bad, targetRisk: own['target-risk'], delta: own.delta, grid });
     const { candidates: _candidates, ...result } = r;
-    const file: ThresholdFile = { ...result, scoreField: args['score-field'], graderField: args['grader-field'], badBelow: args['bad-below'] };
-    await writeFileAtomic(args.out, `${JSON.stringify(file, null, 2)}\n`);
+    const file: ThresholdFile = { ...result, scoreField: own['score-field'], graderField: own['grader-field'], badBelow: own['bad-below'], skipped };
+    writeFileAtomic(own.out, `${JSON.stringify(file, null, 2)}\n`);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(file)}\n`);
       return;
@@ -77,9 +80,9 @@ const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         ['coverage at tau', fmt(r.coverage)],
         ['bad share at tau', fmt(r.selectedRisk)],
         [`risk upper bound (${fmt(1 - r.delta / r.gridSize, 6)})`, fmt(r.riskUpperBound)],
-        ['written to', args.out],
+        ...(skipped.lines + skipped.records ? [['skipped (bad lines / records)', `${skipped.lines} / ${skipped.records}`]] : []),
+        ['written to', own.out],
       ])}\n`,
     );
   },
-};
-export default calibrateCommand;
+});

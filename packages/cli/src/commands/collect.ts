@@ -1,70 +1,52 @@
-import type { Argv, CommandModule } from 'yargs';
+import { z } from 'zod';
 import {
+  Progress,
+  SelfjError,
   builtinResolver,
   collect,
+  createRegistry,
   formatStats,
+  isSelfjError,
   mergeShards,
   parseShard,
   readCollectManifest,
-  SelfjError,
   type CollectStats,
-  type ManifestSource,
-  type SourceContext,
   type InstructionRecord,
+  type ManifestSource,
+  type PluginRegistry,
+  type SourceContext,
 } from '@selfj/core';
-
-interface CollectArgs {
-  manifest?: string;
-  out: string;
-  shard?: string;
-  'on-bad-record'?: 'fail' | 'skip';
-  'expected-records'?: number;
-  json: boolean;
-  quiet: boolean;
-}
-
-interface MergeArgs {
-  inputs: string[];
-  out: string;
-  json: boolean;
-  quiet: boolean;
-}
+import { defineCommand } from '../options/command.js';
+import { configFlags } from '../options/common.js';
 
 const FIELD_MAPPING_KEYS = ['instruction', 'reference', 'category', 'separator'];
 
 /**
- * Resolves a manifest source through the loader plugins: hf://datasets/... with @selfj/dataset-hf, local files
- * (JSONL/JSON/CSV/Parquet, .gz, globs) with @selfj/dataset-files. Their skipped records go to collect's rejects.
- * When a plugin is not installed, local .jsonl files still work through core's built-in reader.
+ * Resolves a manifest source through the data set loader plugins (hf://datasets/... , local JSONL/JSON/CSV/Parquet
+ * with .gz and globs, or any plugin's scheme). Their skipped records go to collect's rejects. When no loader for
+ * local files is installed, .jsonl files still work through core's built-in reader.
  */
-async function resolveSource(src: ManifestSource, ctx: SourceContext): Promise<AsyncIterable<InstructionRecord>> {
-  const mapping = src.mapping ?? {};
-  const fieldMapping = Object.fromEntries(Object.entries(mapping).filter(([k]) => FIELD_MAPPING_KEYS.includes(k)));
-  const base: Record<string, unknown> = {
-    ...(typeof mapping.preset === 'string' ? { preset: mapping.preset } : {}),
-    ...('instruction' in fieldMapping && 'reference' in fieldMapping ? { mapping: fieldMapping } : {}),
-    ...src.options,
-    onBadRecord: ctx.onBadRecord,
-    rejects: (r: { file: string; row: number | null; kind: string; reason: string; raw?: string }) =>
-      ctx.reject({ source: src.name, file: r.file, row: r.row ?? undefined, reason: r.kind, error: r.reason, raw: r.raw }),
+function sourceResolver(registry: PluginRegistry) {
+  return async (src: ManifestSource, ctx: SourceContext): Promise<AsyncIterable<InstructionRecord>> => {
+    const mapping = src.mapping ?? {};
+    const fieldMapping = Object.fromEntries(Object.entries(mapping).filter(([k]) => FIELD_MAPPING_KEYS.includes(k)));
+    const options: Record<string, unknown> = {
+      ...(typeof mapping.preset === 'string' ? { preset: mapping.preset } : {}),
+      ...('instruction' in fieldMapping && 'reference' in fieldMapping ? { mapping: fieldMapping } : {}),
+      ...src.options,
+      source: src.name,
+      onBadRecord: ctx.onBadRecord,
+      rejects: (r: { file: string; row: number | null; kind: string; reason: string; raw?: string }) =>
+        ctx.reject({ source: src.name, file: r.file, row: r.row ?? undefined, reason: r.kind, error: r.reason, raw: r.raw }),
+    };
+    try {
+      const loader = await registry.createDataset(src.uri, options);
+      return loader.records({ signal: ctx.signal });
+    } catch (e) {
+      if (isSelfjError(e, 'PLUGIN_NOT_FOUND') && /\.jsonl(\.gz)?$/i.test(src.uri)) return builtinResolver(src, ctx);
+      throw e;
+    }
   };
-  const plugin = src.uri.startsWith('hf://') ? '@selfj/dataset-hf' : '@selfj/dataset-files';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(plugin)) as Record<string, unknown>;
-  } catch (e) {
-    if (plugin === '@selfj/dataset-files' && /\.jsonl(\.gz)?$/i.test(src.uri)) return builtinResolver(src, ctx);
-    throw new SelfjError('PLUGIN_NOT_FOUND', `Source ${src.name} needs ${plugin}, which could not be loaded`, {
-      cause: e,
-      solutions: [`npm install ${plugin}`],
-    });
-  }
-  type Loader = { records(o: { signal?: AbortSignal }): AsyncIterable<InstructionRecord> };
-  const loader: Loader =
-    plugin === '@selfj/dataset-hf'
-      ? new (mod.HfDataset as new (o: unknown) => Loader)({ ...base, source: src.uri })
-      : new (mod.FilesDataset as new (o: unknown) => Loader)({ ...base, files: src.uri, source: src.name });
-  return loader.records({ signal: ctx.signal });
 }
 
 function report(stats: CollectStats, files: Record<string, string>, args: { json: boolean; quiet: boolean }): void {
@@ -78,60 +60,66 @@ function report(stats: CollectStats, files: Record<string, string>, args: { json
 
 function progress(args: { json: boolean; quiet: boolean }): ((s: CollectStats) => void) | undefined {
   if (args.json || args.quiet) return undefined;
-  const t0 = Date.now();
+  let kept = 0;
+  const bar = new Progress({ label: 'collect', note: () => `read, ${kept.toLocaleString('en-US')} kept`, enabled: process.stderr.isTTY });
   return (s) => {
-    const secs = (Date.now() - t0) / 1000;
-    process.stderr.write(`\r${s.totals.read.toLocaleString('en-US')} read, ${s.totals.kept.toLocaleString('en-US')} kept (${Math.round(s.totals.read / secs).toLocaleString('en-US')}/s)   `);
+    kept = s.totals.kept;
+    bar.set(s.totals.read);
   };
 }
 
-const mergeCommand: CommandModule<object, MergeArgs> = {
+const mergeFlags = {
+  inputs: { schema: z.array(z.string().min(1)).min(1), positional: true, describe: 'Shard output directories or part files' },
+  out: { schema: z.string().min(1), demand: true, describe: 'Output directory' },
+} as const;
+
+const mergeCommand = defineCommand({
   command: 'merge <inputs..>',
   describe: 'Merge shard outputs (directories or part-i-of-N.jsonl files): cross-shard dedupe, then split',
-  builder: (y) =>
-    y
-      .positional('inputs', { type: 'string', array: true, describe: 'Shard output directories or part files' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Output directory' }) as never,
-  handler: async (args) => {
-    const { stats, files } = await mergeShards({ inputs: args.inputs, outDir: args.out });
+  flags: mergeFlags,
+  run: async ({ args, own }) => {
+    const { stats, files } = await mergeShards({ inputs: own.inputs, outDir: own.out });
     report(stats, files, args);
   },
-};
+});
+
+const flags = {
+  plugin: configFlags.plugin,
+  manifest: { schema: z.string().min(1).optional(), describe: 'JSON manifest: {"sources": [{"name", "uri", "mapping", "category", "priority"}], ...}' },
+  out: { schema: z.string().min(1).optional(), describe: 'Output directory' },
+  shard: { schema: z.string().regex(/^\d+\/\d+$/, 'expected "i/N"').optional(), describe: 'Process only shard i of N (0-based "i/N"); join with `collect merge`' },
+  'on-bad-record': { schema: z.enum(['fail', 'skip']).optional(), describe: 'Stop on a bad record (default) or write it to rejects.jsonl' },
+  'expected-records': { schema: z.int().min(1).optional(), describe: 'Presize the dedupe tables for about this many records' },
+} as const;
 
 /** `selfj collect`: build an instruction collection from a manifest of sources; `selfj collect merge` joins shards. */
-const collectCommand: CommandModule<object, CollectArgs> = {
+export default defineCommand({
   command: 'collect',
   describe: 'Build an instruction collection (filter, dedupe, split) from a JSON manifest of sources',
-  builder: (y: Argv) =>
-    y
-      .command(mergeCommand as CommandModule)
-      .option('manifest', { type: 'string', describe: 'JSON manifest: {"sources": [{"name", "uri", "mapping", "category", "priority"}], ...}' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Output directory' })
-      .option('shard', { type: 'string', describe: 'Process only shard i of N (0-based "i/N"); join with `collect merge`' })
-      .option('on-bad-record', { choices: ['fail', 'skip'] as const, describe: 'Stop on a bad record (default) or write it to rejects.jsonl' })
-      .option('expected-records', { type: 'number', describe: 'Presize the dedupe tables for about this many records' }) as never,
-  handler: async (args) => {
-    if (!args.manifest) throw new SelfjError('BAD_INPUT', 'selfj collect needs --manifest <file.json> (or use `selfj collect merge`).');
-    const manifest = await readCollectManifest(args.manifest);
+  flags,
+  extend: (y) => y.command(mergeCommand),
+  run: async ({ args, own }) => {
+    if (!own.manifest || !own.out) throw new SelfjError('BAD_INPUT', 'selfj collect needs --manifest <file.json> and --out <dir> (or use `selfj collect merge`).');
+    const manifest = await readCollectManifest(own.manifest);
+    const registry = createRegistry({ plugins: own.plugin });
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
     try {
       const { stats, files } = await collect({
         manifest,
-        outDir: args.out,
-        resolve: resolveSource,
-        shard: args.shard ? parseShard(args.shard) : undefined,
-        onBadRecord: args['on-bad-record'],
-        expectedRecords: args['expected-records'],
+        outDir: own.out,
+        resolve: sourceResolver(registry),
+        shard: own.shard ? parseShard(own.shard) : undefined,
+        onBadRecord: own['on-bad-record'],
+        expectedRecords: own['expected-records'],
         signal: controller.signal,
         onProgress: progress(args),
       });
-      if (!args.json && !args.quiet) process.stderr.write('\n');
+      if (!args.json && !args.quiet && process.stderr.isTTY) process.stderr.write('\n');
       report(stats, files, args);
     } finally {
       process.off('SIGINT', onSigint);
     }
   },
-};
-export default collectCommand;
+});

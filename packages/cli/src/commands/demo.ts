@@ -1,18 +1,38 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandModule } from 'yargs';
-import { SelfjError, resolveConfig, runPipeline } from '@selfj/core';
-import { makeLogger, openBackend, openEmbedder, progressOn, withAbort, type ModelArgs } from './engine-support.js';
+import { z } from 'zod';
+import { SelfjError, openPipelineDeps, runPipeline } from '@selfj/core';
+import { defineCommand } from '../options/command.js';
+import { configFlags, modelFlags } from '../options/common.js';
+import { makeLogger, resolveCommandConfig, sessionArgs, withSession } from '../session.js';
 import { summaryTable } from './pipeline-summary.js';
 
-interface Args extends ModelArgs {
-  out: string;
-  vectors?: string;
-  samples: number;
-  'max-tokens': number;
-  limit?: number;
-}
+const flags = {
+  plugin: configFlags.plugin,
+  out: { setting: 'out', describe: 'Output directory (default ./selfj-demo; rerun to resume)' },
+  backend: modelFlags.backend,
+  model: { ...modelFlags.model, describe: 'GGUF path or hf:owner/repo/file.gguf (default: the default model, or SELFJ_MODEL offline)' },
+  embedder: { setting: 'similarity.embedder', describe: 'Embedder id (default: static word vectors: SELFJ_VECTORS, or built once with selfj build-vectors)' },
+  threads: modelFlags.threads,
+  samples: { setting: 'sample.samples', describe: 'Responses per instruction (default 2)' },
+  'max-tokens': { setting: 'sample.maxTokens', describe: 'Max new tokens per response (default 48)' },
+  limit: { setting: 'data.limit', describe: 'Use only the first N instructions' },
+  seed: { setting: 'seed' },
+  force: { schema: z.boolean().default(false), describe: 'Redo every stage' },
+} as const;
+
+/** What the demo changes from the defaults: a small, quick run that still shows every stage. */
+const DEMO_SETTINGS = {
+  out: './selfj-demo',
+  onBadRecord: 'skip',
+  backend: { batchSize: 8, concurrency: 1 },
+  sample: { samples: 2, maxTokens: 48, temperature: 0.7, topP: 0.9 },
+  // The static embedder may build its word vectors once (an npm download) when none are found.
+  similarity: { options: { buildIfMissing: true } },
+  train: { epochs: 40, batchSize: 16, lr: 3e-3, warmupSteps: 5, valSplit: 0.2, patience: 8 },
+  calibrate: { targetRisk: 0.3, delta: 0.2, badBelow: 5 },
+};
 
 /** The ~50 shipped instructions with references (common, coding, academic). */
 export function demoDataFile(): string {
@@ -23,61 +43,35 @@ export function demoDataFile(): string {
 }
 
 /** `selfj demo`: the whole Self-J pipeline on the shipped instructions, with the embedded backend. */
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'demo',
   describe: 'Run the whole pipeline (sample, self-eval, similarity, label, train, judge, calibrate, eval) on ~50 shipped instructions',
-  builder: (y) =>
-    y
-      .option('out', { type: 'string', default: './selfj-demo', describe: 'Output directory (rerun to resume)' })
-      .option('model', { type: 'string', describe: 'GGUF path or hf:owner/repo/file.gguf (default: the default model, or SELFJ_MODEL / the test model offline)' })
-      .option('backend', { type: 'string', describe: 'Backend id instead of the in-process default' })
-      .option('vectors', { type: 'string', describe: 'Word vectors for the similarity stage (default SELFJ_VECTORS or the repo test table)' })
-      .option('threads', { type: 'number', describe: 'CPU threads for the model (default 2)' })
-      .option('samples', { type: 'number', default: 2, describe: 'Responses per instruction' })
-      .option('max-tokens', { type: 'number', default: 48, describe: 'Max new tokens per response' })
-      .option('limit', { type: 'number', describe: 'Use only the first N instructions' })
-      .option('seed', { type: 'number', default: 0 })
-      .option('force', { type: 'boolean', default: false, describe: 'Redo every stage' }) as never,
-  handler: async (args) => {
+  flags,
+  run: async ({ args, own }) => {
     const t0 = Date.now();
-    await withAbort(async (signal) => {
-      const backend = await openBackend({ ...args, threads: args.threads }, undefined, signal);
+    const { config } = resolveCommandConfig(args, flags, { ...DEMO_SETTINGS, data: { source: demoDataFile() } });
+    await withSession({ args: sessionArgs(args, own), config }, async (s) => {
+      const deps = await openPipelineDeps(s.registry, s.ctx, config);
       try {
-        const embedder = await openEmbedder(args.vectors, undefined, { log: args.quiet || args.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
-        const config = resolveConfig(
-          {
-            out: args.out,
-            seed: args.seed ?? 0,
-            onBadRecord: 'skip',
-            data: { source: demoDataFile(), limit: args.limit },
-            backend: { id: backend.id, batchSize: 8, concurrency: 1 },
-            sample: { samples: args.samples, maxTokens: args['max-tokens'], temperature: 0.7, topP: 0.9 },
-            similarity: { embedder: embedder.id },
-            train: { epochs: 40, batchSize: 16, lr: 3e-3, warmupSteps: 5, valSplit: 0.2, patience: 8 },
-            calibrate: { targetRisk: 0.3, delta: 0.2, badBelow: 5 },
-          },
-          'demo config',
-        );
-        const logger = makeLogger(args, join(config.out, 'events.jsonl'));
-        if (!args.json && !args.quiet) process.stderr.write(`selfj demo: model ${backend.id}, vectors ${embedder.id}, output ${resolve(config.out)}\n`);
+        const logger = makeLogger({ ...args, logFile: undefined }, join(config.out, 'events.jsonl'));
+        s.say(`selfj demo: model ${deps.backend.id}, similarity ${deps.similarity.id}, output ${resolve(config.out)}`);
         const r = await runPipeline({
           config,
-          deps: { backend, embedder },
-          signal,
+          deps,
+          signal: s.signal,
           logger,
-          progress: progressOn(args),
-          force: args.force,
-          onStage: (s) => {
-            if (!args.json && !args.quiet && !progressOn(args)) process.stderr.write(`  ${s.stage}: ${s.status}, ${s.records} records, ${s.seconds.toFixed(1)}s\n`);
+          progress: s.progress,
+          force: own.force,
+          onStage: (st) => {
+            if (!s.progress) s.say(`  ${st.stage}: ${st.status}, ${st.records} records, ${st.seconds.toFixed(1)}s`);
           },
         });
         r.seconds = (Date.now() - t0) / 1000;
         if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else if (!args.quiet) process.stdout.write(`\n${summaryTable(r)}\n\nArtifacts: ${resolve(config.out)} (judge: ${join(config.out, 'train')})\n`);
       } finally {
-        await backend.close();
+        await Promise.all([deps.sampler.close?.(), deps.similarity.close?.()]);
       }
     });
   },
-};
-export default command;
+});

@@ -1,69 +1,53 @@
-import type { CommandModule } from 'yargs';
-import { SelfjError, evaluateScores, pairwiseAgreement, type EvaluationReport, type Preference } from '@selfj/core';
+import { z } from 'zod';
+import { SelfjError, evaluateScores, pairwiseAgreement, writeFileAtomic, type EvaluationReport, type Preference } from '@selfj/core';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
-import { fmt, table, writeFileAtomic } from '../io/output.js';
+import { fmt, table } from '../io/output.js';
+import { defineCommand, type OwnValues } from '../options/command.js';
+import { scoredItemFlags } from './calibrate.js';
 
-interface EvalArgs {
-  input?: string;
-  pairs?: string;
-  'score-field': string;
-  'grader-field': string;
-  'max-grade': number;
-  'bad-below': number;
-  'category-field'?: string;
-  coverages: string;
-  'score-a-field': string;
-  'score-b-field': string;
-  'label-field': string;
-  'label-a': string;
-  'label-b': string;
-  'label-tie': string;
-  'on-bad-record': 'fail' | 'skip';
-  out?: string;
-  json: boolean;
-}
+const coverageList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => Number(x.trim())))
+  .pipe(z.array(z.number().gt(0).max(1)).min(1));
+
+const flags = {
+  input: { schema: z.string().min(1).optional(), describe: 'JSONL with one scored item per line' },
+  pairs: { schema: z.string().min(1).optional(), describe: 'JSONL with one preference pair per line' },
+  ...scoredItemFlags,
+  'max-grade': { schema: z.number().gt(0).default(10), describe: "The grader's best score (loss = 1 - grade/max), > 0" },
+  'category-field': { schema: z.string().min(1).optional(), describe: 'Field for a per-category breakdown, e.g. scenario' },
+  coverages: { schema: coverageList.default([0.2, 0.4, 0.6, 0.8, 1]), describe: 'Coverages for selective risk, comma-separated, each in (0, 1] (default 0.2,0.4,0.6,0.8,1)' },
+  'score-a-field': { schema: z.string().min(1).default('score_a'), describe: 'Pairs: judge score of response A' },
+  'score-b-field': { schema: z.string().min(1).default('score_b'), describe: 'Pairs: judge score of response B' },
+  'label-field': { schema: z.string().min(1).default('label'), describe: 'Pairs: which response is better' },
+  'label-a': { schema: z.string().default('a'), describe: 'Pairs: label value meaning A is better (e.g. 1)' },
+  'label-b': { schema: z.string().default('b'), describe: 'Pairs: label value meaning B is better (e.g. 2)' },
+  'label-tie': { schema: z.string().default('tie'), describe: 'Pairs: label value meaning a tie' },
+  out: { schema: z.string().min(1).optional(), describe: 'Also write the report as JSON to this file' },
+} as const;
+
+type EvalArgs = OwnValues<typeof flags>;
 
 /** `selfj eval`: judge scores against grader scores (correlations, risk-coverage, AUROC) or preference pairs. */
-const evalCommand: CommandModule<object, EvalArgs> = {
+export default defineCommand({
   command: 'eval',
   describe: 'Evaluate judge scores against grader scores or preference pairs (any JSONL; fields by flag)',
-  builder: (y) =>
-    y
-      .option('input', { type: 'string', describe: 'JSONL with one scored item per line' })
-      .option('pairs', { type: 'string', describe: 'JSONL with one preference pair per line' })
-      .option('score-field', { type: 'string', default: 'score', describe: 'Judge score field (dotted path)' })
-      .option('grader-field', { type: 'string', default: 'grade', describe: 'Grader score field, e.g. gpt4_score' })
-      .option('max-grade', { type: 'number', default: 10, describe: "The grader's best score (loss = 1 - grade/max)" })
-      .option('bad-below', { type: 'number', default: 6, describe: 'A grade below this is a bad answer' })
-      .option('category-field', { type: 'string', describe: 'Field for a per-category breakdown, e.g. scenario' })
-      .option('coverages', { type: 'string', default: '0.2,0.4,0.6,0.8,1', describe: 'Coverages for selective risk' })
-      .option('score-a-field', { type: 'string', default: 'score_a', describe: 'Pairs: judge score of response A' })
-      .option('score-b-field', { type: 'string', default: 'score_b', describe: 'Pairs: judge score of response B' })
-      .option('label-field', { type: 'string', default: 'label', describe: 'Pairs: which response is better' })
-      .option('label-a', { type: 'string', default: 'a', describe: 'Pairs: label value meaning A is better (e.g. 1)' })
-      .option('label-b', { type: 'string', default: 'b', describe: 'Pairs: label value meaning B is better (e.g. 2)' })
-      .option('label-tie', { type: 'string', default: 'tie', describe: 'Pairs: label value meaning a tie' })
-      .option('on-bad-record', { choices: ['fail', 'skip'] as const, default: 'fail' as const })
-      .option('out', { type: 'string', describe: 'Also write the report as JSON to this file' })
-      .check((a) => {
-        if (!a.input === !a.pairs) throw new Error('Give exactly one of --input (scored items) or --pairs (preference pairs).');
-        return true;
-      }) as never,
-  handler: async (args) => {
-    const report = args.input ? await evalItems(args) : await evalPairs(args);
-    if (args.out) await writeFileAtomic(args.out, `${JSON.stringify(report, null, 2)}\n`);
+  flags,
+  run: async ({ args, own }) => {
+    if (!own.input === !own.pairs) throw new SelfjError('BAD_INPUT', 'Give exactly one of --input (scored items) or --pairs (preference pairs).');
+    const report = own.input ? await evalItems(own) : await evalPairs(own);
+    if (own.out) writeFileAtomic(own.out, `${JSON.stringify(report, null, 2)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(`${'items' in report ? renderItems(report.items) : renderPairs(report)}\n`);
+    else process.stdout.write(`${'items' in report ? renderItems(report.items, report.skipped) : renderPairs(report)}\n`);
   },
-};
-export default evalCommand;
+});
 
-async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: number; items: EvaluationReport }> {
+async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: { lines: number; records: number }; items: EvaluationReport }> {
   const scores: number[] = [];
   const grades: number[] = [];
   const categories: string[] = [];
-  let skipped = 0;
-  for await (const { line, record } of readJsonlRecords(args.input!)) {
+  const skipped = { lines: 0, records: 0 };
+  for await (const { line, record } of readJsonlRecords(args.input!, args['on-bad-record'], skipped)) {
     const where = `${args.input}:${line}`;
     try {
       const s = numberField(record, args['score-field'], where);
@@ -73,13 +57,13 @@ async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: numb
       if (args['category-field']) categories.push(String(getPath(record, args['category-field']) ?? 'unknown'));
     } catch (e) {
       if (args['on-bad-record'] === 'fail') throw e;
-      skipped++;
+      skipped.records++;
     }
   }
   if (scores.length < 2) {
     throw new SelfjError('BAD_INPUT', `${args.input}: only ${scores.length} usable items; metrics need at least 2.`);
   }
-  const coverages = args.coverages.split(',').map(Number);
+  const coverages = args.coverages;
   const items = evaluateScores(scores, grades, {
     maxGrade: args['max-grade'],
     badBelow: args['bad-below'],
@@ -94,8 +78,8 @@ async function evalPairs(args: EvalArgs) {
   const a: number[] = [];
   const b: number[] = [];
   const labels: Preference[] = [];
-  let skipped = 0;
-  for await (const { line, record } of readJsonlRecords(args.pairs!)) {
+  const skipped = { lines: 0, records: 0 };
+  for await (const { line, record } of readJsonlRecords(args.pairs!, args['on-bad-record'], skipped)) {
     const where = `${args.pairs}:${line}`;
     try {
       const sa = numberField(record, args['score-a-field'], where);
@@ -113,13 +97,13 @@ async function evalPairs(args: EvalArgs) {
       labels.push(label);
     } catch (e) {
       if (args['on-bad-record'] === 'fail') throw e;
-      skipped++;
+      skipped.records++;
     }
   }
   return { input: args.pairs!, skipped, pairwise: pairwiseAgreement(a, b, labels) };
 }
 
-function renderItems(r: EvaluationReport): string {
+function renderItems(r: EvaluationReport, skipped: { lines: number; records: number }): string {
   const rows: (string | number)[][] = [['metric', 'value']];
   rows.push(['items', r.n], ['Pearson', fmt(r.pearson)], ['Spearman', fmt(r.spearman)], ['Kendall tau-b', fmt(r.kendallTauB)]);
   rows.push(['AURC (graded loss)', fmt(r.aurc)], ['  random / oracle', `${fmt(r.aurcRandom)} / ${fmt(r.aurcOracle)}`]);
@@ -127,6 +111,7 @@ function renderItems(r: EvaluationReport): string {
   for (const s of r.selectiveRisk) {
     rows.push([`risk @ coverage ${s.coverage}`, `${fmt(s.risk)} (bad share ${fmt(s.riskBinary)}, at ${fmt(s.achievedCoverage, 3)})`]);
   }
+  if (skipped.lines + skipped.records) rows.push(['skipped (bad lines / records)', `${skipped.lines} / ${skipped.records}`]);
   let out = table(rows);
   const cats = Object.entries(r.byCategory);
   if (cats.length) {
@@ -137,7 +122,7 @@ function renderItems(r: EvaluationReport): string {
   return out;
 }
 
-function renderPairs(r: { pairwise: ReturnType<typeof pairwiseAgreement>; skipped: number }): string {
+function renderPairs(r: { pairwise: ReturnType<typeof pairwiseAgreement>; skipped: { lines: number; records: number } }): string {
   const p = r.pairwise;
   return table([
     ['metric', 'value'],
@@ -146,6 +131,6 @@ function renderPairs(r: { pairwise: ReturnType<typeof pairwiseAgreement>; skippe
     ['agreement (judge ties = 1/2)', fmt(p.agreementTiesHalf)],
     ['judge ties', p.judgeTies],
     ['label ties', p.labelTies],
-    ['skipped records', r.skipped],
+    ['skipped (bad lines / records)', `${r.skipped.lines} / ${r.skipped.records}`],
   ]);
 }

@@ -1,47 +1,52 @@
-import type { CommandModule } from 'yargs';
-import { loadJudge, mergeTemplates, runJudge } from '@selfj/core';
-import { loadConfig, modelOptions, openBackend, report, stageIo, stageLine, withAbort, type ModelArgs } from './engine-support.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { runJudge } from '@selfj/core';
+import { defineCommand } from '../options/command.js';
+import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
 
-interface Args extends ModelArgs {
-  input: string;
-  out: string;
-  judge?: string;
-  'instruction-field': string;
-  'response-field': string;
+const flags = {
+  ...stageFlags,
+  ...modelFlags,
+  ...ioFlags('judge', 'JSONL items with an instruction and a response'),
+  judge: {
+    setting: 'judge.id',
+    describe: 'Judge: a trained judge directory (selfj train --out), "zero-shot", "zero-shot:<backend id>" (another model as an LLM judge), "head:<dir>", or a plugin\'s id (default zero-shot)',
+  },
+  'instruction-field': { schema: z.string().min(1).default('instruction'), describe: 'Field with the instruction' },
+  'response-field': { schema: z.string().min(1).default('response'), describe: 'Field with the response' },
+  'reference-field': { schema: z.string().min(1).default('reference'), describe: 'Field with the reference (only judges that use one read it)' },
+} as const;
+
+/** A judge directory given as --judge is the trained head in it; anything else is a judge id. */
+function judgeId(id: string): string {
+  if (!id) return 'zero-shot';
+  return existsSync(join(id, 'manifest.json')) ? `head:${id}` : id;
 }
 
-/** `selfj judge`: reference-free scores, with a trained judge or zero-shot. */
-const command: CommandModule<object, Args> = {
+/** `selfj judge`: scores from any Judge (trained, zero-shot, another model, a plugin's). */
+export default defineCommand({
   command: 'judge',
-  describe: 'Stage 6: reference-free judge scores for (instruction, response) items (trained judge or zero-shot)',
-  builder: (y) =>
-    modelOptions(y)
-      .option('input', { type: 'string', demandOption: true, describe: 'JSONL items with an instruction and a response' })
-      .option('out', { type: 'string', default: 'selfj-out/judge', describe: 'Stage directory' })
-      .option('judge', { type: 'string', describe: 'Trained judge directory (selfj train --out); omit for zero-shot' })
-      .option('instruction-field', { type: 'string', default: 'instruction' })
-      .option('response-field', { type: 'string', default: 'response' }) as never,
-  handler: async (args) => {
-    const cfg = loadConfig(args.config);
-    const judge = args.judge ? loadJudge(args.judge) : undefined;
-    await withAbort(async (signal) => {
-      const backend = await openBackend(args, cfg, signal);
+  describe: 'Stage 6: judge scores for (instruction, response) items (trained judge, zero-shot, or any judge id)',
+  flags,
+  run: async ({ args, own }) => {
+    const { config, configFile } = resolveCommandConfig(args, flags);
+    await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
+      const judge = await s.registry.create('judges', judgeId(config.judge.id), {}, s.ctx);
       try {
         const r = await runJudge({
-          dir: args.out,
-          input: args.input,
-          backend,
-          template: mergeTemplates(cfg.templates).referenceFree,
+          dir: own.out,
+          input: own.input,
           judge,
-          fields: { instruction: args['instruction-field'], response: args['response-field'] },
-          batchSize: args['batch-size'] ?? cfg.backend.batchSize,
-          ...stageIo(args, signal, cfg),
+          fields: { instruction: own['instruction-field'], response: own['response-field'], reference: own['reference-field'] },
+          batchSize: config.backend.batchSize,
+          ...stageIo(s, own.force),
         });
-        report(args, { ...r, manifest: undefined, mode: judge ? 'trained' : 'zero-shot' }, `${stageLine('judge', r)} (${judge ? 'trained judge' : 'zero-shot'})`);
+        report(args, { ...r, manifest: undefined, judge: judge.id }, `${stageLine('judge', r)} (judge ${judge.id})`);
       } finally {
-        await backend.close();
+        await judge.close?.();
       }
     });
   },
-};
-export default command;
+});

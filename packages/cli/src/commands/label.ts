@@ -1,45 +1,33 @@
-import type { CommandModule } from 'yargs';
-import { describeCombine, runLabel, type CombineConfig } from '@selfj/core';
-import { commonOptions, loadConfig, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { z } from 'zod';
+import { describeCombine, runLabel } from '@selfj/core';
+import { defineCommand } from '../options/command.js';
+import { ioFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
 
-interface Args extends CommonArgs {
-  input: string;
-  out: string;
-  w1?: number;
-  w2?: number;
-  bias?: number;
-  'z2-floor'?: string;
-  clip?: string;
-  normalize?: boolean;
-}
+const flags = {
+  ...stageFlags,
+  ...ioFlags('label', 'Records with z1 and z2 (similarity output)'),
+  w1: { setting: 'label.w1' },
+  w2: { setting: 'label.w2' },
+  bias: { setting: 'label.bias' },
+  'z2-floor': { setting: 'label.z2Floor', describe: 'Floor for z2 before weighting, or "none" (default 0)' },
+  clip: { setting: 'label.clip', describe: 'Clip range "low,high" (default 0,9)' },
+  normalize: { setting: 'label.normalize' },
+  seed: { setting: 'seed' },
+  splits: { schema: z.boolean().default(false), describe: 'Assign each instruction id to a split (config "splits", default train/calibrate/test 0.6/0.2/0.2) by a hash of the id' },
+} as const;
 
 /** `selfj label`: z = combine(z1, z2). */
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'label',
   describe: 'Stage 4: recalibrated label z = combine(z1, z2); default (z1 + 9*max(z2,0))/2 clipped to [0,9]',
-  builder: (y) =>
-    commonOptions(y)
-      .option('input', { type: 'string', demandOption: true, describe: 'Records with z1 and z2 (similarity output)' })
-      .option('out', { type: 'string', default: 'selfj-out/label', describe: 'Stage directory' })
-      .option('w1', { type: 'number', describe: 'Weight of z1 (default 0.5)' })
-      .option('w2', { type: 'number', describe: 'Weight of z2 (default 4.5)' })
-      .option('bias', { type: 'number', describe: 'Constant added (default 0)' })
-      .option('z2-floor', { type: 'string', describe: 'Floor for z2 before weighting, or "none" (default 0)' })
-      .option('clip', { type: 'string', describe: 'Clip range "lo,hi" (default 0,9)' })
-      .option('normalize', { type: 'boolean', describe: 'z-normalise each part over the data set first' }) as never,
-  handler: async (args) => {
-    const cfg = loadConfig(args.config);
-    const c: CombineConfig = { ...cfg.label };
-    if (args.w1 !== undefined) c.w1 = args.w1;
-    if (args.w2 !== undefined) c.w2 = args.w2;
-    if (args.bias !== undefined) c.bias = args.bias;
-    if (args['z2-floor'] !== undefined) c.z2Floor = args['z2-floor'] === 'none' ? null : Number(args['z2-floor']);
-    if (args.clip) c.clip = args.clip.split(',').map(Number) as [number, number];
-    if (args.normalize !== undefined) c.normalize = args.normalize;
-    await withAbort(async (signal) => {
-      const r = await runLabel({ dir: args.out, input: args.input, config: c, ...stageIo(args, signal, cfg) });
+  flags,
+  run: async ({ args, own }) => {
+    const { config, configFile } = resolveCommandConfig(args, flags);
+    await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
+      const c = config.label;
+      const r = await runLabel({ dir: own.out, input: own.input, config: c, splits: own.splits ? config.splits : undefined, seed: config.seed, ...stageIo(s, own.force) });
       report(args, { ...r, manifest: undefined, formula: describeCombine(c) }, `${stageLine('label', r)}\nz = ${describeCombine(c)}`);
     });
   },
-};
-export default command;
+});

@@ -1,66 +1,49 @@
-import type { CommandModule } from 'yargs';
-import type { Progress } from '@selfj/hub';
-
-interface PullArgs {
-  repo: string;
-  file: string;
-  revision?: string;
-  'hub-url'?: string;
-  'cache-dir'?: string;
-  'verify-cached': boolean;
-  json: boolean;
-  quiet: boolean;
-}
+import { z } from 'zod';
+import { Progress } from '@selfj/core';
+import type { Progress as DownloadProgress } from '@selfj/hub';
+import { defineCommand } from '../options/command.js';
 
 function mib(n: number): string {
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
 
-/** A progress line on stderr: redrawn in place on a terminal, one line per 10% otherwise. */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (p: Progress) => void {
-  const tty = Boolean(stream.isTTY);
-  const started = Date.now();
-  let lastDecile = -1;
+/** Download progress through core's one progress renderer (redrawn on a terminal, a line per 10% in a log). */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
+  let bar: Progress | undefined;
   return (p) => {
     const total = Number.isFinite(p.total) && p.total > 0 ? p.total : undefined;
-    const frac = total ? Math.min(1, p.downloaded / total) : 0;
-    const secs = Math.max(0.001, (Date.now() - started) / 1000);
-    const rate = `${mib((p.downloaded - p.resumedFrom) / secs)}/s`;
-    const resumed = p.resumedFrom > 0 ? ` (resumed at ${mib(p.resumedFrom)})` : '';
-    if (tty) {
-      const width = 30;
-      const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '-');
-      stream.write(`\r${p.path} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${mib(p.downloaded)}${total ? ` / ${mib(total)}` : ''} ${rate}${resumed}\x1b[K`);
-      if (total && p.downloaded >= total) stream.write('\n');
-    } else {
-      const decile = Math.floor(frac * 10);
-      if (decile > lastDecile) {
-        lastDecile = decile;
-        stream.write(`${p.path}: ${decile * 10}% ${mib(p.downloaded)}${total ? ` / ${mib(total)}` : ''}${resumed}\n`);
-      }
+    if (!bar) {
+      bar = new Progress({ label: p.path, total, unit: 'bytes', enabled: true, stream });
+      if (p.resumedFrom > 0) bar.resumed(p.resumedFrom);
     }
+    bar.set(p.downloaded - p.resumedFrom);
+    if (total && p.downloaded >= total) bar.finish();
   };
 }
 
+const flags = {
+  repo: { schema: z.string().min(1), positional: true, describe: 'Hub repository, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF' },
+  file: { schema: z.string().min(1), positional: true, describe: 'File in the repository, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf' },
+  revision: { schema: z.string().min(1).optional(), describe: 'Branch, tag or commit (default main)' },
+  'hub-url': { schema: z.url().optional(), describe: 'Hub endpoint (default HF_ENDPOINT or https://huggingface.co)' },
+  'cache-dir': { schema: z.string().min(1).optional(), describe: 'Hub cache directory (default HF_HUB_CACHE / HF_HOME/hub / ~/.cache/huggingface/hub)' },
+  'verify-cached': { schema: z.boolean().default(true), describe: 'Re-hash a file that is already cached' },
+} as const;
+
 /** `selfj pull <repo> <file>`: a GGUF from the Hugging Face Hub into the standard Hub cache; prints its path. */
-const pull: CommandModule<object, PullArgs> = {
+export default defineCommand({
   command: 'pull <repo> <file>',
   describe: 'Download a GGUF model from the Hugging Face Hub into the Hub cache (resumable, verified); print its path',
-  builder: (y) =>
+  flags,
+  extend: (y) =>
     y
-      .positional('repo', { type: 'string', demandOption: true, describe: 'Hub repository, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF' })
-      .positional('file', { type: 'string', demandOption: true, describe: 'File in the repository, e.g. qwen2.5-0.5b-instruct-q4_k_m.gguf' })
-      .option('revision', { type: 'string', describe: 'Branch, tag or commit (default main)' })
-      .option('hub-url', { type: 'string', describe: 'Hub endpoint (default HF_ENDPOINT or https://huggingface.co)' })
-      .option('cache-dir', { type: 'string', describe: 'Hub cache directory (default HF_HUB_CACHE / HF_HOME/hub / ~/.cache/huggingface/hub)' })
-      .option('verify-cached', { type: 'boolean', default: true, describe: 'Re-hash a file that is already cached' })
       .example('$0 pull Qwen/Qwen2.5-0.5B-Instruct-GGUF qwen2.5-0.5b-instruct-q4_k_m.gguf', 'the default model')
-      .example('$0 pull ggml-org/models tinyllamas/stories260K.gguf', 'the tiny test model') as never,
-  handler: async (args) => {
+      .example('$0 pull ggml-org/models tinyllamas/stories260K.gguf', 'the tiny test model'),
+  run: async ({ args: cli, own: args }) => {
     // the /pull entry point does not load node-llama-cpp's native runtime
     const { pullModel } = await import('@selfj/backend-llama-cpp/pull');
     const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
-    const showProgress = !args.json && !args.quiet && !ci;
+    const showProgress = !cli.json && !cli.quiet && !ci;
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
@@ -75,10 +58,10 @@ const pull: CommandModule<object, PullArgs> = {
         signal: ac.signal,
         onProgress: showProgress ? progressReporter() : undefined,
       });
-      if (args.json) {
+      if (cli.json) {
         process.stdout.write(`${JSON.stringify({ repo: args.repo, file: args.file, ...r })}\n`);
       } else {
-        if (!args.quiet) {
+        if (!cli.quiet) {
           const how = r.fromCache ? 'already in the cache' : 'downloaded';
           const checks = ['GGUF', 'size', ...(r.verified.sha256 ? ['sha256'] : [])].join(' + ');
           process.stderr.write(`${args.repo}/${args.file}: ${how}, ${mib(r.size)}, verified (${checks}).\n`);
@@ -89,6 +72,4 @@ const pull: CommandModule<object, PullArgs> = {
       process.removeListener('SIGINT', onSigint);
     }
   },
-};
-
-export default pull;
+});

@@ -1,16 +1,17 @@
-import type { CommandModule } from 'yargs';
-import { SelfjError, modelRankingAgreement } from '@selfj/core';
+import { z } from 'zod';
+import { SelfjError, modelRankingAgreement, writeFileAtomic } from '@selfj/core';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
-import { fmt, table, writeFileAtomic } from '../io/output.js';
+import { fmt, table } from '../io/output.js';
+import { defineCommand } from '../options/command.js';
 
-interface RankArgs {
-  input: string;
-  'model-field': string;
-  'score-field': string;
-  'reference-field'?: string;
-  out?: string;
-  json: boolean;
-}
+const flags = {
+  input: { schema: z.string().min(1), demand: true, describe: 'JSONL: one judged output per line' },
+  'model-field': { schema: z.string().min(1).default('model'), describe: 'Field naming the model that wrote the output' },
+  'score-field': { schema: z.string().min(1).default('score'), describe: 'Judge score field (dotted path)' },
+  'reference-field': { schema: z.string().min(1).optional(), describe: 'Reference score field: report rank agreement with it' },
+  'on-bad-record': { schema: z.enum(['fail', 'skip']).default('fail'), describe: 'Stop at a bad line or record (fail), or pass over it and count it (skip)' },
+  out: { schema: z.string().min(1).optional(), describe: 'Also write the ranking as JSON' },
+} as const;
 
 interface ModelRow {
   model: string;
@@ -20,29 +21,33 @@ interface ModelRow {
 }
 
 /** `selfj rank`: rank models by their mean judge score over a benchmark's outputs. */
-const rankCommand: CommandModule<object, RankArgs> = {
+export default defineCommand({
   command: 'rank',
   describe: 'Rank models by mean judge score (optionally against a reference score, e.g. GPT-4)',
-  builder: (y) =>
-    y
-      .option('input', { type: 'string', demandOption: true, describe: 'JSONL: one judged output per line' })
-      .option('model-field', { type: 'string', default: 'model', describe: 'Field naming the model that wrote the output' })
-      .option('score-field', { type: 'string', default: 'score', describe: 'Judge score field (dotted path)' })
-      .option('reference-field', { type: 'string', describe: 'Reference score field: report rank agreement with it' })
-      .option('out', { type: 'string', describe: 'Also write the ranking as JSON' }) as never,
-  handler: async (args) => {
+  flags,
+  run: async ({ args: cli, own: args }) => {
+    const skipped = { lines: 0, records: 0 };
     const sums = new Map<string, { n: number; s: number; r: number }>();
-    for await (const { line, record } of readJsonlRecords(args.input)) {
+    for await (const { line, record } of readJsonlRecords(args.input, args['on-bad-record'], skipped)) {
       const where = `${args.input}:${line}`;
-      const model = getPath(record, args['model-field']);
-      if (typeof model !== 'string' || !model) {
-        throw new SelfjError('BAD_RECORD', `${where}: field "${args['model-field']}" does not name a model.`);
+      let model: unknown;
+      let score: number;
+      let ref = 0;
+      try {
+        model = getPath(record, args['model-field']);
+        if (typeof model !== 'string' || !model) throw new SelfjError('BAD_RECORD', `${where}: field "${args['model-field']}" does not name a model.`);
+        score = numberField(record, args['score-field'], where);
+        if (args['reference-field']) ref = numberField(record, args['reference-field'], where);
+      } catch (e) {
+        if (args['on-bad-record'] === 'fail') throw e;
+        skipped.records++;
+        continue;
       }
-      const acc = sums.get(model) ?? { n: 0, s: 0, r: 0 };
+      const acc = sums.get(model as string) ?? { n: 0, s: 0, r: 0 };
       acc.n++;
-      acc.s += numberField(record, args['score-field'], where);
-      if (args['reference-field']) acc.r += numberField(record, args['reference-field'], where);
-      sums.set(model, acc);
+      acc.s += score;
+      acc.r += ref;
+      sums.set(model as string, acc);
     }
     const rows: ModelRow[] = [...sums]
       .map(([model, a]) => ({
@@ -59,9 +64,9 @@ const rankCommand: CommandModule<object, RankArgs> = {
             Object.fromEntries(rows.map((r) => [r.model, r.meanReference!])),
           )
         : undefined;
-    const result = { input: args.input, models: rows, agreement };
-    if (args.out) await writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`);
-    if (args.json) {
+    const result = { input: args.input, models: rows, agreement, skipped };
+    if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`);
+    if (cli.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
@@ -69,7 +74,7 @@ const rankCommand: CommandModule<object, RankArgs> = {
     const body = rows.map((r, i) => [i + 1, r.model, r.items, fmt(r.meanScore), ...(r.meanReference !== undefined ? [fmt(r.meanReference)] : [])]);
     let text = table([header, ...body]);
     if (agreement) text += `\n\nagreement with the reference ranking: Spearman ${fmt(agreement.spearman)}, Kendall tau-b ${fmt(agreement.kendallTauB)}`;
+    if (skipped.lines + skipped.records) text += `\nskipped: ${skipped.lines} bad line(s), ${skipped.records} bad record(s)`;
     process.stdout.write(`${text}\n`);
   },
-};
-export default rankCommand;
+});

@@ -1,53 +1,46 @@
-import type { CommandModule } from 'yargs';
-import { mergeTemplates, runSample } from '@selfj/core';
-import { loadConfig, modelOptions, openBackend, report, stageIo, stageLine, withAbort, type ModelArgs } from './engine-support.js';
+import { runSample } from '@selfj/core';
+import { defineCommand } from '../options/command.js';
+import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
 
-interface Args extends ModelArgs {
-  input: string;
-  out: string;
-  samples?: number;
-  temperature?: number;
-  'top-p'?: number;
-  'max-tokens'?: number;
-  limit?: number;
-}
+const flags = {
+  ...stageFlags,
+  ...modelFlags,
+  ...ioFlags('sample', 'Instructions JSONL: {id, instruction, reference, category?} (field names: config data.fields)'),
+  samples: { setting: 'sample.samples' },
+  temperature: { setting: 'sample.temperature' },
+  'top-p': { setting: 'sample.topP' },
+  'max-tokens': { setting: 'sample.maxTokens' },
+  stop: { setting: 'sample.stop' },
+  sampler: { setting: 'sample.sampler' },
+  limit: { setting: 'data.limit' },
+} as const;
 
 /** `selfj sample`: the policy answers each instruction N times (stage 1). */
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'sample',
-  describe: 'Stage 1: sample N responses per instruction from the policy model (resumable)',
-  builder: (y) =>
-    modelOptions(y)
-      .option('input', { type: 'string', demandOption: true, describe: 'Instructions JSONL: {id, instruction, reference, category?}' })
-      .option('out', { type: 'string', default: 'selfj-out/sample', describe: 'Stage directory (records.jsonl, manifest.json, rejects.jsonl)' })
-      .option('samples', { type: 'number', describe: 'Responses per instruction (default 1)' })
-      .option('temperature', { type: 'number', describe: 'Default 0.7' })
-      .option('top-p', { type: 'number', describe: 'Default 0.9' })
-      .option('max-tokens', { type: 'number', describe: 'Default 512' })
-      .option('limit', { type: 'number', describe: 'Only the first N instructions' }) as never,
-  handler: async (args) => {
-    const cfg = loadConfig(args.config);
-    await withAbort(async (signal) => {
-      const backend = await openBackend(args, cfg, signal);
+  describe: 'Stage 1: sample N responses per instruction from the policy (resumable)',
+  flags,
+  run: async ({ args, own }) => {
+    const { config, configFile } = resolveCommandConfig(args, flags);
+    await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
+      const sampler = await s.registry.create('samplers', config.sample.sampler, {}, s.ctx);
       try {
-        const s = cfg.sample;
         const r = await runSample({
-          dir: args.out,
-          input: args.input,
-          backend,
-          config: { ...s, samples: args.samples ?? s.samples, temperature: args.temperature ?? s.temperature, topP: args['top-p'] ?? s.topP, maxTokens: args['max-tokens'] ?? s.maxTokens },
-          fields: cfg.data.fields,
-          limit: args.limit ?? cfg.data.limit,
-          seed: args.seed ?? cfg.seed,
-          template: mergeTemplates(cfg.templates).sample,
-          concurrency: args.concurrency ?? cfg.backend.concurrency,
-          ...stageIo(args, signal, cfg),
+          dir: own.out,
+          input: own.input,
+          sampler,
+          config: config.sample,
+          fields: config.data.fields,
+          limit: config.data.limit,
+          seed: config.seed,
+          concurrency: config.backend.concurrency,
+          ...stageIo(s, own.force),
         });
         report(args, { ...r, manifest: undefined }, stageLine('sample', r));
       } finally {
-        await backend.close();
+        await sampler.close?.();
       }
     });
   },
-};
-export default command;
+});

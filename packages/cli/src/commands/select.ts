@@ -1,34 +1,31 @@
-import type { CommandModule } from 'yargs';
+import { z } from 'zod';
 import { SelfjError, readTau, runSelect } from '@selfj/core';
-import { commonOptions, loadConfig, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { defineCommand } from '../options/command.js';
+import { ioFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
 
-interface Args extends CommonArgs {
-  input: string;
-  out: string;
-  tau?: string;
-  threshold?: string;
-  'score-field': string;
-}
+/** The threshold flags select and rerank share. */
+export const thresholdFlags = {
+  tau: { schema: z.number().finite().optional(), describe: 'The threshold as a number' },
+  threshold: { schema: z.string().min(1).optional(), describe: 'A threshold file written by `selfj calibrate`' },
+  'score-field': { schema: z.string().min(1).default('score'), describe: 'Field with the judge score' },
+} as const;
+
+const flags = { ...stageFlags, ...ioFlags('select', 'Judged items (judge output)'), ...thresholdFlags } as const;
 
 /** `selfj select`: answer iff score >= tau, with the reason. */
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'select',
   describe: 'Apply the threshold tau: each item answered or declined, with its score and the reason',
-  builder: (y) =>
-    commonOptions(y)
-      .option('input', { type: 'string', demandOption: true, describe: 'Judged items (judge output)' })
-      .option('out', { type: 'string', default: 'selfj-out/select', describe: 'Stage directory' })
-      .option('tau', { type: 'string', describe: 'The threshold as a number' })
-      .option('threshold', { type: 'string', describe: 'A threshold file written by `selfj calibrate`' })
-      .option('score-field', { type: 'string', default: 'score' }) as never,
-  handler: async (args) => {
-    const source = args.tau ?? args.threshold;
+  flags,
+  run: async ({ args, own }) => {
+    const source = own.tau ?? own.threshold;
     if (source === undefined) throw new SelfjError('BAD_INPUT', 'select needs --tau <number> or --threshold <file from selfj calibrate>.');
     const tau = readTau(source);
-    await withAbort(async (signal) => {
-      const r = await runSelect({ dir: args.out, input: args.input, tau, scoreField: args['score-field'], ...stageIo(args, signal, loadConfig(args.config)) });
+    const { config, configFile } = resolveCommandConfig(args, flags);
+    await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
+      const r = await runSelect({ dir: own.out, input: own.input, tau, scoreField: own['score-field'], ...stageIo(s, own.force) });
       report(args, { ...r, manifest: undefined, tau }, `${stageLine('select', r)} (tau ${tau ?? 'none: decline all'})`);
     });
   },
-};
-export default command;
+});

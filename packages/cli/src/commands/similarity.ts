@@ -1,38 +1,31 @@
-import type { CommandModule } from 'yargs';
 import { runSimilarity } from '@selfj/core';
-import { commonOptions, loadConfig, openEmbedder, report, stageIo, stageLine, withAbort, type CommonArgs } from './engine-support.js';
+import { defineCommand } from '../options/command.js';
+import { ioFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
 
-interface Args extends CommonArgs {
-  input: string;
-  out: string;
-  vectors?: string;
-  'batch-size'?: number;
-}
+const flags = {
+  ...stageFlags,
+  ...ioFlags('similarity', 'Records with response and reference (e.g. self-eval output)'),
+  embedder: { setting: 'similarity.embedder', describe: 'Embedder id, e.g. static:/path/vectors.bin or openai:http://host/v1#model (default: static word vectors)' },
+  scorer: { setting: 'similarity.scorer' },
+  'batch-size': { setting: 'similarity.batchSize' },
+} as const;
 
-/** `selfj similarity`: z2 = cosine of response and reference embeddings (native kernel). */
-const command: CommandModule<object, Args> = {
+/** `selfj similarity`: z2 = similarity of response and reference (built-in: embedding cosine on the native kernel). */
+export default defineCommand({
   command: 'similarity',
-  describe: 'Stage 3: cosine similarity z2 between response and reference embeddings',
-  builder: (y) =>
-    commonOptions(y)
-      .option('input', { type: 'string', demandOption: true, describe: 'Records with response and reference (e.g. self-eval output)' })
-      .option('out', { type: 'string', default: 'selfj-out/similarity', describe: 'Stage directory' })
-      .option('vectors', { type: 'string', describe: 'Word-vector table for the static embedder (default SELFJ_VECTORS)' })
-      .option('batch-size', { type: 'number', describe: 'Records per embed call (default 256)' }) as never,
-  handler: async (args) => {
-    const cfg = loadConfig(args.config);
-    await withAbort(async (signal) => {
-      const embedder = await openEmbedder(args.vectors, cfg);
-      const r = await runSimilarity({
-        dir: args.out,
-        input: args.input,
-        embedder,
-        batchSize: args['batch-size'] ?? cfg.similarity.batchSize,
-        ...stageIo(args, signal, cfg),
-      });
-      await embedder.close?.();
-      report(args, { ...r, manifest: undefined }, stageLine('similarity', r));
+  describe: 'Stage 3: similarity z2 between each response and its reference (embedding cosine by default)',
+  flags,
+  run: async ({ args, own }) => {
+    const { config, configFile } = resolveCommandConfig(args, flags);
+    await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
+      const similarity = await s.registry.create('similarities', config.similarity.scorer, {}, s.ctx);
+      try {
+        const r = await runSimilarity({ dir: own.out, input: own.input, similarity, batchSize: config.similarity.batchSize, ...stageIo(s, own.force) });
+        report(args, { ...r, manifest: undefined }, stageLine('similarity', r));
+      } finally {
+        await similarity.close?.();
+      }
     });
   },
-};
-export default command;
+});

@@ -10,10 +10,23 @@ export function getPath(record: unknown, path: string): unknown {
   return cur;
 }
 
-/** The JSON objects of a JSONL file (plain or .gz) with their 1-based line numbers; a bad line is a typed error. */
-export async function* readJsonlRecords(file: string): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
+/**
+ * The JSON objects of a JSONL file (plain or .gz) with their 1-based line numbers. A line that is not a JSON
+ * object is a typed error naming file:line, or, with onBadRecord "skip", is counted in `skipped.lines` and passed over.
+ */
+export async function* readJsonlRecords(
+  file: string,
+  onBadRecord: 'fail' | 'skip' = 'fail',
+  skipped: { lines: number } = { lines: 0 },
+): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
   for await (const l of readJsonl(file)) {
-    if (l.error !== undefined || !l.value) throw new SelfjError('BAD_RECORD', `${where(l)}: ${l.error ?? 'no record'}.`);
+    if (l.error !== undefined || !l.value) {
+      if (onBadRecord === 'skip') {
+        skipped.lines++;
+        continue;
+      }
+      throw new SelfjError('BAD_RECORD', `${where(l)}: ${l.error ?? 'no record'}.`, { solutions: ['Fix the line', 'Or pass --on-bad-record skip to pass over bad lines'] });
+    }
     yield { line: l.line, record: l.value };
   }
 }

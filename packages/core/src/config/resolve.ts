@@ -117,11 +117,12 @@ function plainMessage(issue: z.core.$ZodIssue): string {
 }
 
 /** The problems as one BAD_CONFIG error (every problem listed). */
-export function configError(source: string, problems: string[]): SelfjError {
-  return new SelfjError('BAD_CONFIG', `${source} has ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`, {
-    solutions: ['Fix the settings listed above', 'Print the JSON schema with `selfj run --schema` and point your editor at it ("$schema")'],
-    details: { problems },
-  });
+export function configError(
+  source: string,
+  problems: string[],
+  solutions = ['Fix the settings listed above', 'Print the JSON schema with `selfj run --schema` and point your editor at it ("$schema")'],
+): SelfjError {
+  return new SelfjError('BAD_CONFIG', `${source} has ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`, { solutions, details: { problems } });
 }
 
 /** Older spellings that still read: data.file is now data.source. */

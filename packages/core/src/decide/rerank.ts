@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { SelfjError } from '../errors.js';
 import { writeFileAtomic } from '../infra/atomic.js';
 import { readJsonl, where } from '../infra/jsonl.js';
-import { RECORDS_FILE, REJECTS_FILE, writeManifest, type StageManifest } from '../infra/manifest.js';
+import { silentLogger } from '../infra/logger.js';
+import { RECORDS_FILE, REJECTS_FILE, readManifest, writeManifest, type StageManifest } from '../infra/manifest.js';
 import { inputIdentity, stageHash, type StageCommon } from '../stages/common.js';
 import { decide } from './select.js';
 
@@ -18,16 +19,29 @@ export interface RerankStageOptions extends StageCommon {
 }
 
 export interface RerankResult {
+  status: 'done' | 'skipped';
   dir: string;
   recordsFile: string;
   ids: number;
   answered: number;
   rejected: number;
+  seconds: number;
 }
 
 export async function runRerank(o: RerankStageOptions): Promise<RerankResult> {
+  const t0 = Date.now();
+  const logger = o.logger ?? silentLogger;
   const field = o.scoreField ?? 'score';
   const idField = o.idField ?? 'id';
+  const input = await inputIdentity(o.input);
+  const config = { tau: o.tau, scoreField: field, idField };
+  const configHash = stageHash({ stage: 'rerank', config, input: input.configHash });
+  const previous = readManifest(o.dir);
+  if (previous?.complete && previous.configHash === configHash && !o.force) {
+    logger.info('stage.skip', { stage: 'rerank', reason: 'complete for the same config hash', dir: o.dir });
+    const answered = Number((previous.extra as { answered?: number } | undefined)?.answered ?? 0);
+    return { status: 'skipped', dir: o.dir, recordsFile: join(o.dir, RECORDS_FILE), ids: previous.counts.records, answered, rejected: previous.counts.rejected, seconds: 0 };
+  }
   const best = new Map<string, { rec: Record<string, unknown>; score: number; sample: number; n: number }>();
   const rejects: string[] = [];
   for await (const l of readJsonl(o.input, { signal: o.signal })) {
@@ -64,18 +78,19 @@ export async function runRerank(o: RerankStageOptions): Promise<RerankResult> {
   }
   writeFileAtomic(join(o.dir, RECORDS_FILE), lines.length ? `${lines.join('\n')}\n` : '');
   writeFileAtomic(join(o.dir, REJECTS_FILE), rejects.length ? `${rejects.join('\n')}\n` : '');
-  const input = await inputIdentity(o.input);
-  const config = { tau: o.tau, scoreField: field, idField };
   const manifest: StageManifest = {
     format: 'selfj-stage',
     version: 1,
     stage: 'rerank',
-    configHash: stageHash({ stage: 'rerank', config, input: input.configHash }),
+    configHash,
     config,
     input,
     counts: { records: lines.length, rejected: rejects.length },
     complete: true,
+    extra: { answered },
   };
   writeManifest(o.dir, manifest);
-  return { dir: o.dir, recordsFile: join(o.dir, RECORDS_FILE), ids: lines.length, answered, rejected: rejects.length };
+  const seconds = (Date.now() - t0) / 1000;
+  logger.info('stage.done', { stage: 'rerank', ids: lines.length, answered, rejected: rejects.length, seconds });
+  return { status: 'done', dir: o.dir, recordsFile: join(o.dir, RECORDS_FILE), ids: lines.length, answered, rejected: rejects.length, seconds };
 }

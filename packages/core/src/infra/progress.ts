@@ -1,10 +1,18 @@
-/** A one-line progress bar per stage on stderr: count, rate and ETA. Silent when told to be (CI, --json, --quiet). */
+/**
+ * The one progress renderer: a line per task on stderr with count, rate and ETA, for records (stages, collect) or
+ * bytes (downloads). On a terminal it redraws in place; elsewhere, when enabled, it prints a line per 10%.
+ * Silent when told to be (CI, --json, --quiet).
+ */
 
 export interface ProgressOptions {
   label: string;
   total?: number;
   enabled?: boolean;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** What is counted: records (default) or bytes (shown in MiB). */
+  unit?: 'records' | 'bytes';
+  /** Extra text after the count (e.g. collect's "kept" count). */
+  note?: () => string;
 }
 
 /** Progress output is on by default only on an interactive terminal outside CI. */
@@ -21,11 +29,16 @@ export function formatDuration(seconds: number): string {
   return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
+function mib(n: number): string {
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
+
 export class Progress {
   private done = 0;
   private skipped = 0;
   private readonly start = Date.now();
   private lastRender = 0;
+  private lastDecile = -1;
   private readonly enabled: boolean;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -42,6 +55,12 @@ export class Progress {
 
   tick(n = 1): void {
     this.done += n;
+    this.render(false);
+  }
+
+  /** Sets the count done by this run (for sources that report totals, like a download). */
+  set(done: number): void {
+    this.done = done;
     this.render(false);
   }
 
@@ -64,13 +83,27 @@ export class Progress {
       bar = `[${'#'.repeat(full)}${'.'.repeat(width - full)}] `;
       eta = ` ETA ${formatDuration(rate > 0 ? (total - count) / rate : NaN)}`;
     }
-    const of = total !== undefined ? `/${total}` : '';
-    const resumed = this.skipped ? ` (${this.skipped} resumed)` : '';
-    return `${label.padEnd(11)} ${bar}${count}${of}${resumed} ${rate.toFixed(rate < 10 ? 2 : 0)} rec/s${eta}`;
+    const bytes = this.options.unit === 'bytes';
+    const n = (x: number) => (bytes ? mib(x) : String(x));
+    const of = total !== undefined ? `/${n(total)}` : '';
+    const resumed = this.skipped ? ` (${n(this.skipped)} resumed)` : '';
+    const note = this.options.note ? ` ${this.options.note()}` : '';
+    const speed = bytes ? `${mib(rate)}/s` : `${rate.toFixed(rate < 10 ? 2 : 0)} rec/s`;
+    return `${label.padEnd(11)} ${bar}${n(count)}${of}${resumed}${note} ${speed}${eta}`;
   }
 
   private render(force: boolean): void {
     if (!this.enabled) return;
+    if (!this.stream.isTTY) {
+      // A log, not a terminal: one line per 10% (or per resume), never a redraw.
+      const total = this.options.total;
+      if (!total) return;
+      const decile = Math.floor((10 * Math.min(total, this.done + this.skipped)) / total);
+      if (decile <= this.lastDecile && !force) return;
+      this.lastDecile = decile;
+      this.stream.write(`${this.line()}\n`);
+      return;
+    }
     const now = Date.now();
     if (!force && now - this.lastRender < 100) return;
     this.lastRender = now;
@@ -79,6 +112,7 @@ export class Progress {
 
   finish(): void {
     if (!this.enabled) return;
-    this.stream.write(`\r${this.line()} in ${formatDuration((Date.now() - this.start) / 1000)}\x1b[K\n`);
+    const end = `${this.line()} in ${formatDuration((Date.now() - this.start) / 1000)}`;
+    this.stream.write(this.stream.isTTY ? `\r${end}\x1b[K\n` : `${end}\n`);
   }
 }
