@@ -71,6 +71,14 @@ export interface TopToken {
   eog?: boolean;
 }
 
+/** How likely a model finds a given continuation of a prompt (for perplexity baselines and LLM-as-judge by likelihood). */
+export interface ContinuationScore {
+  /** Sum of the natural-log probabilities of the continuation's tokens, each given the prompt and the tokens before it. */
+  logprob: number;
+  /** Number of continuation tokens (perplexity = exp(-logprob / tokens)). */
+  tokens: number;
+}
+
 export interface ModelBackend {
   /** A stable id, e.g. "llama-cpp:/models/x.gguf" or "openai:http://host:8000/v1#model". */
   readonly id: string;
@@ -87,6 +95,11 @@ export interface ModelBackend {
    * Used by `selfj serve` to answer OpenAI `logprobs`/`top_logprobs` requests.
    */
   topTokens?(prompt: Prompt, k: number, options?: NextTokenOptions): Promise<TopToken[]>;
+  /**
+   * Optional: the log-probability of each continuation right after its prompt, under the model (one result per item,
+   * in order). Backends that cannot give it leave it out; callers say so rather than guess.
+   */
+  scoreContinuation?(items: { prompt: Prompt; continuation: string }[], options?: NextTokenOptions): Promise<ContinuationScore[]>;
   /** Token ids of a text, in the backend's own tokenizer (throws CAPABILITY_MISSING where unknown). */
   tokenize(text: string): Promise<number[]>;
   /** Hidden-state feature vector per prompt (capabilities().features). */
