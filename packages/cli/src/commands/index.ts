@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import calibrate from './calibrate.js';
 import evalCommand from './eval.js';
 import rank from './rank.js';
+import report from './report.js';
 import buildVectors from './build-vectors.js';
 import collectCommand from './collect.js';
 import sample from './sample.js';
@@ -15,6 +16,7 @@ import rerank from './rerank.js';
 import run from './run.js';
 import demo from './demo.js';
 import exportCommand from './export.js';
+import merge from './merge.js';
 import serve from './serve.js';
 import pull from './pull.js';
 
@@ -37,7 +39,9 @@ export const commands: CommandModule<any, any>[] = [
   rerank,
   evalCommand,
   rank,
+  report,
   exportCommand,
+  merge,
   collectCommand,
   pull,
   serve,
