@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LOCK_FILE, lockDir, type LockHolder } from '../src/index.js';
+import { LOCK_FILE, assertUnlocked, lockDir, type LockHolder } from '../src/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-lock-'));
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'slow-stage-child.mjs');
@@ -49,8 +49,14 @@ describe('artifact directory lock', () => {
     }
     expect(err).toMatchObject({ code: 'ARTIFACT_LOCKED', details: { holder: { pid: process.pid, host: hostname() } } });
     expect((err as Error).message).toContain(`pid ${process.pid} on ${hostname()}`);
+    // the early check (before a command opens its model) passes for the holder itself only
+    expect(() => assertUnlocked(d)).not.toThrow();
+    writeFileSync(join(d, LOCK_FILE), JSON.stringify({ ...held, pid: 999_999_999 + 1, host: 'gpu-node-3' }));
+    expect(() => assertUnlocked(d)).toThrow(/in use by pid 1000000000 on gpu-node-3/);
+    writeFileSync(join(d, LOCK_FILE), JSON.stringify(held));
     a.release();
     expect(existsSync(join(d, LOCK_FILE))).toBe(false);
+    expect(() => assertUnlocked(d)).not.toThrow();
     lockDir(d, { purpose: 'again' }).release();
   });
 

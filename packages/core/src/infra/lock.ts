@@ -13,7 +13,7 @@
  * proper-lockfile (mkdir + mtime) was considered: it records no holder, so it can neither name who holds the
  * lock nor free one whose holder is known dead at once.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -153,6 +153,18 @@ function lockedError(dir: string, h: LockHolder | undefined, path: string): Self
     ],
     details: { dir, holder: h },
   });
+}
+
+/**
+ * Throws ARTIFACT_LOCKED when a live process holds `dir` (a stale lock passes). A cheap early check for
+ * commands that spend minutes opening a model before the stage takes the lock; it does not take the lock.
+ */
+export function assertUnlocked(dir: string, options: Pick<DirLockOptions, 'staleMs'> = {}): void {
+  const path = join(dir, LOCK_FILE);
+  if (!existsSync(path)) return;
+  const h = readHolder(path);
+  if (h?.pid === process.pid && h.host === hostname()) return;
+  if (!staleReason(dir, path, h, options.staleMs ?? (Number(process.env.SELFJ_LOCK_STALE_MS) || 10 * 60_000))) throw lockedError(dir, h, path);
 }
 
 /** Takes the lock of `dir` or throws ARTIFACT_LOCKED naming the holder. */
