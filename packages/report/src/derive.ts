@@ -1,0 +1,77 @@
+/** From loaded inputs to the data every figure reads: the evaluation is computed once, by @selfj/core. */
+import { evaluateScores, type EvaluationReport } from '@selfj/core';
+import type { ReportData, ReportInputs, ScoredItems } from './model.js';
+
+export interface DeriveOptions {
+  title?: string;
+  /** Overrides the digit-mass floor found in the inputs. */
+  digitMassFloor?: number;
+  /** Categories with fewer test items get no metrics (they are still counted). */
+  minCategorySize?: number;
+}
+
+/** Below this share of probability on the digits, the model more likely answers with something else. */
+export const DEFAULT_DIGIT_MASS_FLOOR = 0.5;
+export const DEFAULT_MIN_CATEGORY_SIZE = 5;
+
+function allFinite(x: number[] | undefined): x is number[] {
+  return x !== undefined && x.every((v) => Number.isFinite(v));
+}
+
+/** evaluateScores over one score column, or a note saying why not (too few items, missing values). */
+export function evaluate(items: ScoredItems, scores: number[] | undefined, what: string, notes: string[], minCategorySize: number): EvaluationReport | undefined {
+  if (!scores) return undefined;
+  if (!allFinite(scores)) {
+    notes.push(`No metrics for the ${what}: some items have no score.`);
+    return undefined;
+  }
+  try {
+    return evaluateScores(scores, items.grade, {
+      maxGrade: items.maxGrade,
+      badBelow: items.badBelow,
+      categories: items.category,
+      minCategorySize,
+    });
+  } catch (e) {
+    notes.push(`No metrics for the ${what}: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+export function deriveReportData(inputs: ReportInputs, o: DeriveOptions = {}): ReportData {
+  const notes = [...(inputs.notes ?? [])];
+  const minCat = o.minCategorySize ?? DEFAULT_MIN_CATEGORY_SIZE;
+  let evaluation: ReportData['evaluation'];
+  const items = inputs.items;
+  if (items && items.score.length) {
+    if (items.badBelowSource === 'default') {
+      notes.push(`A grade below ${items.badBelow} counts as bad: the inputs do not say, so this is the default (set --bad-below to the value your run used).`);
+    }
+    evaluation = {
+      trained: evaluate(items, items.score, items.scoreName, notes, minCat),
+      zeroShot: evaluate(items, items.zeroShot, 'zero-shot self-evaluation', notes, minCat),
+      from: 'items',
+    };
+  } else if (inputs.evaluation) {
+    evaluation = { ...inputs.evaluation, from: 'file' };
+  }
+  let digitMass: ReportData['digitMass'];
+  if (inputs.digitMass) {
+    const fromOption = o.digitMassFloor !== undefined;
+    const fromConfig = inputs.digitMass.floor !== undefined;
+    digitMass = {
+      items: inputs.digitMass.items,
+      floor: o.digitMassFloor ?? inputs.digitMass.floor ?? DEFAULT_DIGIT_MASS_FLOOR,
+      floorSource: fromOption ? 'option' : fromConfig ? 'config' : 'default',
+    };
+  }
+  const { digitMass: _d, notes: _n, evaluation: _e, ...rest } = inputs;
+  return {
+    ...rest,
+    title: o.title ?? inputs.title ?? 'selfj report',
+    sources: inputs.sources ?? [],
+    evaluation,
+    digitMass,
+    notes,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The plain statement at the top of a report: are these scores signal or noise? Two documented rules
+ * (docs/reports.md, "Is it noise?"):
+ * 1. Correlation: the 95% confidence interval of the judge's Pearson r with the grade (Fisher z: atanh(r) +- 1.96 /
+ *    sqrt(n - 3)) contains 0, or r is undefined (constant scores), or n < 4: the judge's scores cannot be told
+ *    apart from noise.
+ * 2. Digit mass: the median probability the model gives the ten digits when it rates an answer is below the floor
+ *    (default 0.5: the model more likely answers the rating prompt with something other than a digit). Its
+ *    self-evaluation is then a renormalised remainder: noise. This is what marks a tiny or non-instruction model
+ *    without a list of model names.
+ */
+import type { ReportData } from './model.js';
+
+export const Z_975 = 1.959963984540054;
+
+export interface CorrelationCheck {
+  r: number;
+  n: number;
+  /** 95% interval; undefined when n < 4 or r is undefined. */
+  low?: number;
+  high?: number;
+  distinguishableFromZero: boolean;
+}
+
+export interface DigitMassCheck {
+  view: string;
+  median: number;
+  floor: number;
+  belowFloor: number;
+  n: number;
+}
+
+export interface Verdict {
+  /** True when any rule says the scores are noise. */
+  noise: boolean;
+  /** One sentence per rule that fired (or that passed), in plain words. */
+  statements: string[];
+  correlation?: CorrelationCheck;
+  digitMass: DigitMassCheck[];
+}
+
+/** Fisher-z 95% confidence interval of a Pearson correlation r over n items. */
+export function pearsonInterval(r: number, n: number): { low: number; high: number } | undefined {
+  if (!Number.isFinite(r) || n < 4) return undefined;
+  const z = Math.atanh(Math.max(-0.999999999, Math.min(0.999999999, r)));
+  const se = 1 / Math.sqrt(n - 3);
+  return { low: Math.tanh(z - Z_975 * se), high: Math.tanh(z + Z_975 * se) };
+}
+
+export function checkCorrelation(r: number, n: number): CorrelationCheck {
+  const ci = pearsonInterval(r, n);
+  return { r, n, low: ci?.low, high: ci?.high, distinguishableFromZero: ci !== undefined && (ci.low > 0 || ci.high < 0) };
+}
+
+function median(x: number[]): number {
+  const s = [...x].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'undefined');
+
+export function verdictOf(data: ReportData): Verdict {
+  const statements: string[] = [];
+  let noise = false;
+  const trained = data.evaluation?.trained;
+  let correlation: CorrelationCheck | undefined;
+  if (trained) {
+    correlation = checkCorrelation(trained.pearson, trained.n);
+    const who = data.items?.scoreName ?? 'the judge';
+    const grade = data.items?.gradeName ?? 'the grade';
+    if (!correlation.distinguishableFromZero) {
+      noise = true;
+      const why =
+        correlation.low === undefined
+          ? Number.isFinite(trained.pearson)
+            ? `only ${trained.n} items, too few for a confidence interval`
+            : 'the correlation is undefined (constant scores or grades)'
+          : `Pearson r = ${f3(trained.pearson)} with ${grade}, 95% interval [${f3(correlation.low)}, ${f3(correlation.high!)}] over ${trained.n} items contains 0`;
+      statements.push(`These scores are noise: ${who} (against ${grade}) cannot be told apart from random scores (${why}).`);
+    } else {
+      statements.push(
+        `${who.charAt(0).toUpperCase()}${who.slice(1)} tracks ${grade}: Pearson r = ${f3(trained.pearson)}, 95% interval [${f3(correlation.low!)}, ${f3(correlation.high!)}] over ${trained.n} items excludes 0.`,
+      );
+    }
+  }
+  const digitMass: DigitMassCheck[] = [];
+  const dm = data.digitMass;
+  if (dm && dm.items.length) {
+    for (const view of ['with reference', 'reference-free'] as const) {
+      const masses = dm.items.filter((i) => i.view === view).map((i) => i.mass);
+      if (!masses.length) continue;
+      const c = { view, median: median(masses), floor: dm.floor, belowFloor: masses.filter((m) => m < dm.floor).length, n: masses.length };
+      digitMass.push(c);
+      if (c.median < dm.floor) {
+        noise = true;
+        statements.push(
+          `The model's self-evaluation (${view}) is noise: it gives the ten digits a median ${(c.median * 100).toPrecision(2)}% of its next-token probability (floor ${dm.floor}), so it is not answering the rating prompt with a digit; ${c.belowFloor} of ${c.n} items are below the floor.`,
+        );
+      }
+    }
+  }
+  return { noise, statements, correlation, digitMass };
+}
