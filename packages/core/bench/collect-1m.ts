@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, formatStats } from '@selfj/core';
+import { formatMinhashRatio, minhashRatio } from './minhash-ratio.js';
 import { generation, injected, synthetic } from './synthetic.js';
 
 const argIdx = process.argv.indexOf('--records');
@@ -58,6 +59,7 @@ try {
   console.log(`CPU time: ${cpuSecs.toFixed(1)} s -> ${Math.round(stats.totals.read / cpuSecs).toLocaleString('en-US')} records per CPU-second (the machine's 2 cores are shared; wall time suffers when others run)`);
   console.log(`speed check: fixed reference loop took ${calib.toFixed(2)} s (compare across runs: higher = busier CPU); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`peak RSS: ${rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB) ${rssMb < TARGET_RSS_MB ? 'OK' : 'ABOVE TARGET'}`);
+  console.log(formatMinhashRatio(minhashRatio()));
 } finally {
   await rm(out, { recursive: true, force: true });
 }
