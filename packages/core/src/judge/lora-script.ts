@@ -1,6 +1,7 @@
 /**
  * The launch files the LoRA export writes: a PyTorch/PEFT training script (accelerate-aware, so it runs under
- * `accelerate launch` or `torchrun`), an accelerate config, and launch commands. The script realises the paper's
+ * `accelerate launch` or `torchrun`, on one or several machines; each process reads its own data shards), an
+ * accelerate config for DDP and one for DeepSpeed ZeRO-2 with its DeepSpeed config, and launch commands. The script realises the paper's
  * step 6 on the LLM itself: teacher view (with reference) and student view (without), the score read from the
  * ten digit tokens at the answer position, loss CE_t + a CE_s + b KL(t || s) with the teacher detached.
  * It is written, not run, by selfj (the build machine has no torch); keep it plain and dependency-light.
@@ -43,10 +44,12 @@ export const PAPER_LORA: Omit<LoraLaunchConfig, 'baseModel' | 'seed'> = {
 export const TRAIN_SCRIPT = String.raw`#!/usr/bin/env python3
 """Self-J judge as the LLM itself: LoRA self-distillation on selfj's exported pairs.
 
-Input: pairs.jsonl from 'selfj export' (one line per item: teacher/student prompts, label digit, two-hot target).
+Input: the data shards from 'selfj export' (data/index.json + data/train-*-of-*.jsonl; one line per item:
+       teacher/student prompts, label digit, two-hot target); each process reads only its own shard files.
 Run:   accelerate launch --config_file accelerate.yaml train_selfj_lora.py --config lora-config.json
+   or: accelerate launch --config_file accelerate-deepspeed.yaml ... (DeepSpeed ZeRO-2)
    or: torchrun --nproc_per_node 8 train_selfj_lora.py --config lora-config.json
-Needs: torch, transformers, peft, accelerate.
+Needs: torch, transformers, peft, accelerate (and deepspeed for the ZeRO config).
 """
 import argparse, json, math, os, random
 
@@ -100,6 +103,30 @@ def last_digit_logprobs(model, tok, prompts, digits, cutoff, device):
     return F.log_softmax(logits[:, digits.to(device)], dim=-1)
 
 
+def load_rows(cfg, rank, world):
+    """This process's training rows and the total. With as many shard files as processes (or a multiple), rank r
+    reads files r, r + world, ...; otherwise every rank reads all files and keeps rows r, r + world, ... Every
+    rank keeps the same number of rows (the smallest share), so that no rank waits for a batch that never comes."""
+    path = cfg.get("dataIndex")
+    if not path:  # an export from before data shards: the single records file
+        rows = [json.loads(l) for l in open(cfg["data"]) if l.strip()]
+        rows = [r for r in rows if r.get("split", "train") == "train"]
+        per = len(rows) // world
+        return rows[rank::world][:per], per * world
+    index = json.load(open(path))
+    base = os.path.dirname(os.path.abspath(path))
+    files = index["splits"].get("train", {"files": []})["files"]
+    if files and len(files) % world == 0:
+        per = min(sum(f["rows"] for f in files[r::world]) for r in range(world))
+        mine = files[rank::world]
+        rows = [json.loads(l) for f in mine for l in open(os.path.join(base, f["path"])) if l.strip()]
+    else:
+        every = [json.loads(l) for f in files for l in open(os.path.join(base, f["path"])) if l.strip()]
+        per = len(every) // world
+        rows = every[rank::world]
+    return rows[:per], per * world
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="lora-config.json")
@@ -111,14 +138,12 @@ def main():
     model = AutoModelForCausalLM.from_pretrained(cfg["baseModel"], torch_dtype=torch.bfloat16)
     model = get_peft_model(model, LoraConfig(r=cfg["r"], lora_alpha=cfg["alpha"], lora_dropout=cfg["dropout"],
                                              target_modules=cfg["targetModules"], task_type="CAUSAL_LM"))
-    rows = [json.loads(l) for l in open(cfg["data"]) if l.strip()]
-    rows = [r for r in rows if r.get("split", "train") == "train"]
+    shard, total = load_rows(cfg, acc.process_index, acc.num_processes)
     digits = digit_ids(tok)
-    steps_per_epoch = math.ceil(len(rows) / (cfg["perDeviceBatchSize"] * acc.num_processes * acc.gradient_accumulation_steps))
+    steps_per_epoch = math.ceil(total / (cfg["perDeviceBatchSize"] * acc.num_processes * acc.gradient_accumulation_steps))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
     sched = get_linear_schedule_with_warmup(opt, cfg["warmupSteps"], steps_per_epoch * cfg["epochs"])
     model, opt, sched = acc.prepare(model, opt, sched)
-    shard = rows[acc.process_index::acc.num_processes]
     for epoch in range(cfg["epochs"]):
         for step, b in enumerate(batches(shard, cfg["perDeviceBatchSize"], cfg["seed"], epoch)):
             with acc.accumulate(model):
@@ -144,12 +169,16 @@ if __name__ == "__main__":
     main()
 `;
 
-export function accelerateYaml(processes: number): string {
+/** accelerate config: DDP, or DeepSpeed with the given config file; several machines read their rank from env. */
+export function accelerateYaml(processes: number, nodes = 1, deepspeedFile?: string): string {
+  const world = processes * nodes;
+  const kind = deepspeedFile ? 'DEEPSPEED' : world > 1 ? 'MULTI_GPU' : 'NO';
   return `# accelerate config for selfj LoRA judge training (edit for your cluster; see 'accelerate config')
+# num_processes counts every process on every machine; launch.sh passes --machine_rank and the main address.
 compute_environment: LOCAL_MACHINE
-distributed_type: ${processes > 1 ? 'MULTI_GPU' : 'NO'}
-num_machines: 1
-num_processes: ${processes}
+distributed_type: ${kind}
+${deepspeedFile ? `deepspeed_config:\n  deepspeed_config_file: ${deepspeedFile}\n  zero3_init_flag: false\n` : ''}num_machines: ${nodes}
+num_processes: ${world}
 mixed_precision: bf16
 machine_rank: 0
 main_training_function: main
@@ -157,12 +186,44 @@ use_cpu: false
 `;
 }
 
-export function launchScript(processes: number): string {
+/**
+ * DeepSpeed ZeRO stage 2 (optimizer state and gradients partitioned; the LoRA model itself is small). Batch sizes
+ * are explicit: accelerate without a DataLoader cannot fill in "auto"; they match the script's accumulation.
+ */
+export function deepspeedConfig(cfg: Pick<LoraLaunchConfig, 'batchSize' | 'perDeviceBatchSize'>, world: number): Record<string, unknown> {
+  return {
+    train_micro_batch_size_per_gpu: cfg.perDeviceBatchSize,
+    gradient_accumulation_steps: Math.max(1, Math.floor(cfg.batchSize / (cfg.perDeviceBatchSize * world))),
+    gradient_clipping: 1.0,
+    bf16: { enabled: true },
+    zero_optimization: { stage: 2, overlap_comm: true, contiguous_gradients: true, reduce_bucket_size: 5e8, allgather_bucket_size: 5e8 },
+    steps_per_print: 50,
+    wall_clock_breakdown: false,
+  };
+}
+
+export function launchScript(processes: number, nodes = 1): string {
   return `#!/bin/sh
-# Train the Self-J judge as a LoRA adapter on the exported pairs. Pick one:
-set -e
+# Train the Self-J judge as a LoRA adapter on the exported data shards. One machine: sh launch.sh
+# Several machines: on each, NODE_RANK=<0..${Math.max(0, nodes - 1)}> MASTER_ADDR=<machine 0> sh launch.sh (NNODES=${nodes} by default)
+# DeepSpeed ZeRO-2: LAUNCHER=deepspeed sh launch.sh    torchrun: LAUNCHER=torchrun sh launch.sh
+set -eu
 cd "$(dirname "$0")"
-accelerate launch --config_file accelerate.yaml train_selfj_lora.py --config lora-config.json
-# torchrun --nproc_per_node ${processes} train_selfj_lora.py --config lora-config.json
+NNODES=\${NNODES:-${nodes}}
+NPROC_PER_NODE=\${NPROC_PER_NODE:-${processes}}
+NODE_RANK=\${NODE_RANK:-0}
+MASTER_ADDR=\${MASTER_ADDR:-127.0.0.1}
+MASTER_PORT=\${MASTER_PORT:-29500}
+case "\${LAUNCHER:-accelerate}" in
+  accelerate) CONFIG=accelerate.yaml ;;
+  deepspeed) CONFIG=accelerate-deepspeed.yaml ;;
+  torchrun)
+    exec torchrun --nnodes "$NNODES" --nproc_per_node "$NPROC_PER_NODE" --node_rank "$NODE_RANK" \\
+      --master_addr "$MASTER_ADDR" --master_port "$MASTER_PORT" train_selfj_lora.py --config lora-config.json ;;
+  *) echo "LAUNCHER must be accelerate, deepspeed or torchrun" >&2; exit 2 ;;
+esac
+exec accelerate launch --config_file "$CONFIG" --num_machines "$NNODES" --num_processes "$((NNODES * NPROC_PER_NODE))" \\
+  --machine_rank "$NODE_RANK" --main_process_ip "$MASTER_ADDR" --main_process_port "$MASTER_PORT" \\
+  train_selfj_lora.py --config lora-config.json
 `;
 }
