@@ -130,6 +130,63 @@ export const splitsSchema = z
   .refine((s) => Math.abs(s.train + s.calibrate + s.test - 1) < 1e-9, { message: 'train + calibrate + test must add up to 1' })
   .describe('Instruction ids are split by a hash of the id, so every sample of one instruction lands in one split');
 
+const gatewayMode = z.enum(['gate', 'best-of-n', 'cascade', 'shadow']);
+
+export const gatewaySchema = z
+  .strictObject({
+    upstream: z.string().default('').describe('Backend id the answers come from (default: the policy, backend.id), e.g. "openai:http://vllm:8000/v1#model"'),
+    fallback: z.string().default('').describe('Backend id a declined request is sent to in cascade mode (e.g. a larger model)'),
+    threshold: z.string().default('').describe('Threshold file written by `selfj calibrate` (tau and the judge it was calibrated for)'),
+    unverifiedThreshold: z.boolean().default(false).describe('Accept a threshold file that does not name its judge (its fit cannot be checked)'),
+    mode: gatewayMode.default('gate').describe('gate: answer iff score >= tau; best-of-n: best of n answers, iff >= tau; cascade: declined requests go to the fallback; shadow: always answer, log the decision'),
+    allowModes: z.array(gatewayMode).default(['gate', 'best-of-n', 'cascade']).describe('Modes a request may choose with "selfj": {"mode": ...} (shadow answers ungated: allow it only on purpose)'),
+    n: z.int().min(1).default(4).describe('Answers sampled per request in best-of-n mode (a request may set "selfj": {"n": k})'),
+    maxN: z.int().min(1).default(16).describe('Most answers one request may ask for'),
+    onJudgeFailure: z.enum(['fail-closed', 'fail-open']).default('fail-closed').describe('When the judge cannot score: decline (fail-closed) or answer marked unscored (fail-open)'),
+    declineAs: z.enum(['message', 'error']).default('message').describe('A decline is a normal assistant message (message) or HTTP 422 with a typed error (error)'),
+    declineMessage: z
+      .string()
+      .min(1)
+      .default("I can't answer this reliably, so I won't ({{reason}}).")
+      .describe('Text of a declined answer; {{reason}}, {{score}} and {{tau}} are filled in'),
+    modelName: z.string().default('').describe('Model id clients send and /v1/models lists (default: from the upstream id)'),
+    host: z.string().min(1).default('127.0.0.1').describe('Interface to listen on'),
+    port: z.int().min(0).max(65535).default(8090).describe('TCP port (0 picks a free one)'),
+    apiKeysEnv: z.string().default('').describe('Environment variable with the accepted API keys, comma-separated ("key" or "name:key")'),
+    apiKeysFile: z.string().default('').describe('File with the accepted API keys, one per line ("key" or "name:key", # comments); re-read on SIGHUP'),
+    rateLimit: z
+      .strictObject({
+        perKey: z.int().min(0).default(0).describe('Requests per window for one API key (or client address without keys); 0: no limit'),
+        windowMs: z.int().min(1).default(60_000).describe('The rate-limit window'),
+      })
+      .prefault({})
+      .describe('Per-key rate limit (429 with Retry-After)'),
+    maxBodyBytes: z.int().min(1024).default(4 * 1024 * 1024).describe('Largest request body (413 above it)'),
+    requestTimeoutMs: z.int().min(1).default(120_000).describe('A request taking longer is cancelled (504)'),
+    judgeTimeoutMs: z.int().min(1).default(30_000).describe('Scoring taking longer counts as a judge failure (see onJudgeFailure)'),
+    batch: z
+      .strictObject({
+        maxSize: z.int().min(1).default(16).describe('Most answers scored in one judge call'),
+        maxWaitMs: z.number().min(0).default(2).describe('Longest an answer waits for others to share its judge call'),
+      })
+      .prefault({})
+      .describe('Micro-batching of concurrent requests\' judge scoring'),
+    shadowBacklog: z.int().min(1).default(1024).describe('Shadow mode: most answers waiting to be scored (past it they are logged unscored)'),
+    log: z
+      .strictObject({
+        file: z.string().default('').describe('Decision log (append-only JSONL); empty: none'),
+        text: z.boolean().default(false).describe('Also log request and answer text'),
+        maxBytes: z.int().min(4096).default(64 * 1024 * 1024).describe('Rotate the log past this size'),
+        keep: z.int().min(0).default(5).describe('Rotated logs kept (file.1 ... file.N)'),
+      })
+      .prefault({})
+      .describe('The decision log'),
+    graceMs: z.int().min(0).default(10_000).describe('On shutdown, how long requests in flight may finish before they are cancelled'),
+    watch: z.boolean().default(true).describe('Reload the threshold file and the judge when they change on disk (SIGHUP always reloads)'),
+  })
+  .prefault({})
+  .describe('`selfj gateway`: an OpenAI-compatible server that answers only when the judge says the answer is good');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of this schema (for editors)'),
@@ -151,6 +208,7 @@ export const configSchema = z
     judge: judgeSchema,
     calibrate: calibrateSchema,
     splits: splitsSchema,
+    gateway: gatewaySchema,
   })
   .describe('selfj pipeline config: one file drives `selfj run`; every stage command reads the same sections');
 
@@ -167,3 +225,5 @@ export type TrainConfig = SelfjConfig['train'];
 export type JudgeConfig = SelfjConfig['judge'];
 export type CalibrateConfig = SelfjConfig['calibrate'];
 export type SplitsConfig = SelfjConfig['splits'];
+export type GatewayConfig = SelfjConfig['gateway'];
+export type GatewayMode = GatewayConfig['mode'];
