@@ -18,3 +18,4 @@ export { toHtml } from './render/html.js';
 export { toMarkdown, type MarkdownReport } from './render/markdown.js';
 export { toJson, REPORT_FORMAT } from './render/json.js';
 export { writeReport, formatFromPath, REPORT_FORMATS, type ReportFormat, type WrittenReport } from './write.js';
+export { evalReportInputs, calibrateReportInputs, rankReportInputs, saveReport, saveRunReport, type ScoredInput, type SavedReport } from './hooks.js';

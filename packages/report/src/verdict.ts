@@ -53,7 +53,7 @@ export function checkCorrelation(r: number, n: number): CorrelationCheck {
 }
 
 function median(x: number[]): number {
-  const s = [...x].sort((a, b) => a - b);
+  const s = Float64Array.from(x).sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

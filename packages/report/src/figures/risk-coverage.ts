@@ -46,7 +46,7 @@ export function riskCoverageSeries(data: ReportData): CurveSeries[] {
 }
 
 /** Where tau lands: on the calibration split (with its upper bound) and on the drawn items. */
-export function tauPoints(data: ReportData): { label: string; coverage: number; risk: number; upper: number | null }[] {
+export function tauPoints(data: ReportData, curves?: CurveSeries[]): { label: string; coverage: number; risk: number; upper: number | null }[] {
   const c = data.calibration;
   if (!c || c.tau === null || c.tau === undefined) return [];
   const out: { label: string; coverage: number; risk: number; upper: number | null }[] = [];
@@ -56,7 +56,7 @@ export function tauPoints(data: ReportData): { label: string; coverage: number; 
   const it = data.items;
   if (it && it.score.length >= 2) {
     // the answered set at tau is the curve point with the lowest threshold still >= tau
-    const curve = riskCoverageCurve(it.score, badLoss(it.grade, it.badBelow));
+    const curve = curves?.[0].points ?? riskCoverageCurve(it.score, badLoss(it.grade, it.badBelow));
     const at = curve.filter((p) => p.threshold >= c.tau!).pop();
     out.push({ label: `tau, ${it.split ?? 'drawn'} items`, coverage: at?.coverage ?? 0, risk: at?.risk ?? 0, upper: null });
   } else if (c.test) {
@@ -116,7 +116,7 @@ export const riskCoverageFigure: Figure = {
         ],
       });
     }
-    const taus = tauPoints(data);
+    const taus = tauPoints(data, series);
     if (taus.length) {
       const withBound = taus.filter((t) => t.upper !== null);
       if (withBound.length) {

@@ -190,7 +190,8 @@ async function readRecords(dir: string, s: Pick<ScoredItems, 'badBelow' | 'badBe
     for (const [field, view] of [['withReference', 'with reference'], ['referenceFree', 'reference-free']] as const) {
       const d = v[field];
       if (isObj(d) && num(d.digitMass) !== undefined) {
-        out.digitMass.push({ id, view, mass: num(d.digitMass)!, coverage: str(d.coverage), missing: Array.isArray(d.missing) ? d.missing.filter((x): x is number => typeof x === 'number') : undefined });
+        const missing = Array.isArray(d.missing) && d.missing.length ? d.missing.filter((x): x is number => typeof x === 'number') : undefined;
+        out.digitMass.push({ id, view, mass: num(d.digitMass)!, coverage: str(d.coverage), missing });
       }
     }
     if (stage !== 'judge' || num(v.score) === undefined || num(v.z) === undefined) continue;
