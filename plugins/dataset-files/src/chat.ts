@@ -3,7 +3,7 @@
  * the first user turn is the instruction, the first assistant turn after it the reference.
  */
 import { RecordProblem } from './errors.js';
-import type { Mapper } from './mapping.js';
+import type { Mapper } from './mapper.js';
 
 const USER = new Set(['user', 'human', 'prompter']);
 const ASSISTANT = new Set(['assistant', 'gpt', 'bot', 'model', 'chatbot']);

@@ -21,20 +21,8 @@ export interface FieldMapping {
   separator?: string;
 }
 
-export interface Mapped {
-  instruction: string;
-  reference: string;
-  category?: string;
-}
-
-export interface Mapper {
-  readonly name: string;
-  /** Top-level fields to read (columnar formats). */
-  readonly columns: string[];
-  /** Is a file with these top-level fields readable by this mapper? Returns the missing ones. */
-  missingFields(fields: string[]): string[];
-  apply(row: unknown): Mapped;
-}
+export type { Mapped, Mapper } from './mapper.js';
+import type { Mapped, Mapper } from './mapper.js';
 
 type Getter = (row: unknown) => string;
 

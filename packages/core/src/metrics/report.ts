@@ -1,6 +1,6 @@
 import { kendallTauB, pearson, spearman } from '../stats/correlation.js';
 import { aurc, auroc, selectiveRiskAtCoverage } from './selective.js';
-import { checkPairedNumbers } from './validate.js';
+import { checkPairedNumbers } from '../stats/validate.js';
 
 export interface EvaluateOptions {
   /** The grader's best possible score (e.g. 10 for GPT-4 ratings 1-10); loss = 1 - grade / maxGrade. */

@@ -1,5 +1,5 @@
 import { averageRanks } from '../stats/ranks.js';
-import { checkFinite, checkPairedNumbers } from './validate.js';
+import { checkFinite, checkPairedNumbers } from '../stats/validate.js';
 import { SelfjError } from '../errors.js';
 
 /**

@@ -11,14 +11,22 @@ import type { DatasetLoader } from '../contracts/records.js';
 import type { Sampler } from '../contracts/sampler.js';
 import type { Similarity } from '../contracts/similarity.js';
 import type { Trainer } from '../contracts/trainer.js';
-import type { PluginRegistry } from './registry.js';
 
 export type PluginOptions = Record<string, unknown>;
+
+/** What a factory can ask the registry it was called from for (the registry implements it). */
+export interface PluginHost {
+  create<K extends PluginKind>(kind: K, id: string, options?: PluginOptions, ctx?: PluginContext): Promise<PluginProducts[K]>;
+  createBackend(id: string, options?: PluginOptions, ctx?: PluginContext): Promise<ModelBackend>;
+  createEmbedder(id: string, options?: PluginOptions, ctx?: PluginContext): Promise<Embedder>;
+  createDataset(uri: string, options?: PluginOptions, ctx?: PluginContext): Promise<DatasetLoader>;
+  extensions<T = unknown>(point: string): Promise<{ plugin: string; name: string; value: T }[]>;
+}
 
 /** What a factory may use besides its spec and options. */
 export interface PluginContext {
   /** The registry the factory was called from (to open a backend or embedder a judge needs). */
-  registry: PluginRegistry;
+  registry: PluginHost;
   /** The run's policy backend, opened on first use and shared (samplers and judges of "the" model use it). */
   policy(): Promise<ModelBackend>;
   /** The resolved config of the command, when it has one (templates, settings). */

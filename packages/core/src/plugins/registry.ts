@@ -12,7 +12,7 @@ import type { DatasetLoader } from '../contracts/records.js';
 import { SelfjError, isSelfjError } from '../errors.js';
 import { parseBackendId, parseDatasetId } from './backend-id.js';
 import { DEFAULT_PLUGINS, type KnownPlugin } from './default-plugins.js';
-import { PLUGIN_KINDS, isPlugin, kindNoun, type Factory, type Plugin, type PluginContext, type PluginKind, type PluginOptions, type PluginProducts } from './plugin.js';
+import { PLUGIN_KINDS, isPlugin, kindNoun, type PluginHost, type Factory, type Plugin, type PluginContext, type PluginKind, type PluginOptions, type PluginProducts } from './plugin.js';
 
 export interface RegistryOptions {
   /** Plugin packages or module paths (config `plugins`, then `--plugin`); loaded on first use, in order. */
@@ -103,7 +103,7 @@ export interface InstalledEntry {
   loaded: boolean;
 }
 
-export class PluginRegistry {
+export class PluginRegistry implements PluginHost {
   private readonly loaded = new Map<string, Plugin>();
   private readonly configured: string[];
   private readonly defaults: readonly KnownPlugin[];

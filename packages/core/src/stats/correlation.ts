@@ -1,5 +1,5 @@
 import { averageRanks } from './ranks.js';
-import { checkPairedNumbers } from '../metrics/validate.js';
+import { checkPairedNumbers } from './validate.js';
 
 /**
  * Pearson's r. A constant input has no defined correlation: NaN is returned (callers report it as "n/a"),
