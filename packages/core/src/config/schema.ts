@@ -71,6 +71,20 @@ export const similaritySchema = z
   .prefault({})
   .describe('Stage 3: similarity of each response to its reference (z2)');
 
+export const scoringSchema = z
+  .strictObject({
+    minDigitMass: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe(
+        'Floor on the digit mass (the probability the ten score digits get together at the answer position): an item below it is a bad record (rejected under onBadRecord skip), since the renormalised digits of a model that barely answers with a digit are noise. 0 turns it off',
+      ),
+  })
+  .prefault({})
+  .describe('Reading a score from next-token digit probabilities (self-eval and the zero-shot and trained judges)');
+
 export const labelSchema = z
   .strictObject({
     w1: z.number().default(0.5).describe('Weight of z1 (self-evaluation with the reference, 0..9)'),
@@ -203,6 +217,7 @@ export const configSchema = z
       .describe('Prompt overrides: withReference (teacher view), referenceFree (student view), sample'),
     sample: sampleSchema,
     similarity: similaritySchema,
+    scoring: scoringSchema,
     label: labelSchema,
     train: trainSchema,
     judge: judgeSchema,
@@ -220,6 +235,7 @@ export type DataConfig = SelfjConfig['data'];
 export type BackendConfig = SelfjConfig['backend'];
 export type SampleConfig = SelfjConfig['sample'];
 export type SimilarityConfig = SelfjConfig['similarity'];
+export type ScoringConfig = SelfjConfig['scoring'];
 export type LabelConfig = SelfjConfig['label'];
 export type TrainConfig = SelfjConfig['train'];
 export type JudgeConfig = SelfjConfig['judge'];
