@@ -12,7 +12,7 @@ import { featuresEach } from '../stages/score-batch.js';
 import type { PromptTemplate } from '../stages/templates.js';
 import { standardize } from './head-trainer.js';
 import { checkJudgeFits, type LoadedJudge } from './judge-artifact.js';
-import { ZeroShotJudge } from './zero-shot-judge.js';
+import { ZeroShotJudge, type DigitJudgeOptions } from './zero-shot-judge.js';
 
 export class TrainedHeadJudge extends ZeroShotJudge {
   private checkedDim = false;
@@ -22,20 +22,21 @@ export class TrainedHeadJudge extends ZeroShotJudge {
     template: PromptTemplate,
     readonly judge: LoadedJudge,
     concurrency: number,
+    options: DigitJudgeOptions,
   ) {
-    super(backend, template, concurrency);
+    super(backend, template, concurrency, options);
     (this as { id: string }).id = `head:${judge.dir}`;
   }
 
   /** Loads the judge onto a backend, checking it was trained on this model and template. */
-  static async create(backend: ModelBackend, template: PromptTemplate, judge: LoadedJudge, concurrency = 1): Promise<TrainedHeadJudge> {
-    const j = new TrainedHeadJudge(backend, template, judge, concurrency);
+  static async create(backend: ModelBackend, template: PromptTemplate, judge: LoadedJudge, concurrency = 1, options: DigitJudgeOptions = {}): Promise<TrainedHeadJudge> {
+    const j = new TrainedHeadJudge(backend, template, judge, concurrency, options);
     checkJudgeFits(judge, { model: await modelInfo(backend), referenceFreeTemplate: j.templateHash() });
     return j;
   }
 
   override async fingerprint(): Promise<Record<string, unknown>> {
-    return { judge: 'head', weights: this.judge.manifest.weights.sha256, model: await modelInfo(this.backend), template: this.templateHash() };
+    return { judge: 'head', weights: this.judge.manifest.weights.sha256, model: await modelInfo(this.backend), template: this.templateHash(), minDigitMass: this.minDigitMass };
   }
 
   override async score(items: JudgeItem[], options: { signal?: AbortSignal } = {}): Promise<(JudgeScore | Error)[]> {

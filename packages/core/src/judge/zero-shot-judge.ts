@@ -11,19 +11,28 @@ import type { DigitScore } from '../stages/digit-scoring.js';
 import { scoreDigitsEach } from '../stages/score-batch.js';
 import { renderPrompt, templateHash, type PromptTemplate } from '../stages/templates.js';
 
+export interface DigitJudgeOptions {
+  /** Items whose digit mass is below this get a BAD_RECORD error instead of a score (config scoring.minDigitMass). */
+  minDigitMass?: number;
+}
+
 export class ZeroShotJudge implements Judge {
   readonly id: string;
   readonly scale = { min: 0, max: 9 };
   readonly usesReference = false;
   protected readonly limiter: Semaphore;
+  /** The digit-mass floor (0: none). */
+  readonly minDigitMass: number;
 
   constructor(
     readonly backend: ModelBackend,
     readonly template: PromptTemplate,
     concurrency = 1,
+    options: DigitJudgeOptions = {},
   ) {
     this.id = `zero-shot:${backend.id}`;
     this.limiter = backendLimiter(backend.id, concurrency);
+    this.minDigitMass = options.minDigitMass ?? 0;
   }
 
   protected get chat(): boolean {
@@ -35,7 +44,7 @@ export class ZeroShotJudge implements Judge {
   }
 
   async fingerprint(): Promise<Record<string, unknown>> {
-    return { judge: 'zero-shot', model: await modelInfo(this.backend), template: this.templateHash() };
+    return { judge: 'zero-shot', model: await modelInfo(this.backend), template: this.templateHash(), minDigitMass: this.minDigitMass };
   }
 
   prompts(items: JudgeItem[]): Prompt[] {
@@ -44,7 +53,7 @@ export class ZeroShotJudge implements Judge {
 
   /** The digit read-out of each item (the zero-shot score and what the trained head offsets from). */
   protected digits(prompts: Prompt[], signal?: AbortSignal): Promise<(DigitScore | Error)[]> {
-    return scoreDigitsEach(this.backend, prompts, this.limiter, signal);
+    return scoreDigitsEach(this.backend, prompts, this.limiter, signal, this.minDigitMass);
   }
 
   async score(items: JudgeItem[], options: { signal?: AbortSignal } = {}): Promise<(JudgeScore | Error)[]> {

@@ -42,12 +42,12 @@ export const builtinPlugin = definePlugin({
     async 'zero-shot'(spec, _options, ctx) {
       const c = ctx.config ?? DEFAULT_CONFIG;
       const { backend, owned } = await backendFor(spec, ctx);
-      return closing(new ZeroShotJudge(backend, mergeTemplates(c.templates).referenceFree, c.backend.concurrency), backend, owned);
+      return closing(new ZeroShotJudge(backend, mergeTemplates(c.templates).referenceFree, c.backend.concurrency, { minDigitMass: c.scoring.minDigitMass }), backend, owned);
     },
     async head(spec, _options, ctx) {
       if (!spec) throw new SelfjError('BAD_CONFIG', 'The judge id "head" needs the judge directory: head:<dir> (a `selfj train` output).');
       const c = ctx.config ?? DEFAULT_CONFIG;
-      return TrainedHeadJudge.create(await ctx.policy(), mergeTemplates(c.templates).referenceFree, loadJudge(resolve(spec)), c.backend.concurrency);
+      return TrainedHeadJudge.create(await ctx.policy(), mergeTemplates(c.templates).referenceFree, loadJudge(resolve(spec)), c.backend.concurrency, { minDigitMass: c.scoring.minDigitMass });
     },
   },
   similarities: {

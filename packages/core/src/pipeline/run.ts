@@ -19,6 +19,7 @@ import { runData } from '../stages/data.js';
 import { runSample } from '../stages/sample.js';
 import { runSelect } from '../decide/select.js';
 import { runSelfEval } from '../stages/self-eval.js';
+import { recordDigitMass } from '../stages/digit-mass.js';
 import { runSimilarity } from '../stages/similarity.js';
 import { mergeTemplates } from '../stages/templates.js';
 import { assess, type Assessment } from './assess.js';
@@ -102,7 +103,13 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       },
     ],
     ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input, sampler: deps.sampler, config: c.sample, fields, limit: c.data.limit, seed: c.seed, concurrency: c.backend.concurrency }), dir('sample'))],
-    ['self-eval', async () => done('self-eval', await runSelfEval({ ...common, ...model, dir: dir('self-eval'), input: recs('sample'), backend: deps.backend, templates }), dir('self-eval'))],
+    [
+      'self-eval',
+      async () => {
+        const r = await runSelfEval({ ...common, ...model, dir: dir('self-eval'), input: recs('sample'), backend: deps.backend, templates, minDigitMass: c.scoring.minDigitMass });
+        return done('self-eval', r, dir('self-eval'), { digitMass: await recordDigitMass(dir('self-eval'), c.scoring.minDigitMass, logger) });
+      },
+    ],
     ['similarity', async () => done('similarity', await runSimilarity({ ...common, dir: dir('similarity'), input: recs('self-eval'), similarity: deps.similarity, batchSize: c.similarity.batchSize }), dir('similarity'))],
     ['label', async () => done('label', await runLabel({ ...common, dir: dir('label'), input: recs('similarity'), config: c.label, splits: c.splits, seed: c.seed }), dir('label'))],
     [
@@ -122,7 +129,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       async () => {
         const judge = await deps.judge(trainedJudge);
         try {
-          return done('judge', await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), judge }), dir('judge'), { judge: judge.id });
+          const r = await runJudge({ ...common, ...model, dir: dir('judge'), input: recs('label'), judge });
+          return done('judge', r, dir('judge'), { judge: judge.id, digitMass: await recordDigitMass(dir('judge'), c.scoring.minDigitMass, logger) });
         } finally {
           await judge.close?.();
         }

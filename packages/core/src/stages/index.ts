@@ -2,6 +2,7 @@
 export * from './label-math.js';
 export * from './templates.js';
 export * from './digit-scoring.js';
+export * from './digit-mass.js';
 export * from './common.js';
 export * from './sample.js';
 export * from './self-eval.js';

@@ -1,6 +1,6 @@
 /** Scoring prompts in batches, falling back to one by one so that a single bad prompt is blamed alone. */
 import type { ModelBackend, Prompt } from '../contracts/backend.js';
-import { scoreDigits, type DigitScore } from './digit-scoring.js';
+import { scoreDigitsSettled, type DigitScore } from './digit-scoring.js';
 import { SelfjError } from '../errors.js';
 import type { Semaphore } from '../infra/limiter.js';
 
@@ -9,15 +9,20 @@ export function perItemError(e: unknown): boolean {
   return e instanceof SelfjError && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
 }
 
-/** One result per prompt: a DigitScore, or the error that prompt alone caused. */
+/**
+ * One result per prompt: a DigitScore, or the error that prompt alone caused (no digit visible, digit mass below
+ * `minDigitMass`, too long for the context...): one such item never stops the others.
+ */
 export async function scoreDigitsEach(
   backend: ModelBackend,
   prompts: Prompt[],
   limiter: Semaphore,
   signal?: AbortSignal,
+  minDigitMass = 0,
 ): Promise<(DigitScore | Error)[]> {
+  const score = (ps: Prompt[]) => limiter.run(() => scoreDigitsSettled(backend, ps, { signal, minDigitMass }));
   try {
-    return await limiter.run(() => scoreDigits(backend, prompts, { signal }));
+    return await score(prompts);
   } catch (e) {
     if (!perItemError(e) || prompts.length === 1) {
       if (perItemError(e)) return [e as Error];
@@ -27,7 +32,7 @@ export async function scoreDigitsEach(
   const out: (DigitScore | Error)[] = [];
   for (const p of prompts) {
     try {
-      out.push((await limiter.run(() => scoreDigits(backend, [p], { signal })))[0]);
+      out.push((await score([p]))[0]);
     } catch (e) {
       if (!perItemError(e)) throw e;
       out.push(e as Error);

@@ -5,6 +5,7 @@
  */
 import type { ModelBackend } from '../contracts/backend.js';
 import type { DigitScore } from './digit-scoring.js';
+import { SelfjError } from '../errors.js';
 import { readJsonl } from '../infra/jsonl.js';
 import { backendLimiter } from '../infra/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../infra/stage-runner.js';
@@ -19,6 +20,11 @@ export interface SelfEvalStageOptions extends StageCommon {
   templates: Pick<TemplateSet, 'withReference' | 'referenceFree'>;
   batchSize?: number;
   concurrency?: number;
+  /**
+   * Floor on the digit mass of either view (config scoring.minDigitMass): an item below it is a bad record with
+   * the reason, per onBadRecord. Default 0 (none); the CLI and `selfj run` pass the config's (0.05 by default).
+   */
+  minDigitMass?: number;
 }
 
 export interface SelfEvalFields {
@@ -32,17 +38,25 @@ export interface SelfEvalFields {
 
 type Item = Record<string, unknown> & { instruction: string; reference: string; response: string };
 
+/** A digit problem of an item names its record and the view it came from (the runner adds file:line). */
+function itemError(e: Error, key: string, view: 'teacher' | 'student'): Error {
+  if (!(e instanceof SelfjError) || e.details.kind === undefined) return e;
+  const which = view === 'teacher' ? 'teacher view (with reference)' : 'student view (reference-free)';
+  return new SelfjError(e.code, `record "${key}", ${which}: ${e.message}`, { details: { ...e.details, key, view }, cause: e });
+}
+
 export async function runSelfEval(o: SelfEvalStageOptions): Promise<StageRunResult> {
   const chat = o.backend.capabilities().chatTemplate;
   const templates = viewTemplateHashes(o.templates, chat);
   const model = await modelInfo(o.backend);
   const input = await inputIdentity(o.input);
-  const configHash = stageHash({ stage: 'self-eval', model, templates, input: input.configHash });
+  const minDigitMass = o.minDigitMass ?? 0;
+  const configHash = stageHash({ stage: 'self-eval', model, templates, minDigitMass, input: input.configHash });
   const limiter = backendLimiter(o.backend.id, o.concurrency ?? 1);
   return runStage<Item, Record<string, unknown>>({
     stage: 'self-eval',
     dir: o.dir,
-    manifest: { configHash, config: { chat }, model, templates, input },
+    manifest: { configHash, config: { chat, minDigitMass }, model, templates, input },
     input: readJsonl(o.input, { signal: o.signal }),
     parse(line) {
       const v = line.value!;
@@ -52,11 +66,18 @@ export async function runSelfEval(o: SelfEvalStageOptions): Promise<StageRunResu
       if (typeof v.response !== 'string') throw new BadRecord('missing response (field "response" must be a string)');
       return { key, value: withoutKey(v) as Item };
     },
-    process: (batch) =>
-      mapViews(batch, o.templates, chat, (prompts) => scoreDigitsEach(o.backend, prompts, limiter, o.signal), (r, t, s) => {
-        const fields: SelfEvalFields = { z1: t.expected, z0: s.expected, withReference: t, referenceFree: s };
-        return { ...r, ...fields };
-      }),
+    process: (batch, keys) =>
+      mapViews(
+        batch,
+        o.templates,
+        chat,
+        (prompts) => scoreDigitsEach(o.backend, prompts, limiter, o.signal, minDigitMass),
+        (r, t, s) => {
+          const fields: SelfEvalFields = { z1: t.expected, z0: s.expected, withReference: t, referenceFree: s };
+          return { ...r, ...fields };
+        },
+        (e, i, view) => itemError(e, keys[i], view),
+      ),
     batchSize: o.batchSize ?? 4,
     concurrency: o.concurrency,
     ...runnerCommon(o),

@@ -16,7 +16,7 @@ export function viewPrompts(t: ViewTemplates, item: ViewItem, chat: boolean) {
 
 /**
  * Runs `fetch` once on both views of every item (teacher, student, teacher, ...) and pairs the answers back per item;
- * an error for either view is the item's result.
+ * an error for either view is the item's result (passed through `blame`, which can name the item and the view).
  */
 export async function mapViews<R extends ViewItem, A, U>(
   batch: R[],
@@ -24,6 +24,7 @@ export async function mapViews<R extends ViewItem, A, U>(
   chat: boolean,
   fetch: (prompts: Prompt[]) => Promise<(A | Error)[]>,
   make: (item: R, teacher: A, student: A) => U,
+  blame: (e: Error, item: number, view: 'teacher' | 'student') => Error = (e) => e,
 ): Promise<(U | Error)[]> {
   const prompts: Prompt[] = [];
   for (const r of batch) {
@@ -34,8 +35,8 @@ export async function mapViews<R extends ViewItem, A, U>(
   return batch.map((r, i) => {
     const teacher = got[2 * i];
     const student = got[2 * i + 1];
-    if (teacher instanceof Error) return teacher;
-    if (student instanceof Error) return student;
+    if (teacher instanceof Error) return blame(teacher, i, 'teacher');
+    if (student instanceof Error) return blame(student, i, 'student');
     return make(r, teacher, student);
   });
 }
