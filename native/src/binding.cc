@@ -168,7 +168,7 @@ Napi::Value infoFn(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// tuneKernels(reps, budgetMs) -> {isas, ms: {kernel: {isa: best ms per call}}, totalMs}; changes nothing by itself.
+// tuneKernels(reps, budgetMs) -> {isas, ms: {kernel: {isa: best ms per call}}, totalMs, cpuMs}; changes nothing.
 Napi::Value tuneKernelsFn(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const int reps = static_cast<int>(getInt(info[0], "tuneKernels", "reps", 1, 100));
@@ -186,6 +186,7 @@ Napi::Value tuneKernelsFn(const Napi::CallbackInfo& info) {
     o.Set("isas", isas);
     o.Set("ms", ms);
     o.Set("totalMs", r.totalMs);
+    o.Set("cpuMs", r.cpuMs);
     return o;
   });
 }

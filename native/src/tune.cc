@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 
 #include "aligned.h"
 #include "cpu_ops.h"
@@ -13,6 +14,14 @@ namespace selfj {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+double threadCpuMs() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+#endif
+  return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();  // no thread clock: wall
+}
 
 // Shapes: under a millisecond per call on one core, inputs larger than L2; the tails (dim % 16 != 0) are not what is measured.
 constexpr size_t kRowsN = 512, kRowsDim = 1024;
@@ -69,6 +78,7 @@ void runOnce(Kernel kernel, const KernelTable& k, Data& d, std::vector<float>& o
 
 TuneResult tuneKernels(int reps, double budgetMs) {
   const auto t0 = Clock::now();
+  const double cpu0 = threadCpuMs();
   const ScopedThreadLimit oneThread(1);  // the ISA that wins on one core wins on all; one core is timed more reliably
   TuneResult r;
   size_t count = 0;
@@ -77,11 +87,10 @@ TuneResult tuneKernels(int reps, double budgetMs) {
     if (count == 1 || std::strcmp(all[i]->isa, "scalar") != 0) r.tables[r.count++] = all[i];
   Data d;
   std::vector<float> out(std::max({kMatA * kMatB, kHeadN * (kBins + 1), kBins * (kHeadDim + 1)}));
-  // Two warm-up rounds (threads, page faults, allocator, caches: the first calls can be several times slower), then
-  // rounds over every kernel and candidate, so that a burst of load from other processes hits all of them alike.
-  for (int round = 0; round < 2; ++round)
-    for (int ki = 0; ki < kKernelCount; ++ki)
-      for (size_t c = 0; c < r.count; ++c) runOnce(static_cast<Kernel>(ki), *r.tables[c], d, out);
+  // A warm-up round (page faults, allocator, caches: the first calls can be several times slower), then rounds over
+  // every kernel and candidate, so that a burst of load from other processes hits all of them alike.
+  for (int ki = 0; ki < kKernelCount; ++ki)
+    for (size_t c = 0; c < r.count; ++c) runOnce(static_cast<Kernel>(ki), *r.tables[c], d, out);
   for (int ki = 0; ki < kKernelCount; ++ki)
     for (size_t c = 0; c < r.count; ++c) r.ms[ki][c] = 1e300;
   for (int rep = 0; rep < std::max(1, reps); ++rep) {
@@ -94,6 +103,7 @@ TuneResult tuneKernels(int reps, double budgetMs) {
       }
   }
   r.totalMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  r.cpuMs = threadCpuMs() - cpu0;
   return r;
 }
 

@@ -12,6 +12,7 @@ struct TuneResult {
   size_t count = 0;                 // candidate ISAs (scalar only when nothing else runs here)
   double ms[kKernelCount][4] = {};  // best time per call, [kernel][candidate]
   double totalMs = 0;               // wall time of the whole measurement, data set-up included
+  double cpuMs = 0;                 // CPU time it used (all on the calling thread); wall time / CPU time = contention
 };
 
 // Times every kernel on every candidate in up to `reps` rounds and keeps each one's fastest call (the machine is

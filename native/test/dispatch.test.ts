@@ -5,27 +5,41 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_NAMES, machineKey } from '../ts/dispatch.js';
+import { CACHE_FORMAT, KERNEL_NAMES, cacheFileName, machineKey, type CacheFile } from '../ts/dispatch.js';
 import type { DispatchInfo, NativeInfo } from '../ts/types.js';
-import { ADDON_PATH, childJson, needAddon, runFixture } from './helpers.js';
+import { childJson, needAddon, runFixture } from './helpers.js';
 
 interface Out {
-  info: NativeInfo & { dispatch: DispatchInfo; isas?: string[] };
+  info: NativeInfo & { dispatch: DispatchInfo };
 }
 const freshDir = () => mkdtempSync(path.join(tmpdir(), 'selfj-dispatch-'));
 const load = (dir: string, env: Record<string, string> = {}) =>
   childJson<Out>(runFixture('loader-child.mjs', { SELFJ_NATIVE_CACHE_DIR: dir, SELFJ_NATIVE_BACKEND: 'cpu', ...env })).info;
 const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => /^native-dispatch-.*\.json$/.test(f));
+const BUSY = /not cached: measured under load/;
+
+/** Writes the cache entry a measurement on this machine would have written (the format of ts/dispatch.ts). */
+function seedCache(dir: string, kernels: Record<string, string>): { file: string; info: NativeInfo } {
+  const info = load(dir, { SELFJ_NATIVE_TUNE: '0' }); // where the addon is, and its version, without measuring
+  const key = machineKey(info.addonPath, info.version ?? 'unknown');
+  const timingsMs = Object.fromEntries(KERNEL_NAMES.map((k) => [k, { [kernels[k]]: 1 }]));
+  const data: CacheFile = { format: CACHE_FORMAT, machine: key.machine, entries: { [key.addon]: { kernels, timingsMs, measuredAt: new Date().toISOString() } } };
+  const file = path.join(dir, cacheFileName(key.machine));
+  writeFileSync(file, JSON.stringify(data));
+  return { file, info };
+}
 
 describe('dispatch by measurement', () => {
-  it('first use: times every kernel on every SIMD ISA (under 100 ms), runs the fastest, caches it', (ctx) => {
+  it('first use: times every kernel on every SIMD ISA (under 100 ms of CPU), runs the fastest, caches it', (ctx) => {
     const raw = needAddon(ctx);
     const dir = freshDir();
     const info = load(dir);
     const d = info.dispatch;
     expect(d.source).toBe('measured');
     expect(d.tuneMs).toBeGreaterThan(0);
-    expect(d.tuneMs).toBeLessThan(100);
+    // Bounded in CPU time; the wall time also counts waiting for a core other processes hold.
+    expect(d.tuneCpuMs).toBeGreaterThan(0);
+    expect(d.tuneCpuMs).toBeLessThan(100);
     const simd = (raw.info().isas ?? []).filter((i) => i !== 'scalar');
     const candidates = simd.length ? simd : ['scalar'];
     for (const k of KERNEL_NAMES) {
@@ -35,43 +49,40 @@ describe('dispatch by measurement', () => {
       expect(d.kernels[k]).toBe(fastest);
       expect(info.kernels?.[k]).toBe(fastest);
     }
+    if (BUSY.test(d.reason ?? '')) ctx.skip(`measured and applied, but not cached on this busy machine (${d.reason})`);
     const files = cacheFiles(dir);
     expect(files.length).toBe(1);
-    const saved = JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8'));
-    const key = machineKey(ADDON_PATH, raw.info().version ?? 'unknown');
+    const saved = JSON.parse(readFileSync(path.join(dir, files[0]), 'utf8')) as CacheFile;
+    const key = machineKey(info.addonPath, info.version ?? 'unknown');
     expect(saved.machine).toBe(key.machine);
     expect(saved.entries[key.addon].kernels).toEqual(d.kernels);
   });
 
-  it('a second process reads the cache and measures nothing', (ctx) => {
-    needAddon(ctx);
+  it('a later process reads the cache and measures nothing', (ctx) => {
+    const raw = needAddon(ctx);
     const dir = freshDir();
-    const first = load(dir).dispatch;
-    const second = load(dir).dispatch;
-    expect(second.source).toBe('cache');
-    expect(second.tuneMs).toBeUndefined();
-    expect(second.kernels).toEqual(first.kernels);
-    expect(second.timingsMs).toEqual(first.timingsMs);
+    const kernels = Object.fromEntries(KERNEL_NAMES.map((k) => [k, raw.info().isa]));
+    seedCache(dir, kernels);
+    const d = load(dir).dispatch;
+    expect(d.source).toBe('cache');
+    expect(d.tuneMs).toBeUndefined();
+    expect(d.kernels).toEqual(kernels);
   });
 
   it('a corrupt cache, or one naming an ISA this CPU lacks, is measured again', (ctx) => {
     const raw = needAddon(ctx);
     const dir = freshDir();
-    load(dir);
-    const file = path.join(dir, cacheFiles(dir)[0]);
+    const { file } = seedCache(dir, Object.fromEntries(KERNEL_NAMES.map((k) => [k, raw.info().isa])));
     writeFileSync(file, '{ not json');
     expect(load(dir).dispatch.source).toBe('measured');
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
-    const key = machineKey(ADDON_PATH, raw.info().version ?? 'unknown');
-    saved.entries[key.addon].kernels.cosineRows = 'avx1024';
-    writeFileSync(file, JSON.stringify(saved));
-    expect(load(dir).dispatch.source).toBe('measured');
+    const bad = seedCache(freshDir(), Object.fromEntries(KERNEL_NAMES.map((k) => [k, k === 'cosineRows' ? 'avx1024' : raw.info().isa])));
+    expect(load(path.dirname(bad.file)).dispatch.source).toBe('measured');
   });
 
   it('SELFJ_NATIVE_ISA overrides the cache; SELFJ_NATIVE_TUNE=0 skips the measurement', (ctx) => {
     const raw = needAddon(ctx);
     const dir = freshDir();
-    load(dir);
+    seedCache(dir, Object.fromEntries(KERNEL_NAMES.map((k) => [k, raw.info().isa])));
     const forced = load(dir, { SELFJ_NATIVE_ISA: 'scalar' });
     expect(forced.dispatch.source).toBe('forced');
     expect(Object.values(forced.kernels ?? {})).toEqual(['scalar', 'scalar', 'scalar', 'scalar']);
@@ -86,20 +97,15 @@ describe('dispatch by measurement', () => {
     writeFileSync(notADir, 'x');
     const d = load(path.join(notADir, 'sub')).dispatch;
     expect(d.source).toBe('measured');
-    expect(d.reason).toMatch(/could not write/);
+    expect(d.reason).toMatch(/could not write|not cached: measured under load/);
   });
 
   it('a mixed per-kernel choice (from the cache) is applied and agrees with the reference', (ctx) => {
     const raw = needAddon(ctx);
     const isas = raw.info().isas ?? [raw.info().isa];
-    const dir = freshDir();
-    load(dir);
-    const file = path.join(dir, cacheFiles(dir)[0]);
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
-    const key = machineKey(ADDON_PATH, raw.info().version ?? 'unknown');
     const mixed = Object.fromEntries(KERNEL_NAMES.map((k, i) => [k, isas[i % isas.length]]));
-    saved.entries[key.addon].kernels = mixed;
-    writeFileSync(file, JSON.stringify(saved));
+    const dir = freshDir();
+    seedCache(dir, mixed);
     const out = childJson<{ info: NativeInfo; failed: unknown[]; count: number }>(
       runFixture('compare-child.mjs', { SELFJ_NATIVE_CACHE_DIR: dir, SELFJ_NATIVE_BACKEND: 'cpu' }));
     expect(out.info.kernels).toEqual(mixed);

@@ -28,7 +28,8 @@ export interface RawAddon {
   readBandwidthProbe(bytes: number, runs: number, threads: number): number;
   /** Best GFLOP/s of register-only FMAs on `threads` threads (the widest ISA, or `isa`; null when unsupported). */
   fmaPeakProbe?(threads: number, isa?: string): number | null;
-  tuneKernels?(reps: number, budgetMs: number): { isas: string[]; ms: Record<string, Record<string, number>>; totalMs: number };
+  tuneKernels?(reps: number, budgetMs: number):
+    { isas: string[]; ms: Record<string, Record<string, number>>; totalMs: number; cpuMs?: number };
   setKernelIsa?(kernel: string, isa: string): boolean;
   benchDevice?(kernel: string, n: number, nb: number, dim: number, bins: number, iters: number):
     { msPerCall: number; bytesPerCall: number } | null;

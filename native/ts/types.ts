@@ -92,8 +92,10 @@ export interface DispatchInfo {
   kernels: Record<KernelName, string>;
   /** Best milliseconds per call of each kernel on each candidate ISA (small problem), when measured or cached. */
   timingsMs?: Record<string, Record<string, number>>;
-  /** Wall time of the measurement, when it ran in this process. */
+  /** Wall time of the measurement, when it ran in this process, and the CPU time it used (the bounded part: wall time
+   * also counts waiting for a core that other processes hold). */
   tuneMs?: number;
+  tuneCpuMs?: number;
   cacheFile?: string;
   reason?: string;
 }
