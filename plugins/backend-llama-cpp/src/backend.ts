@@ -8,6 +8,7 @@ import {
   throwIfAborted,
   type BackendCapabilities,
   type CandidateProbabilities,
+  type ContinuationScore,
   type GenerateOptions,
   type GenerateResult,
   type ModelBackend,
@@ -15,6 +16,7 @@ import {
   type Prompt,
   type TopToken,
 } from '@selfj/core';
+import { continuationTokens, scoreOnSequence } from './continuation.js';
 import { generateOnSequence } from './generate.js';
 import { loadGguf, type LoadOptions } from './load.js';
 import { PromptRenderer, type RenderedPrompt } from './prompt.js';
@@ -191,6 +193,24 @@ export class LlamaCppBackend implements ModelBackend {
       }
       return { probs, coverage: 'full' as const, ids };
     });
+  }
+
+  /** Log-probability of each continuation after its prompt (see continuation.ts); too long for the context: PROMPT_TOO_LONG. */
+  async scoreContinuation(items: { prompt: Prompt; continuation: string }[], options: NextTokenOptions = {}): Promise<ContinuationScore[]> {
+    throwIfAborted(options.signal);
+    const prepared = items.map((it) => {
+      const t = continuationTokens(this.model, this.prepare(it.prompt), it.continuation);
+      if (t.tokens.length > this.context.contextSize) {
+        throw new SelfjError('PROMPT_TOO_LONG', `Prompt and continuation have ${t.tokens.length} tokens; the context holds ${this.context.contextSize}.`, {
+          details: { tokens: t.tokens.length, contextSize: this.context.contextSize },
+          solutions: ['Raise contextSize.', 'Shorten the instruction or the response.'],
+        });
+      }
+      return t;
+    });
+    return mapConcurrent(prepared, this.options.sequences, (t) =>
+      this.pool.use(options.signal, (seq) => scoreOnSequence(seq, t.tokens, t.start, this.chunk, options.signal)),
+    );
   }
 
   /** The k most likely next tokens (k = Infinity: the whole vocabulary), most likely first. */
