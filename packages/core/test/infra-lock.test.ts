@@ -74,7 +74,7 @@ describe('artifact directory lock', () => {
     expect(l.holder.pid).toBe(process.pid);
     expect(warned).toEqual([['lock.stale-taken-over', expect.objectContaining({ reason: `its holder, pid ${c.pid} on this machine, is no longer running` })]]);
     l.release();
-  });
+   }, 30_000);
 
   it('does not take over a live holder on another host until its heartbeat is older than the timeout', () => {
     const d = tmp();

@@ -73,7 +73,7 @@ describe('selfj export at scale: data shards and the launch folder', () => {
     // load_rows needs no torch: run it alone (cut from the script) for several world sizes.
     const src = readFileSync(script, 'utf8');
     const fn = src.slice(src.indexOf('def load_rows'), src.indexOf('\ndef main'));
-    const probe = `import json, os\n${fn}\ncfg = {"dataIndex": ${JSON.stringify(join(r.launchDir, cfg0().dataIndex))}}\nout = {}\nfor world in (1, 2, 3, 4, 8):\n    out[world] = [[row["key"] for row in load_rows(cfg, rank, world)[0]] + [load_rows(cfg, rank, world)[1]] for rank in range(world)]\nprint(json.dumps(out))`;
+    const probe = `import json, os\n${fn}\ncfg = {"dataIndex": ${JSON.stringify(join(r.launchDir, cfg0().dataIndex))}}\nout = {}\nfor world in (1, 2, 3, 4, 8):\n    out[world] = [(lambda r: [row["key"] for row in r[0]] + [r[1]])(load_rows(cfg, rank, world)) for rank in range(world)]\nprint(json.dumps(out))`;
     const res = JSON.parse(execFileSync(python!, ['-c', probe], { encoding: 'utf8' })) as Record<string, (string | number)[][]>;
     const train = lines(r.recordsFile).map((l) => JSON.parse(l)).filter((x) => (x.split ?? 'train') === 'train').map((x) => x.key as string);
     for (const [world, ranks] of Object.entries(res)) {
@@ -91,5 +91,5 @@ describe('selfj export at scale: data shards and the launch folder', () => {
       return JSON.parse(readFileSync(join(r.launchDir, 'lora-config.json'), 'utf8')) as { dataIndex: string };
     }
     expect(existsSync(join(r.launchDir, cfg0().dataIndex))).toBe(true);
-  });
+  }, 60_000);
 });

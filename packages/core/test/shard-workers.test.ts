@@ -47,7 +47,7 @@ describe('local shard workers', () => {
     await expect(
       runShardWorkers({ count: 2, retries: 1, logDir: join(d, 'logs'), worker: (s) => ({ command: process.execPath, args: ['-e', `process.exit(${s.index === 1 ? 7 : 0})`] }) }),
     ).rejects.toThrow(/1 of 2 shard worker\(s\) failed:\n {2}shard 1\/2: exit 7 after 2 attempt\(s\), log .*shard-1-of-2\.log/);
-  });
+   }, 30_000);
 
   it('prints the shard command lines for a scheduler, shell-quoted', () => {
     expect(shardCommandLines(['selfj', 'sample', '--input', 'my data.jsonl', '--out', '/d/sample'], 2)).toEqual([
