@@ -1,5 +1,5 @@
 /** From loaded inputs to the data every figure reads: the evaluation is computed once, by @selfj/core. */
-import { evaluateScores, type EvaluationReport } from '@selfj/core';
+import { DEFAULT_CONFIG, evaluateScores, type EvaluationReport } from '@selfj/core';
 import type { ReportData, ReportInputs, ScoredItems } from './model.js';
 
 export interface DeriveOptions {
@@ -10,8 +10,11 @@ export interface DeriveOptions {
   minCategorySize?: number;
 }
 
-/** Below this share of probability on the digits, the model more likely answers with something else. */
-export const DEFAULT_DIGIT_MASS_FLOOR = 0.5;
+/**
+ * The project's floor on the digit mass (`scoring.minDigitMass`): the pipeline rejects items below it and the
+ * report calls a median below it noise, so both say the same. 0.05 for a core that predates the setting.
+ */
+export const DEFAULT_DIGIT_MASS_FLOOR: number = (DEFAULT_CONFIG as { scoring?: { minDigitMass?: number } }).scoring?.minDigitMass || 0.05;
 export const DEFAULT_MIN_CATEGORY_SIZE = 5;
 
 function allFinite(x: number[] | undefined): x is number[] {
@@ -61,6 +64,7 @@ export function deriveReportData(inputs: ReportInputs, o: DeriveOptions = {}): R
     const fromConfig = inputs.digitMass.floor !== undefined;
     digitMass = {
       items: inputs.digitMass.items,
+      rejected: inputs.digitMass.rejected,
       floor: o.digitMassFloor ?? inputs.digitMass.floor ?? DEFAULT_DIGIT_MASS_FLOOR,
       floorSource: fromOption ? 'option' : fromConfig ? 'config' : 'default',
     };

@@ -67,6 +67,8 @@ export interface DigitMassInfo {
   /** Items below this mass are flagged. */
   floor: number;
   floorSource: 'config' | 'option' | 'default';
+  /** Items a stage rejected for too little digit mass (its manifest's `extra.digitMass`); they have no record. */
+  rejected?: { stage: string; count: number; /** Items the stage saw (records + rejects). */ of?: number }[];
 }
 
 /** A calibrated threshold (calibration.json of a run, or `selfj calibrate`'s threshold file), read defensively. */

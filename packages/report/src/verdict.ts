@@ -5,7 +5,7 @@
  *    sqrt(n - 3)) contains 0, or r is undefined (constant scores), or n < 4: the judge's scores cannot be told
  *    apart from noise.
  * 2. Digit mass: the median probability the model gives the ten digits when it rates an answer is below the floor
- *    (default 0.5: the model more likely answers the rating prompt with something other than a digit). Its
+ *    (the run's, else the project's `scoring.minDigitMass`), counting items a stage rejected for low mass. Its
  *    self-evaluation is then a renormalised remainder: noise. This is what marks a tiny or non-instruction model
  *    without a list of model names.
  */
@@ -88,6 +88,7 @@ export function verdictOf(data: ReportData): Verdict {
   const dm = data.digitMass;
   if (dm && dm.items.length) {
     for (const view of ['with reference', 'reference-free'] as const) {
+      // the median over the items that have a record: those rejected for low mass are counted below
       const masses = dm.items.filter((i) => i.view === view).map((i) => i.mass);
       if (!masses.length) continue;
       const c = { view, median: median(masses), floor: dm.floor, belowFloor: masses.filter((m) => m < dm.floor).length, n: masses.length };
@@ -99,6 +100,15 @@ export function verdictOf(data: ReportData): Verdict {
         );
       }
     }
+  }
+  for (const r of dm?.rejected ?? []) {
+    // rejected items were all below the floor: when they are half or more, the median over every item is too
+    const most = r.of !== undefined && r.count * 2 >= r.of;
+    if (most) noise = true;
+    const share = r.of ? ` of ${r.of}` : '';
+    statements.push(
+      `${most ? "The model's self-evaluation is noise: the" : 'The'} ${r.stage} stage rejected ${r.count}${share} item(s) whose digits got less than ${dm!.floor} of the probability (the model did not answer those with a digit).`,
+    );
   }
   return { noise, statements, correlation, digitMass };
 }

@@ -112,6 +112,18 @@ describe('the verdict', () => {
     expect(t.noise).toBe(true);
     expect(t.statements.some((s) => /self-evaluation \(reference-free\) is noise/.test(s))).toBe(true);
 
+    // a run whose self-eval stage rejected most items for low digit mass (they have no record to take a median of)
+    const rejecting = tmp();
+    await writeSyntheticRun(rejecting, { records: 400, seed: 4, digitMass: 0.95, signal: 0.9 });
+    const mf = join(rejecting, 'self-eval', 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    writeFileSync(mf, JSON.stringify({ ...m, counts: { records: 400, rejected: 900 }, extra: { digitMass: { floor: 0.2, views: {}, rejectedLowMass: 900 } } }));
+    const rj = deriveReportData(await loadReportInputs([rejecting]));
+    expect(rj.digitMass).toMatchObject({ floor: 0.2, floorSource: 'config', rejected: [{ stage: 'self-eval', count: 900, of: 1300 }] });
+    const rv = verdictOf(rj);
+    expect(rv.noise).toBe(true);
+    expect(rv.statements.at(-1)).toBe("The model's self-evaluation is noise: the self-eval stage rejected 900 of 1300 item(s) whose digits got less than 0.2 of the probability (the model did not answer those with a digit).");
+
     const noise = tmp();
     await writeSyntheticRun(noise, { records: 150, seed: 4, digitMass: 0.95, signal: 0 });
     const n = verdictOf(deriveReportData(await loadReportInputs([noise])));

@@ -16,7 +16,7 @@ const flags = {
   'category-field': { schema: z.string().min(1).optional(), describe: 'JSONL input: category field, for the per-category figure' },
   'max-grade': { schema: positive.optional(), describe: `JSONL input: the grader's best score (default ${ITEM_DEFAULTS.maxGrade})` },
   'bad-below': { schema: z.number().optional(), describe: "A grade (a run's label z) below this is a bad answer (default: what the input records, else the config default)" },
-  'digit-mass-floor': { schema: positive.max(1).optional(), describe: "Flag self-evaluations whose digits got less probability than this (default: the run's, else 0.5)" },
+  'digit-mass-floor': { schema: positive.max(1).optional(), describe: "Flag self-evaluations whose digits got less probability than this (default: the run's, else scoring.minDigitMass)" },
   'min-category-size': { schema: z.int().min(2).optional(), describe: 'Categories with fewer items get no metrics (default 5)' },
 } as const;
 

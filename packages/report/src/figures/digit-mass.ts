@@ -80,8 +80,9 @@ export const digitMassFigure: Figure = {
       const partial = v.filter((i) => i.coverage !== undefined && i.coverage !== 'full').length;
       parts.push(`${view}: ${below} of ${v.length} items (${pct(below / v.length)}) below the floor, ${partial} with digits hidden by the backend (partial coverage)`);
     }
-    const src = dm.floorSource === 'default' ? 'the default floor' : dm.floorSource === 'option' ? 'the floor given as an option' : "the run's configured floor";
-    return `${parts.join('; ')}. Floor ${dm.floor} is ${src}.`;
+    const src = dm.floorSource === 'default' ? 'the default floor (scoring.minDigitMass)' : dm.floorSource === 'option' ? 'the floor given as an option' : 'the floor the run applied';
+    const gone = (dm.rejected ?? []).map((r) => `the ${r.stage} stage rejected ${r.count} item(s) for too little digit mass (they are not drawn)`);
+    return `${[...parts, ...gone].join('; ')}. Floor ${dm.floor} is ${src}.`;
   },
   table(data): Table | null {
     const f = flagged(data);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PIPELINE_STAGES, SelfjError, calibrateSchema, readJsonl } from '@selfj/core';
+import { DEFAULT_CONFIG, PIPELINE_STAGES, SelfjError, readJsonl } from '@selfj/core';
 import type { DigitMassItem, PipelineStageRow, ReportInputs, ScoredItems } from '../model.js';
 import { isObj, num, parseCalibration, parseEvaluation, parseTraining, str, type Json } from './parse.js';
 
@@ -81,16 +81,14 @@ function stageRow(stage: string, m: Json, seconds: Map<string, number>): Pipelin
 export function findDigitMassFloor(v: unknown, depth = 0): number | undefined {
   if (!isObj(v) || depth > 4) return undefined;
   for (const [k, x] of Object.entries(v)) {
-    if (/digit.?mass.?(floor|min)|min.?digit.?mass/i.test(k) && num(x) !== undefined) return num(x);
+    // 0 means the run had no floor: the report then uses the default
+    if (/digit.?mass.?(floor|min)|min.?digit.?mass/i.test(k) && num(x) !== undefined && num(x)! > 0) return num(x);
     const inner = findDigitMassFloor(x, depth + 1);
     if (inner !== undefined) return inner;
   }
   return undefined;
 }
 
-function defaultBadBelow(): number {
-  return (calibrateSchema.parse({}) as { badBelow: number }).badBelow;
-}
 
 export async function readRunDir(dirArg: string, o: RunDirOptions = {}): Promise<ReportInputs> {
   const dir = resolve(dirArg);
@@ -127,11 +125,20 @@ export async function readRunDir(dirArg: string, o: RunDirOptions = {}): Promise
   const modelSrc = (judgeManifest?.model ?? trainManifest?.baseModel ?? manifests.get('sample')?.model) as Json | undefined;
   const model = isObj(modelSrc) && str(modelSrc.id) ? { id: str(modelSrc.id)!, fileHash: str(modelSrc.fileHash) } : undefined;
 
+  // the floor the stages applied and what they rejected under it (extra.digitMass), else a configured floor
   let floor: number | undefined;
-  for (const m of manifests.values()) floor ??= findDigitMassFloor({ config: m.config, extra: m.extra });
+  const rejected: { stage: string; count: number; of?: number }[] = [];
+  for (const [stage, m] of manifests) {
+    const dm = isObj(m.extra) && isObj(m.extra.digitMass) ? m.extra.digitMass : undefined;
+    if (dm && num(dm.floor) !== undefined && num(dm.floor)! > 0) floor ??= num(dm.floor);
+    const counts = isObj(m.counts) ? m.counts : {};
+    const of = (num(counts.records) ?? 0) + (num(counts.rejected) ?? 0);
+    if (dm && num(dm.rejectedLowMass)) rejected.push({ stage, count: num(dm.rejectedLowMass)!, of: of || undefined });
+  }
+  for (const m of manifests.values()) floor ??= findDigitMassFloor({ config: m.config });
   const badBelow = o.badBelow ?? num(calFile?.badBelow);
   const read = await readRecords(dir, {
-    badBelow: badBelow ?? defaultBadBelow(),
+    badBelow: badBelow ?? DEFAULT_CONFIG.calibrate.badBelow,
     badBelowSource: o.badBelow !== undefined ? 'option' : badBelow !== undefined ? 'input' : 'default',
     scoreName: judgeMode === 'zero-shot' ? 'judge (zero-shot, untrained)' : 'trained judge',
   });
@@ -144,7 +151,7 @@ export async function readRunDir(dirArg: string, o: RunDirOptions = {}): Promise
     evaluation,
     calibration,
     training: trainManifest ? parseTraining(trainManifest) : undefined,
-    digitMass: read.digitMass.length ? { items: read.digitMass, floor } : undefined,
+    digitMass: read.digitMass.length || rejected.length ? { items: read.digitMass, floor, rejected: rejected.length ? rejected : undefined } : undefined,
     pipeline: { dir, stages, judgeMode },
     model,
     notes,
