@@ -2,7 +2,7 @@
 import { sha256 } from '../infra/hash.js';
 import { readJsonl } from '../infra/jsonl.js';
 import { runStage, type StageRunResult } from '../infra/stage-runner.js';
-import { combine, PartStatsAccumulator, type CombineConfig, type PartStats } from './label-math.js';
+import { combine, normalizedShares, partRanges, PartStatsAccumulator, type CombineConfig, type PartStats } from './label-math.js';
 import { inputIdentity, num, recordKey, runnerCommon, stageHash, type StageCommon } from './common.js';
 
 export interface LabelStageOptions extends StageCommon {
@@ -40,8 +40,24 @@ async function partStats(file: string, c: CombineConfig, signal?: AbortSignal): 
 
 export function describeCombine(c: CombineConfig): string {
   const z2 = c.z2Floor === null ? 'z2' : `max(z2, ${c.z2Floor})`;
-  const body = `${c.w1} * z1 + ${c.w2} * ${z2}${c.bias ? ` + ${c.bias}` : ''}`;
-  return `${c.normalize ? `z-normalised(${body})` : body}, clipped to [${c.clip[0]}, ${c.clip[1]}]`;
+  const body = `${c.w1} * z1 + ${c.w2} * ${z2}`;
+  const bias = c.bias ? ` + ${c.bias}` : '';
+  const clipped = `clipped to [${c.clip[0]}, ${c.clip[1]}]`;
+  if (!c.normalize) return `${body}${bias}, ${clipped}`;
+  const [a1, a2] = normalizedShares(c);
+  const [r1, r2] = partRanges(c);
+  const f = (x: number) => Number(x.toFixed(3));
+  return `z-scored z1 and ${z2} combined with shares ${f(a1)} and ${f(a2)} (weights times part ranges ${r1} and ${r2}), rescaled to the mean and spread of ${body}${bias}, ${clipped}`;
+}
+
+/**
+ * The unit a split is drawn for: the instruction id (all its samples together); a record without an id falls back
+ * to its key without the "#<sample>" suffix, so that no two instructions share a unit.
+ */
+export function splitUnit(r: Record<string, unknown>, key: string): string {
+  if (typeof r.id === 'string' || typeof r.id === 'number') return String(r.id);
+  const suffix = r.sample !== undefined ? `#${String(r.sample)}` : '';
+  return suffix && key.endsWith(suffix) ? key.slice(0, -suffix.length) : key;
 }
 
 export async function runLabel(o: LabelStageOptions): Promise<StageRunResult> {
@@ -60,10 +76,10 @@ export async function runLabel(o: LabelStageOptions): Promise<StageRunResult> {
       num(v, 'z2', -1.0001, 1.0001);
       return { key, value: v as Item }; // updated in place: no copy on the hot path
     },
-    async process(batch) {
-      return batch.map((r) => {
+    async process(batch, keys) {
+      return batch.map((r, i) => {
         r.z = combine(r.z1, r.z2, o.config, stats);
-        if (o.splits) r.split = splitOf(String(r.id ?? ''), o.splits, o.seed);
+        if (o.splits) r.split = splitOf(splitUnit(r, keys[i]), o.splits, o.seed);
         return r;
       });
     },
