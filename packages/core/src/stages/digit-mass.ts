@@ -115,6 +115,10 @@ export async function recordDigitMass(dir: string, floor: number, logger?: Logge
   } finally {
     lock.release();
   }
-  if (Object.values(summary.views).some((q) => q.median < LOW_MEDIAN_MASS)) logger?.warn('digit-mass.low', { stage: before.stage, dir, ...summary });
+  const low = Object.entries(summary.views).filter(([, q]) => q.median < LOW_MEDIAN_MASS);
+  if (low.length) {
+    const medians = Object.fromEntries(low.map(([view, q]) => [view, Number(q.median.toPrecision(2))]));
+    logger?.warn('digit-mass.low', { stage: before.stage, dir, median: medians, note: 'the model mostly does not answer with a digit; its scores are close to noise' });
+  }
   return summary;
 }
