@@ -7,7 +7,8 @@
  * - shard i of N: part-i-of-N.jsonl (kept records in processing order, each with "_o": [sourceRank, row]),
  *   stats-i-of-N.json, rejects-i-of-N.jsonl; `mergeShards` dedupes across shards and splits.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeJsonAtomic } from '../infra/atomic.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isSelfjError, SelfjError } from '../errors.js';
@@ -92,11 +93,6 @@ function invalid(rec: unknown): string | null {
   if (typeof r.instruction !== 'string') return 'instruction is missing or not a string';
   if (typeof r.reference !== 'string') return 'reference is missing or not a string';
   return null;
-}
-
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFile(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
 }
 
 export async function collect(options: CollectOptions): Promise<CollectResult> {
@@ -236,7 +232,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   }
   stats.seconds = (performance.now() - started) / 1000;
   files.stats = join(outDir, `stats${suffix}.json`);
-  await writeJsonAtomic(files.stats, {
+  writeJsonAtomic(files.stats, {
     ...stats,
     settings: { sources: orderSources(manifest.sources).map((s) => s.name), dedupe: manifest.dedupe, split: manifest.split, sample: manifest.sample },
   });

@@ -1,6 +1,7 @@
-/** Streaming JSONL I/O for collect: a buffered writer with atomic finish (temp file + rename) and a line reader. */
+/** Streaming JSONL I/O for collect: a buffered writer with atomic finish (infra's commitTempFile) and a line reader. */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { commitTempFile } from '../infra/atomic.js';
 import { StringDecoder } from 'node:string_decoder';
 
 const FLUSH_CHARS = 1 << 20;
@@ -150,7 +151,7 @@ export class AtomicLineWriter {
   async commit(): Promise<void> {
     await this.flush();
     await this.close();
-    await rename(this.tmpPath, this.path);
+    commitTempFile(this.tmpPath, this.path);
   }
 
   /** Closes and removes the temp file (the previous `path`, if any, is untouched). */

@@ -7,7 +7,7 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SelfjError } from '../errors.js';
-import { writeJsonAtomic } from './collect.js';
+import { writeJsonAtomic } from '../infra/atomic.js';
 import { Deduper } from './dedupe.js';
 import { SplitSink } from './finish.js';
 import { readLineBatches } from './jsonl.js';
@@ -144,6 +144,6 @@ export async function mergeShards(options: MergeOptions): Promise<{ stats: Colle
   const files: Record<string, string> = await sink.finish(stats);
   stats.seconds = (performance.now() - started) / 1000;
   files.stats = join(options.outDir, 'stats.json');
-  await writeJsonAtomic(files.stats, { ...stats, settings: { ...settings, dedupe, split, sample } });
+  writeJsonAtomic(files.stats, { ...stats, settings: { ...settings, dedupe, split, sample } });
   return { stats, files };
 }

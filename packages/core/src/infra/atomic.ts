@@ -3,12 +3,10 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync, readFileSync, ex
 import { dirname } from 'node:path';
 import { SelfjError } from '../errors.js';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+/** Puts a finished temporary file in place of `path`: its bytes reach the disk first, then the rename does. */
+export function commitTempFile(tmp: string, path: string): void {
+  const fd = openSync(tmp, 'r+');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -25,6 +23,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch {
     /* directory fsync unsupported */
   }
+}
+
+/** The one atomic writer for small files: a reader sees the old file or the whole new one, also after a crash. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+  } finally {
+    closeSync(fd);
+  }
+  commitTempFile(tmp, path);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
