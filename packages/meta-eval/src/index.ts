@@ -1,0 +1,23 @@
+/** @selfj/meta-eval: judges measured on the public meta-evaluation sets, and the no-model baseline judges. */
+export { runMetaEval, judgeIdFor, type MetaEvalOptions } from './run.js';
+export { evaluate, setItems, type Evaluation } from './evaluate.js';
+export { renderTable } from './table.js';
+export { RESULT_FORMAT, type MetaEvalResult, type ResultRow, type SetSummary } from './result.js';
+export { loadSet, majorityVote, type LoadSetOptions, type LoadedSet, type SetData, type GradedItem, type LabelledPair } from './sets/load-set.js';
+export { resolveSource, type ResolvedPart, type ResolvedFile } from './sets/resolve-source.js';
+export { knownSets, resolveSets, readSetFile, checkSetSpec } from './sets/catalog.js';
+export { PRESETS, GROUPS } from './sets/presets.js';
+export * from './sets/types.js';
+export { readColumns, type ColumnRead } from './data/columns.js';
+export { promptSections, type PromptSections } from './data/prometheus-sections.js';
+export { TIE_RULES, PRIMARY, correlationMetrics, pairwiseMetrics, rankingMetrics, bonMetrics, type Metrics } from './protocols/protocols.js';
+export { verdicts, exactAgreement, classReport, type ClassReport } from './protocols/verdicts.js';
+export { scoreItems, type ScoredItems } from './score-items.js';
+export { LengthJudge, type LengthUnit } from './judges/length-judge.js';
+export { SimilarityJudge } from './judges/similarity-judge.js';
+export { PerplexityJudge, NO_SCORE_CONTINUATION, continuationPrompt } from './judges/perplexity-judge.js';
+export { ScoresFileJudge, parseScoresSpec, type ScoresFileOptions } from './judges/scores-file-judge.js';
+export { ReferenceSelfEvalJudge } from './judges/reference-self-eval-judge.js';
+export { plugin };
+import { plugin } from './plugin.js';
+export default plugin;
