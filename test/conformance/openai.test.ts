@@ -3,15 +3,20 @@
  * serves the real tiny model through LlamaCppBackend: the whole HTTP round trip with real tokens and probabilities.
  * Both client routes run: selfj's batch extension and plain OpenAI logprobs. Also checks that digit probabilities
  * read over HTTP equal the in-process backend's (within 1e-4) where both see the digit, for text and chat prompts,
- * and that the `selfj serve` command itself starts, serves and stops cleanly.
+ * that the client reports the served backend's capabilities (chat template, context) and that a self-eval run through
+ * selfj serve writes byte-identical records to the same run in-process (real fixture data), and that the
+ * `selfj serve` command itself starts, serves and stops cleanly.
  */
 import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digitCandidates, type Prompt } from '@selfj/core';
+import { DEFAULT_TEMPLATES, digitCandidates, runSelfEval, type Prompt } from '@selfj/core';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
 import { OpenAIBackend, createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '@selfj/backend-openai';
+import { ALPACA_MISSING, artifactFiles, haveAlpaca, selfEvalInput } from './openai-fixtures.js';
 import { DEFAULT_CONFORMANCE_PROMPTS, runBackendConformance } from './suite.js';
 import { testModelPath } from './test-model.js';
 
@@ -90,6 +95,42 @@ for (const [route, options] of ROUTES) {
   });
 }
 
+describe('through selfj serve, the in-process results', () => {
+  it('the client reports the served backend\'s own capabilities (this model has no chat template)', async () => {
+    await start();
+    const client = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
+    try {
+      const want = local.capabilities();
+      expect(want.chatTemplate).toBe(false);
+      expect(client.capabilities()).toMatchObject({ logprobs: want.logprobs, chatTemplate: want.chatTemplate, contextSize: want.contextSize });
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!haveAlpaca)(`self-eval on 40 real fixture records: artifacts byte-identical in-process and through selfj serve${haveAlpaca ? '' : ` (skipped: ${ALPACA_MISSING})`}`, async () => {
+    await start();
+    const dir = mkdtempSync(join(tmpdir(), 'selfj-serve-same-'));
+    const input = selfEvalInput(dir, 40);
+    const client = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
+    try {
+      const common = { input, templates: DEFAULT_TEMPLATES, batchSize: 4, concurrency: 2, onBadRecord: 'skip' as const };
+      const a = await runSelfEval({ ...common, dir: join(dir, 'in-process'), backend: local });
+      const b = await runSelfEval({ ...common, dir: join(dir, 'served'), backend: client });
+      expect(a.written).toBeGreaterThanOrEqual(30);
+      expect(b.written).toBe(a.written);
+      const [x, y] = [artifactFiles(join(dir, 'in-process')), artifactFiles(join(dir, 'served'))];
+      expect(y['records.jsonl']).toBe(x['records.jsonl']);
+      expect(y['rejects.jsonl'] ?? '').toBe(x['rejects.jsonl'] ?? '');
+      // The scores spread (not a constant that would match trivially).
+      const z1 = readFileSync(join(dir, 'served', 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).z1 as number);
+      expect(new Set(z1.map((v) => v.toFixed(6))).size).toBeGreaterThan(10);
+    } finally {
+      await client.close();
+    }
+  }, 300_000);
+});
+
 describe('selfj serve (the CLI command)', () => {
   it('prints its URL, serves the model, and exits 0 on SIGTERM', async () => {
     const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
@@ -112,6 +153,22 @@ describe('selfj serve (the CLI command)', () => {
       const client = await createOpenAIBackend(`${url}#stories260K`, { env: {} });
       const text = await client.generate('Once upon a time', { temperature: 0, maxTokens: 8 });
       expect(text.text.length).toBeGreaterThan(0);
+      if (haveAlpaca) {
+        // The command's model, read through the OpenAI backend, gives the in-process stage records byte for byte
+        // (the same model loaded here with the backend's defaults, as the command loads it).
+        const same = await LlamaCppBackend.load(modelPath, { threads });
+        try {
+          const dir = mkdtempSync(join(tmpdir(), 'selfj-serve-cli-'));
+          const common = { input: selfEvalInput(dir, 12), templates: DEFAULT_TEMPLATES, batchSize: 4, onBadRecord: 'skip' as const };
+          const a = await runSelfEval({ ...common, dir: join(dir, 'in-process'), backend: same });
+          const b = await runSelfEval({ ...common, dir: join(dir, 'served'), backend: client });
+          expect(a.written).toBeGreaterThanOrEqual(10);
+          expect(artifactFiles(join(dir, 'served'))['records.jsonl']).toBe(artifactFiles(join(dir, 'in-process'))['records.jsonl']);
+          expect(b.rejected).toBe(a.rejected);
+        } finally {
+          await same.close();
+        }
+      }
       await client.close();
     } finally {
       child.kill('SIGTERM');

@@ -1,10 +1,11 @@
 /**
  * HTTP client overhead of OpenAIBackend. A loopback server in a child process answers every request instantly
  * with a fixed logprobs response; the client (this process) runs at concurrency 1, 8 and 64 for a fixed time with
- *   raw:   node:http request with a keep-alive agent + JSON.parse (the floor for any client), and
- *   fetch: Node's global fetch (undici) + JSON.parse, the transport OpenAIBackend is built on, and
- *   selfj: OpenAIBackend.nextTokenProbabilities (node:http sender, semaphore, retries armed, candidate mapping),
- *   selfjF: the same with httpClient 'fetch'.
+ *   raw:    node:http request with a keep-alive agent + JSON.parse,
+ *   undici: undici Pool.request + JSON.parse (the library OpenAIBackend sends with),
+ *   fetch:  Node's global fetch + JSON.parse,
+ *   selfj:  OpenAIBackend.nextTokenProbabilities (undici Pool dispatch, gate, retries and timeout armed, candidate
+ *           mapping), at a fixed concurrency (adaptive off: this measures the client, not the limit search).
  * Client CPU per request comes from process.cpuUsage (the server's CPU is in the other process).
  * Targets: selfj client overhead <= 2 ms per request at concurrency 64 (CPU per request, and added wall time per
  * request 1/throughput_selfj - 1/throughput_raw), and throughput grows with concurrency until the server limits it.
@@ -13,6 +14,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
 import { OpenAIBackend } from '@selfj/backend-openai';
 
 const DIGITS = [...'0123456789'.split(''), ...'0123456789'.split('').map((d) => ` ${d}`)];
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
   const base = `http://127.0.0.1:${port}/v1`;
   const payload = JSON.stringify({ model: 'bench', prompt: 'Score:', max_tokens: 1, temperature: 0, logprobs: 20 });
-  const rows: { c: number; raw: Cell; fetch: Cell; selfj: Cell; selfjF: Cell }[] = [];
+  const rows: { c: number; raw: Cell; undici: Cell; fetch: Cell; selfj: Cell }[] = [];
   try {
     for (const c of [1, 8, 64]) {
       const agent = new Agent({ keepAlive: true, maxSockets: c });
@@ -92,18 +94,19 @@ async function main(): Promise<void> {
         const res = await fetch(`${base}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
         JSON.parse(await res.text());
       };
-      const backend = new OpenAIBackend({ baseURL: base, model: 'bench', flavour: 'vllm', maxLogprobs: 20, concurrency: c, env: {} });
-      const backendF = new OpenAIBackend({ baseURL: base, model: 'bench', flavour: 'vllm', maxLogprobs: 20, concurrency: c, env: {}, httpClient: 'fetch' });
+      const pool = new Pool(`http://127.0.0.1:${port}`, { connections: c });
+      const viaUndici = async () => {
+        const res = await pool.request({ path: '/v1/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+        JSON.parse(await res.body.text());
+      };
+      const backend = new OpenAIBackend({ baseURL: base, model: 'bench', flavour: 'vllm', maxLogprobs: 20, concurrency: c, adaptive: false, env: {} });
       const selfj = async () => {
         await backend.nextTokenProbabilities(['Score:'], DIGITS);
       };
-      const selfjF = async () => {
-        await backendF.nextTokenProbabilities(['Score:'], DIGITS);
-      };
       // Rounds interleave the clients and each keeps its best round: the shared machine is noisy, and the best
       // round is the one least disturbed by other processes.
-      const fns = { raw, fetch: viaFetch, selfj, selfjF };
-      const best: Record<keyof typeof fns, Cell | undefined> = { raw: undefined, fetch: undefined, selfj: undefined, selfjF: undefined };
+      const fns = { raw, undici: viaUndici, fetch: viaFetch, selfj };
+      const best: Record<keyof typeof fns, Cell | undefined> = { raw: undefined, undici: undefined, fetch: undefined, selfj: undefined };
       for (let round = 0; round < ROUNDS; round++) {
         for (const name of Object.keys(fns) as (keyof typeof fns)[]) {
           const cell = await measure(c, fns[name], round === 0);
@@ -111,8 +114,8 @@ async function main(): Promise<void> {
           best[name] = !b ? cell : { rps: Math.max(b.rps, cell.rps), meanMs: Math.min(b.meanMs, cell.meanMs), cpuMsPerReq: Math.min(b.cpuMsPerReq, cell.cpuMsPerReq) };
         }
       }
-      rows.push({ c, raw: best.raw!, fetch: best.fetch!, selfj: best.selfj!, selfjF: best.selfjF! });
-      await backendF.close();
+      rows.push({ c, raw: best.raw!, undici: best.undici!, fetch: best.fetch!, selfj: best.selfj! });
+      await pool.close();
       agent.destroy();
       await backend.close();
     }
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
   console.log(`\nOpenAIBackend client overhead vs raw node:http (loopback server answering instantly; best of ${ROUNDS} interleaved rounds of ${SECONDS}s)\n`);
   console.log('conc | client |     req/s | latency ms | client CPU ms/req | added ms/req vs raw');
   for (const row of rows) {
-    for (const name of ['raw', 'fetch', 'selfj', 'selfjF'] as const) {
+    for (const name of ['raw', 'undici', 'fetch', 'selfj'] as const) {
       const x = row[name];
       const added = name === 'raw' ? '' : f(1000 / x.rps - 1000 / row.raw.rps, 3);
       console.log(`${String(row.c).padStart(4)} | ${name.padEnd(6)} | ${f(x.rps, 0)} | ${f(x.meanMs, 3)}  | ${f(x.cpuMsPerReq, 3)}         | ${added}`);
@@ -144,7 +147,7 @@ async function main(): Promise<void> {
       ` (1->8->64: selfj ${g(rows[0].selfj.rps, rows[1].selfj.rps)}, ${g(rows[1].selfj.rps, r64.selfj.rps)};` +
       ` raw ${g(rows[0].raw.rps, rows[1].raw.rps)}, ${g(rows[1].raw.rps, r64.raw.rps)})`,
   );
-  console.log(`        selfjF/fetch throughput at 64: ${((r64.selfjF.rps / r64.fetch.rps) * 100).toFixed(0)}% (what selfj adds on top of undici)`);
+  console.log(`        selfj/undici throughput at 64: ${((r64.selfj.rps / r64.undici.rps) * 100).toFixed(0)}% (what selfj adds on top of the undici pool it sends with)`);
   console.log(`        selfj/raw throughput at 64: ${((r64.selfj.rps / r64.raw.rps) * 100).toFixed(0)}% (raw = what the same server gives the leanest client)`);
 }
 

@@ -2,7 +2,7 @@
  * Adaptive concurrency for one server, AIMD in the manner of TCP congestion control: the number of requests in
  * flight grows while the server keeps up (by one per answer at first, "slow start", then by 1/limit per answer,
  * i.e. one per round trip) and is cut when it does not: halved on 429, 5xx, timeouts and connection failures,
- * reduced by 10% when latency per unit of work rises above `tolerance` times its baseline (the server is queueing).
+ * reduced by 10% when latency per unit of work rises above `tolerance` (3) times its baseline (the server is queueing).
  * One cut per round trip: a burst of failures from the same overload counts once.
  */
 export interface AdaptiveLimitOptions {
@@ -12,7 +12,7 @@ export interface AdaptiveLimitOptions {
   max: number;
   /** Starting limit (default min(max, 4)). */
   initial?: number;
-  /** Latency above tolerance x baseline counts as congestion (default 2). */
+  /** Latency above tolerance x baseline counts as congestion (default 3: servers that batch get slower per request as they fill, and still gain throughput). */
   tolerance?: number;
 }
 
@@ -29,7 +29,7 @@ export class AdaptiveLimit {
   constructor(private readonly o: AdaptiveLimitOptions) {
     this.max = Math.max(1, Math.floor(o.max));
     this.value = o.adaptive ? Math.min(this.max, Math.max(1, o.initial ?? 4)) : this.max;
-    this.tolerance = o.tolerance ?? 2;
+    this.tolerance = o.tolerance ?? 3;
   }
 
   /** Requests this server may have in flight now. */
@@ -42,7 +42,7 @@ export class AdaptiveLimit {
     if (!this.o.adaptive) return;
     if (this.holdOff > 0) this.holdOff--;
     const unit = ms / Math.max(1, weight);
-    this.baseline = unit < this.baseline ? unit : this.baseline + (unit - this.baseline) * 0.002;
+    this.baseline = unit < this.baseline ? unit : this.baseline + (unit - this.baseline) * 0.0005;
     if (unit > this.baseline * this.tolerance && this.value > 1) {
       this.cut(0.9);
       return;

@@ -21,7 +21,8 @@ export class Batcher {
   }
 
   /** Runs `send` on consecutive chunks concurrently; one result per item, in order. */
-  async run<T, R>(items: T[], send: (chunk: T[], signal: AbortSignal) => Promise<R[]>, signal?: AbortSignal): Promise<R[]> {
+  async run<T, R>(items: T[], send: (chunk: T[], signal?: AbortSignal) => Promise<R[]>, signal?: AbortSignal): Promise<R[]> {
+    if (items.length <= this.size) return this.one(items, send, signal); // one request: nothing else to stop
     // One failure stops the other chunks of this call instead of letting them run on unobserved.
     // (A plain listener, not AbortSignal.any: that one is slow and retains signals on Node 20.)
     const batch = new AbortController();
@@ -43,7 +44,7 @@ export class Batcher {
     }
   }
 
-  private async one<T, R>(chunk: T[], send: (chunk: T[], signal: AbortSignal) => Promise<R[]>, signal: AbortSignal): Promise<R[]> {
+  private async one<T, R>(chunk: T[], send: (chunk: T[], signal?: AbortSignal) => Promise<R[]>, signal?: AbortSignal): Promise<R[]> {
     try {
       return await send(chunk, signal);
     } catch (e) {

@@ -6,12 +6,21 @@
 import { SelfjError } from '@selfj/core';
 
 export type Failure =
-  | { kind: 'status'; status: number; retryAfterMs?: number; message: string; code?: string; type?: string; param?: string }
+  | { kind: 'status'; status: number; retryAfterMs?: number; message: string; code?: string; type?: string; param?: string; selfj?: PassedError }
   | { kind: 'timeout'; message: string }
   /** Nothing came back: refused, reset before an answer, DNS. Retried for the connection budget. */
   | { kind: 'connection'; message: string }
   /** A response started and broke off, or its JSON is invalid. */
   | { kind: 'badresponse'; message: string };
+
+/** A served backend's own error about one prompt, as `selfj serve` passes it through (error.selfj). */
+export interface PassedError {
+  code: 'PROMPT_TOO_LONG' | 'BAD_RECORD' | 'BAD_INPUT';
+  message: string;
+  solutions: string[];
+}
+
+const PASSED_CODES = new Set(['PROMPT_TOO_LONG', 'BAD_RECORD', 'BAD_INPUT']);
 
 /** HTTP statuses worth another try: rate limited, or the server/gateway failed transiently. */
 export function isRetryableStatus(status: number): boolean {
@@ -25,14 +34,15 @@ const RECORD_PARAMS = new Set(['prompt', 'prompts', 'messages', 'input', 'conten
 const CONTEXT_MESSAGE = /maximum context length|exceeds? the (available )?context|context (size|window) (is )?exceeded|input validation error: .*must have less than/i;
 
 /** Message, code, type and param of an OpenAI-style error body (or a short prefix of any other body). */
-export function serverError(status: number, text: string): { message: string; code?: string; type?: string; param?: string } {
+export function serverError(status: number, text: string): { message: string; code?: string; type?: string; param?: string; selfj?: PassedError } {
   let message = '';
   let code: string | undefined;
   let type: string | undefined;
   let param: string | undefined;
+  let selfj: PassedError | undefined;
   try {
     const j = JSON.parse(text) as {
-      error?: { message?: string; code?: unknown; type?: string; param?: unknown } | string;
+      error?: { message?: string; code?: unknown; type?: string; param?: unknown; selfj?: Partial<PassedError> } | string;
       message?: string;
       detail?: string;
       error_type?: string;
@@ -43,11 +53,15 @@ export function serverError(status: number, text: string): { message: string; co
       code = j.error?.code === undefined || j.error?.code === null ? undefined : String(j.error.code);
       type = j.error?.type ?? j.error_type;
       param = typeof j.error?.param === 'string' ? j.error.param : undefined;
+      const p = j.error?.selfj;
+      if (p && PASSED_CODES.has(p.code as string) && typeof p.message === 'string') {
+        selfj = { code: p.code as PassedError['code'], message: p.message, solutions: Array.isArray(p.solutions) ? p.solutions.filter((x) => typeof x === 'string') : [] };
+      }
     }
   } catch {
     message = text.slice(0, 200).trim();
   }
-  return { message: `HTTP ${status}${message ? `: ${message}` : ''}`, code, type, param };
+  return { message: `HTTP ${status}${message ? `: ${message}` : ''}`, code, type, param, ...(selfj ? { selfj } : {}) };
 }
 
 export function describeNetworkError(e: unknown): string {
@@ -60,6 +74,8 @@ export function describeNetworkError(e: unknown): string {
 /** The final error of a non-retryable status. `where` and `msg` are already redacted. */
 export function statusError(f: Extract<Failure, { kind: 'status' }>, where: string, msg: string): SelfjError {
   const details = { status: f.status, url: where, ...(f.param ? { param: f.param } : {}) };
+  // selfj serve passes its backend's own error about a prompt: the same error as in-process (same rejects file).
+  if (f.selfj) return new SelfjError(f.selfj.code, f.selfj.message, { details, solutions: f.selfj.solutions });
   if (f.status === 401 || f.status === 403) {
     return new SelfjError('AUTH', `The server at ${where} refused the request (${msg}).`, {
       details,

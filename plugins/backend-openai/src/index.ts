@@ -1,5 +1,5 @@
 /** @selfj/backend-openai: a ModelBackend over any OpenAI-compatible server, and `selfj serve` (startOpenAIServer). */
-import type { Embedder, Plugin } from '@selfj/core';
+import type { Embedder, Plugin, PluginContext } from '@selfj/core';
 import { OpenAIBackend, createOpenAIBackend } from './backend.js';
 import { createOpenAIEmbedder } from './embedder.js';
 
@@ -12,15 +12,18 @@ export { mapCandidates, normaliseToken, type Alternative } from './logprobs.js';
 export { HttpTransport, type TransportOptions } from './transport.js';
 export { redact } from '@selfj/core';
 export { startOpenAIServer, type OpenAIServer, type OpenAIServerOptions } from './serve/server.js';
+export { tokenAccessOf, type TokenAccess } from './serve/token-access.js';
 
-/** The selfj plugin: backend and embedder scheme "openai". */
+/** The selfj plugin: backend and embedder scheme "openai". Waiting for an unreachable server is a notice to the user. */
 const plugin = {
   name: '@selfj/backend-openai',
   backends: {
-    openai: (spec: string, options: Record<string, unknown>): Promise<OpenAIBackend> => createOpenAIBackend(spec, options),
+    openai: (spec: string, options: Record<string, unknown>, ctx?: PluginContext): Promise<OpenAIBackend> =>
+      createOpenAIBackend(spec, { onNotice: ctx?.notice, ...options }),
   },
   embedders: {
-    openai: (spec: string, options: Record<string, unknown>): Promise<Embedder> => createOpenAIEmbedder(spec, options),
+    openai: (spec: string, options: Record<string, unknown>, ctx?: PluginContext): Promise<Embedder> =>
+      createOpenAIEmbedder(spec, { onNotice: ctx?.notice, ...options }),
   },
 } satisfies Plugin;
 export default plugin;

@@ -194,6 +194,58 @@ describe('server down, pools and failover', () => {
   });
 });
 
+describe('a server that restarts', () => {
+  it('is waited for (one notice when it goes away, one when it is back) and the call succeeds with the same results', async () => {
+    const first = await startFakeServer({ maxTopLogprobs: -1 });
+    const url = first.url;
+    const port = Number(new URL(url).port);
+    const notices: string[] = [];
+    const b = new OpenAIBackend({ baseURL: url, model: 'fake', flavour: 'vllm', maxLogprobs: -1, backoffBaseMs: 20, connectRetryMs: 20_000, env: {}, onNotice: (n) => notices.push(n) });
+    const want = await b.nextTokenProbabilities(PROMPTS, DIGITS);
+    await first.close();
+    const t0 = Date.now();
+    const pending = b.nextTokenProbabilities(PROMPTS, DIGITS);
+    await new Promise((r) => setTimeout(r, 1500)); // longer than the old ~4 s budget's first retries
+    const second = await startFakeServer({ maxTopLogprobs: -1, port });
+    try {
+      expect(await pending).toEqual(want);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+      expect(notices.length).toBe(2);
+      expect(notices[0]).toMatch(/Cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED.*retrying for up to 20 s/);
+      expect(notices[1]).toMatch(/answers again \(after \d+\.\d s\)/);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('gives BACKEND_UNAVAILABLE once the connection budget is spent, naming how long it tried', async () => {
+    const b = new OpenAIBackend({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', flavour: 'openai', backoffBaseMs: 10, connectRetryMs: 800, env: {} });
+    const t0 = Date.now();
+    const e = await caught(b.generate('x'));
+    expect(e.code).toBe('BACKEND_UNAVAILABLE');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(750);
+    expect(e.details.attempts).toBeGreaterThan(2);
+    expect(e.solutions.join(' ')).toContain('connectRetryMs');
+  });
+});
+
+describe('adaptive concurrency against a server', () => {
+  it('raises the limit while the server keeps up and halves it on 429s, honouring Retry-After', async () => {
+    const b = backend({ concurrency: 32, promptBatch: 1 });
+    fake.delayMs = 20;
+    const prompts = Array.from({ length: 200 }, (_, i) => `q${i}`);
+    await b.nextTokenProbabilities(prompts, DIGITS);
+    const grown = (b as unknown as { http: { limits: number[] } }).http.limits[0];
+    expect(grown).toBeGreaterThan(8);
+    fake.faults.push(...Array.from({ length: 8 }, () => ({ kind: 'status' as const, status: 429, retryAfter: '0.3' })));
+    const t0 = Date.now();
+    await b.nextTokenProbabilities(prompts.slice(0, 16), DIGITS);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect((b as unknown as { http: { limits: number[] } }).http.limits[0]).toBeLessThanOrEqual(Math.ceil(grown / 2) + 3);
+    fake.delayMs = 0;
+  });
+});
+
 describe('top-k servers: honest partial coverage', () => {
   for (const [flavour, k] of [['tgi', 5], ['openai', 20]] as const) {
     it(`${flavour}: top-${k} alternatives, hidden candidates undefined`, async () => {

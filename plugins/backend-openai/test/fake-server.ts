@@ -40,6 +40,8 @@ export interface FakeServerOptions {
   ownedBy?: string;
   /** Leave logprobs out of answers (a server started without them). */
   noLogprobs?: boolean;
+  /** Port to listen on (default: a free one). */
+  port?: number;
   /** More prompts than this in one /v1/completions request: 413 (as a server with a request limit). */
   maxPrompts?: number;
 }
@@ -162,7 +164,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       else reply();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   state.server = server;
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   state.close = async () => {

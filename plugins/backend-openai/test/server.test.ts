@@ -263,3 +263,99 @@ describe('selfj serve over a ModelBackend', () => {
     await expect(fetch(`${s.url}/models`)).rejects.toThrow();
   });
 });
+
+describe('selfj serve: request limits and bad requests', () => {
+  it('answers a body over the limit with 413 in OpenAI shape (no connection reset) and stays up', async () => {
+    const s = await startOpenAIServer({ backend, modelName: 'mem', maxBodyBytes: 2000 });
+    try {
+      const big = JSON.stringify({ prompt: 'x'.repeat(50_000), max_tokens: 1 });
+      // fetch (undici) and the OpenAI backend's own client both read the answer, not ECONNRESET.
+      const r = await fetch(`${s.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      expect(r.status).toBe(413);
+      const j = (await r.json()) as { error: { type: string; code: string; message: string } };
+      expect(j.error).toMatchObject({ type: 'invalid_request_error', code: 'request_too_large' });
+      const client = new OpenAIBackend({ baseURL: s.url, model: 'mem', flavour: 'selfj', env: {} });
+      await expect(client.generate('x'.repeat(50_000))).rejects.toMatchObject({ code: 'BAD_RECORD', details: { status: 413 } });
+      expect((await client.generate('small')).text).toBe('echo:small');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a batch over the body limit is split by the client (same results); a lone oversized prompt is that record\'s error', async () => {
+    const s = await startOpenAIServer({ backend, modelName: 'mem', maxBodyBytes: 1500 });
+    try {
+      const client = await createOpenAIBackend(`${s.url}#mem`, { env: {} });
+      const prompts = Array.from({ length: 40 }, (_, i) => `prompt number ${i} with some padding text`);
+      const got = await client.nextTokenProbabilities(prompts, DIGITS);
+      expect(got).toEqual(await backend.nextTokenProbabilities(prompts, DIGITS));
+      await expect(client.nextTokenProbabilities(['y'.repeat(4000)], DIGITS)).rejects.toMatchObject({ code: 'BAD_RECORD' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('caps work per request: too many prompts or tokens 413, one prompt asking too much 400; /v1/models says so', async () => {
+    const s = await startOpenAIServer({ backend, modelName: 'mem', maxPromptsPerRequest: 4, maxTokensPerRequest: 100 });
+    try {
+      const p = (body: unknown) => fetch(`${s.url}/completions`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+      expect((await p({ prompt: ['a', 'b', 'c', 'd', 'e'], max_tokens: 1 })).status).toBe(413);
+      expect((await p({ prompt: ['a', 'b', 'c'], max_tokens: 40 })).status).toBe(413);
+      const one = await p({ prompt: 'a', max_tokens: 101 });
+      expect(one.status).toBe(400);
+      expect(one.json.error.param).toBe('max_tokens');
+      expect((await p({ prompt: ['a', 'b'], max_tokens: 50 })).status).toBe(200);
+      const ext = await fetch(`${s.url}/selfj/next-token-probabilities`, { method: 'POST', body: JSON.stringify({ prompts: ['a', 'b', 'c', 'd', 'e'], candidates: ['1'] }) });
+      expect(ext.status).toBe(413);
+      const m = (await (await fetch(`${s.url}/models`)).json()) as any;
+      expect(m.data[0].selfj).toMatchObject({ chat_template: true, context_size: 128, limits: { max_prompts: 4, max_tokens: 100 } });
+      // The OpenAI backend reads the limit and sends at most 4 prompts per request.
+      const client = await createOpenAIBackend(`${s.url}#mem`, { env: {} });
+      const prompts = Array.from({ length: 10 }, (_, i) => `p${i}`);
+      expect(await client.nextTokenProbabilities(prompts, DIGITS)).toEqual(await backend.nextTokenProbabilities(prompts, DIGITS));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('rejects a malformed %-escape in the URL, fractional token counts and non-integer logprobs with 400', async () => {
+    const r = await fetch(`${server.url}/models/%E0%A4%A`);
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as any).error.type).toBe('invalid_request_error');
+    for (const body of [{ prompt: 'x', max_tokens: 1.5 }, { prompt: 'x', logprobs: 1.5 }, { prompt: 'x', seed: 0.5 }]) {
+      const b = await post('/v1/completions', body);
+      expect(b.status, JSON.stringify(body)).toBe(400);
+    }
+    const c = await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 2.5 });
+    expect(c.status).toBe(400);
+    expect(c.json.error.param).toBe('max_completion_tokens');
+    expect((await fetch(`${server.url}/models`)).status).toBe(200); // still up
+  });
+
+  it('does not starve a small request behind a large one: per-prompt round-robin between requests', async () => {
+    const slowBackend = new MemoryBackend();
+    const slowGenerate = slowBackend.generate.bind(slowBackend);
+    const finished: string[] = [];
+    slowBackend.generate = async (prompt, options) => {
+      await new Promise((r) => setTimeout(r, 15));
+      const out = await slowGenerate(prompt, options);
+      finished.push(text(prompt));
+      return out;
+    };
+    const s = await startOpenAIServer({ backend: slowBackend, modelName: 'mem', parallel: 1 });
+    try {
+      const big = fetch(`${s.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: Array.from({ length: 40 }, (_, i) => `big${i}`), max_tokens: 4 }) });
+      await until(() => finished.length >= 2);
+      const t0 = Date.now();
+      const small = await (await fetch(`${s.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'small', max_tokens: 4 }) })).json();
+      const waited = Date.now() - t0;
+      expect((small as any).choices[0].text).toBe('echo:small');
+      // FIFO would have put it after all 40 (>= 600 ms); fair turns start it after the big prompt that runs.
+      expect(finished.indexOf('small')).toBeLessThan(6);
+      expect(waited).toBeLessThan(400);
+      expect((await big).status).toBe(200);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -16,6 +16,13 @@ const flags = {
   'model-name': { schema: z.string().min(1).optional(), describe: 'Model id clients send (default: the file name without .gguf)' },
   'api-key-env': { schema: z.string().min(1).optional(), describe: 'Require Authorization: Bearer <key>, the key read from this environment variable' },
   'log-requests': { schema: z.boolean().default(false), describe: 'One stderr line per request' },
+  parallel: {
+    schema: z.int().min(1).max(1024).optional(),
+    describe: "Units of model work at once, shared fairly by all requests (default: the backend's sequences, 1 for llama-cpp; raise with backend option sequences)",
+  },
+  'max-request-prompts': { schema: z.int().min(1).default(256), describe: 'Most prompts in one request (more: 413, the client splits)' },
+  'max-request-tokens': { schema: z.int().min(1).default(65536), describe: 'Most prompts x max_tokens in one request (more: 413; one prompt over it: 400)' },
+  'max-body-mb': { schema: z.number().positive().default(16), describe: 'Largest request body in MiB (more: 413)' },
 } as const;
 
 /** `selfj serve`: an OpenAI-compatible HTTP server over any selfj backend (a local GGUF by default). */
@@ -50,6 +57,10 @@ export default defineCommand({
         modelName,
         signal: closing.signal,
         apiKey,
+        parallel: args.parallel,
+        maxPromptsPerRequest: args['max-request-prompts'],
+        maxTokensPerRequest: args['max-request-tokens'],
+        maxBodyBytes: Math.round(args['max-body-mb'] * 1024 * 1024),
         log: args['log-requests'] ? (line) => process.stderr.write(`selfj serve: ${line}\n`) : undefined,
       });
       if (cli.json) process.stdout.write(`${JSON.stringify({ url: server.url, model: modelName, backend: backend.id })}\n`);

@@ -28,12 +28,19 @@ const STATUS: Partial<Record<SelfjErrorCode, [number, string]>> = {
   RETRIES_EXHAUSTED: [503, 'server_error'],
 };
 
+/** A backend's own error about one prompt, passed through whole so that a client can raise the same SelfjError. */
+const PASS_THROUGH = new Set<SelfjErrorCode>(['PROMPT_TOO_LONG', 'BAD_RECORD', 'BAD_INPUT']);
+
+type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null; selfj?: { code: string; message: string; solutions: string[] } } };
+
 /** Any thrown value -> [status, body]. Internal errors keep their message but never a stack. */
-export function toErrorBody(e: unknown): [number, { error: { message: string; type: string; param: string | null; code: string | null } }] {
+export function toErrorBody(e: unknown): [number, ErrorBody] {
   if (e instanceof ApiError) return [e.status, { error: { message: e.message, type: e.type, param: e.param, code: e.code } }];
   if (isSelfjError(e)) {
     const [status, type] = STATUS[e.code] ?? [500, 'server_error'];
-    return [status, { error: { message: e.message, type, param: null, code: e.code.toLowerCase() } }];
+    const cut = e.solutions.length ? e.message.lastIndexOf('\nPossible solutions:') : -1;
+    const selfj = PASS_THROUGH.has(e.code) ? { selfj: { code: e.code, message: cut >= 0 ? e.message.slice(0, cut) : e.message, solutions: e.solutions } } : {};
+    return [status, { error: { message: e.message, type, param: null, code: e.code.toLowerCase(), ...selfj } }];
   }
   const message = e instanceof Error ? e.message : String(e);
   return [500, { error: { message: `Internal server error: ${message}`, type: 'server_error', param: null, code: null } }];

@@ -59,7 +59,8 @@ export class FairScheduler {
 
   open(signal: AbortSignal): RequestQueue {
     const q = new RequestQueue(this, signal);
-    this.queues.push(q);
+    // A newcomer's turn is next: it waits for the units already running, not for another round of the others.
+    this.queues.splice(this.next, 0, q);
     return q;
   }
 

@@ -8,6 +8,7 @@
  * cancels what is left through each request's AbortSignal. A client that disconnects cancels its request too.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Embedder, ModelBackend } from '@selfj/core';
@@ -135,6 +136,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<O
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const ctl = new AbortController();
+    setMaxListeners(0, ctl.signal); // one listener per prompt of the request in the backend
     inflight.add(ctl);
     const queue = scheduler.open(ctl.signal);
     res.on('close', () => {
