@@ -4,16 +4,13 @@
 // GG (gradient tile: bins), ISA_NAME.
 // Every output element is accumulated in an order that depends only on dim (never on batch size, tile position
 // or thread count), so results are batch- and thread-invariant.
-// Optional hooks (defaults below): RowSrc/rowSrc/rowLoad read W floats of a caller's row at k (a multiple of W; an
-// ISA may use aligned loads and a permute, giving the same vector), vloadA (aligned load), FMA_ACC (accumulators of
-// the FMA-peak probe).
+// Optional hooks (defaults below): vloadU (an unaligned load at full speed; an ISA whose wide loads are slow when
+// they split a cache line may build it from halves, giving the same vector), vloadA (aligned load), FMA_ACC
+// (accumulators of the FMA-peak probe). Kernels that stream the caller's rows take a template flag A (every row
+// pointer 64-byte aligned: plain aligned loads) chosen once per call, so the inner loops carry no alignment test.
 
-#ifndef SELFJ_HAVE_ROWSRC
-struct RowSrc {
-  const float* p;
-};
-static inline RowSrc rowSrc(const float* p) { return RowSrc{p}; }
-static inline V rowLoad(const RowSrc& s, size_t k) { return vload(s.p + k); }
+#ifndef SELFJ_HAVE_VLOADU
+static inline V vloadU(const float* p) { return vload(p); }
 #endif
 #ifndef SELFJ_HAVE_VLOADA
 static inline V vloadA(const float* p) { return vload(p); }
@@ -21,44 +18,54 @@ static inline V vloadA(const float* p) { return vload(p); }
 #ifndef FMA_ACC
 #define FMA_ACC 8
 #endif
+template <bool A>
+static inline V rowLoad(const float* p) {
+  if constexpr (A) return vloadA(p);
+  return vloadU(p);
+}
+static inline bool aligned64(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 63) == 0; }
+
+template <bool A>
+static float cosineRow(const float* x, const float* y, size_t dim) {
+  V d0 = vzero(), d1 = vzero(), d2 = vzero(), d3 = vzero();
+  V p0 = vzero(), p1 = vzero(), p2 = vzero(), p3 = vzero();
+  V q0 = vzero(), q1 = vzero(), q2 = vzero(), q3 = vzero();
+  size_t k = 0;
+  for (; k + 4 * W <= dim; k += 4 * W) {
+    V x0 = rowLoad<A>(x + k), x1 = rowLoad<A>(x + k + W), x2 = rowLoad<A>(x + k + 2 * W), x3 = rowLoad<A>(x + k + 3 * W);
+    V y0 = rowLoad<A>(y + k), y1 = rowLoad<A>(y + k + W), y2 = rowLoad<A>(y + k + 2 * W), y3 = rowLoad<A>(y + k + 3 * W);
+    d0 = vfma(x0, y0, d0); d1 = vfma(x1, y1, d1); d2 = vfma(x2, y2, d2); d3 = vfma(x3, y3, d3);
+    p0 = vfma(x0, x0, p0); p1 = vfma(x1, x1, p1); p2 = vfma(x2, x2, p2); p3 = vfma(x3, x3, p3);
+    q0 = vfma(y0, y0, q0); q1 = vfma(y1, y1, q1); q2 = vfma(y2, y2, q2); q3 = vfma(y3, y3, q3);
+  }
+  for (; k + W <= dim; k += W) {
+    V x0 = rowLoad<A>(x + k), y0 = rowLoad<A>(y + k);
+    d0 = vfma(x0, y0, d0); p0 = vfma(x0, x0, p0); q0 = vfma(y0, y0, q0);
+  }
+  float dot = vhsum(vadd(vadd(d0, d1), vadd(d2, d3)));
+  float na = vhsum(vadd(vadd(p0, p1), vadd(p2, p3)));
+  float nb = vhsum(vadd(vadd(q0, q1), vadd(q2, q3)));
+  for (; k < dim; ++k) { dot = sfma(x[k], y[k], dot); na = sfma(x[k], x[k], na); nb = sfma(y[k], y[k], nb); }
+  return cosineFinish(dot, na, nb);
+}
 
 static void cosineRowsK(const float* a, const float* b, size_t dim, size_t r0, size_t r1, float* out) {
   for (size_t r = r0; r < r1; ++r) {
     const float* x = a + r * dim;
     const float* y = b + r * dim;
-    const RowSrc sx = rowSrc(x), sy = rowSrc(y);
-    V d0 = vzero(), d1 = vzero(), d2 = vzero(), d3 = vzero();
-    V p0 = vzero(), p1 = vzero(), p2 = vzero(), p3 = vzero();
-    V q0 = vzero(), q1 = vzero(), q2 = vzero(), q3 = vzero();
-    size_t k = 0;
-    for (; k + 4 * W <= dim; k += 4 * W) {
-      V x0 = rowLoad(sx, k), x1 = rowLoad(sx, k + W), x2 = rowLoad(sx, k + 2 * W), x3 = rowLoad(sx, k + 3 * W);
-      V y0 = rowLoad(sy, k), y1 = rowLoad(sy, k + W), y2 = rowLoad(sy, k + 2 * W), y3 = rowLoad(sy, k + 3 * W);
-      d0 = vfma(x0, y0, d0); d1 = vfma(x1, y1, d1); d2 = vfma(x2, y2, d2); d3 = vfma(x3, y3, d3);
-      p0 = vfma(x0, x0, p0); p1 = vfma(x1, x1, p1); p2 = vfma(x2, x2, p2); p3 = vfma(x3, x3, p3);
-      q0 = vfma(y0, y0, q0); q1 = vfma(y1, y1, q1); q2 = vfma(y2, y2, q2); q3 = vfma(y3, y3, q3);
-    }
-    for (; k + W <= dim; k += W) {
-      V x0 = rowLoad(sx, k), y0 = rowLoad(sy, k);
-      d0 = vfma(x0, y0, d0); p0 = vfma(x0, x0, p0); q0 = vfma(y0, y0, q0);
-    }
-    float dot = vhsum(vadd(vadd(d0, d1), vadd(d2, d3)));
-    float na = vhsum(vadd(vadd(p0, p1), vadd(p2, p3)));
-    float nb = vhsum(vadd(vadd(q0, q1), vadd(q2, q3)));
-    for (; k < dim; ++k) { dot = sfma(x[k], y[k], dot); na = sfma(x[k], x[k], na); nb = sfma(y[k], y[k], nb); }
-    out[r] = cosineFinish(dot, na, nb);
+    out[r] = aligned64(x) && aligned64(y) ? cosineRow<true>(x, y, dim) : cosineRow<false>(x, y, dim);
   }
 }
 
+template <bool A>
 static float sqNorm(const float* x, size_t dim) {
-  const RowSrc sx = rowSrc(x);
   V p0 = vzero(), p1 = vzero(), p2 = vzero(), p3 = vzero();
   size_t k = 0;
   for (; k + 4 * W <= dim; k += 4 * W) {
-    V x0 = rowLoad(sx, k), x1 = rowLoad(sx, k + W), x2 = rowLoad(sx, k + 2 * W), x3 = rowLoad(sx, k + 3 * W);
+    V x0 = rowLoad<A>(x + k), x1 = rowLoad<A>(x + k + W), x2 = rowLoad<A>(x + k + 2 * W), x3 = rowLoad<A>(x + k + 3 * W);
     p0 = vfma(x0, x0, p0); p1 = vfma(x1, x1, p1); p2 = vfma(x2, x2, p2); p3 = vfma(x3, x3, p3);
   }
-  for (; k + W <= dim; k += W) { V x0 = rowLoad(sx, k); p0 = vfma(x0, x0, p0); }
+  for (; k + W <= dim; k += W) { V x0 = rowLoad<A>(x + k); p0 = vfma(x0, x0, p0); }
   float s = vhsum(vadd(vadd(p0, p1), vadd(p2, p3)));
   for (; k < dim; ++k) s = sfma(x[k], x[k], s);
   return s;
@@ -66,7 +73,8 @@ static float sqNorm(const float* x, size_t dim) {
 
 static void invNormsK(const float* a, size_t dim, size_t r0, size_t r1, double* inv) {
   for (size_t r = r0; r < r1; ++r) {
-    double s = sqNorm(a + r * dim, dim);
+    const float* x = a + r * dim;
+    double s = aligned64(x) ? sqNorm<true>(x, dim) : sqNorm<false>(x, dim);
     inv[r] = s == 0.0 ? 0.0 : 1.0 / std::sqrt(s);
   }
 }
@@ -188,14 +196,16 @@ static void cosineMatrixRowsK(const float* a, const float* b, size_t nb, size_t 
 // ---- judge head: dot products of each h row with the bins rows of w ----
 // wp is w packed per dim chunk (kHeadChunk, see kernels.h) so the chunk of all bins is contiguous and stays in L1
 // without cache-set conflicts; accumulators persist exactly across chunks.
-template <int R, int G>
-static inline void headTile(const RowSrc* hs, const float* wc, size_t ld, size_t k0, size_t k1, V* acc, size_t bins) {
+template <int R, int G, bool A>
+static inline void headTile(const float* h, size_t dim, const float* wc, size_t ld, size_t k0, size_t k1, V* acc,
+                            size_t bins) {
   V c[R][G];
   for (int r = 0; r < R; ++r)
     for (int g = 0; g < G; ++g) c[r][g] = acc[r * bins + g];
+#pragma GCC unroll 2
   for (size_t k = k0; k < k1; k += W) {
     V hv[R];
-    for (int r = 0; r < R; ++r) hv[r] = rowLoad(hs[r], k);
+    for (int r = 0; r < R; ++r) hv[r] = rowLoad<A>(h + r * dim + k);
     for (int g = 0; g < G; ++g) {
       V wv = vloadA(wc + g * ld + (k - k0));
       for (int r = 0; r < R; ++r) c[r][g] = vfma(hv[r], wv, c[r][g]);
@@ -205,27 +215,30 @@ static inline void headTile(const RowSrc* hs, const float* wc, size_t ld, size_t
     for (int g = 0; g < G; ++g) acc[r * bins + g] = c[r][g];
 }
 
-template <int R>
+// headTile<R, G> for a run-time G in 1..N (balanced groups have any size up to HG).
+template <int R, int N, bool A>
+static inline void headTileN(int G, const float* h, size_t dim, const float* wc, size_t ld, size_t k0, size_t k1,
+                             V* acc, size_t bins) {
+  if constexpr (N >= 1) {
+    if (G == N) return headTile<R, N, A>(h, dim, wc, ld, k0, k1, acc, bins);
+    headTileN<R, N - 1, A>(G, h, dim, wc, ld, k0, k1, acc, bins);
+  }
+}
+
+template <int R, bool A>
 static void headRows(const float* h, size_t dim, const float* w, const float* wp, size_t bins, float* logits) {
   V acc[R * 64];
-  RowSrc hs[R];
-  for (int r = 0; r < R; ++r) hs[r] = rowSrc(h + r * dim);
   for (size_t i = 0; i < R * bins; ++i) acc[i] = vzero();
   size_t dv = dim / W * W;
   for (size_t k0 = 0; k0 < dv; k0 += kHeadChunk) {
     const size_t k1 = std::min(dv, k0 + kHeadChunk), ld = headRowStride(std::min(kHeadChunk, dim - k0));
     const float* wc = wp + k0 * bins;
-    // Balanced bin groups of at most HG (e.g. 10 bins -> 4+3+3), so no group is latency-bound.
+    // Balanced bin groups of at most HG (e.g. 10 bins and HG 4 -> 4+3+3), so no group is latency-bound.
     const size_t groups = (bins + HG - 1) / HG;
     for (size_t gi = 0, g = 0; gi < groups; ++gi) {
       const size_t G = (bins - g) / (groups - gi);
       const float* wg = wc + g * ld;
-      switch (G) {
-        case 1: headTile<R, 1>(hs, wg, ld, k0, k1, acc + g, bins); break;
-        case 2: headTile<R, 2 <= HG ? 2 : 1>(hs, wg, ld, k0, k1, acc + g, bins); break;
-        case 3: headTile<R, 3 <= HG ? 3 : 1>(hs, wg, ld, k0, k1, acc + g, bins); break;
-        default: headTile<R, HG>(hs, wg, ld, k0, k1, acc + g, bins); break;
-      }
+      headTileN<R, HG, A>(static_cast<int>(G), h, dim, wg, ld, k0, k1, acc + g, bins);
       g += G;
     }
   }
@@ -239,21 +252,24 @@ static void headRows(const float* h, size_t dim, const float* w, const float* wp
 
 static void headDotsK(const float* h, size_t rows, size_t dim, const float* w, const float* wp, size_t bins,
                       float* logits) {
+  // Every row is aligned when h is and a row is a whole number of cache lines.
+  const bool A = aligned64(h) && dim % 16 == 0;
   size_t r = 0;
-  for (; r + HR <= rows; r += HR) headRows<HR>(h + r * dim, dim, w, wp, bins, logits + r * bins);
-  for (; r < rows; ++r) headRows<1>(h + r * dim, dim, w, wp, bins, logits + r * bins);
+  for (; r + HR <= rows; r += HR)
+    (A ? headRows<HR, true> : headRows<HR, false>)(h + r * dim, dim, w, wp, bins, logits + r * bins);
+  for (; r < rows; ++r) (A ? headRows<1, true> : headRows<1, false>)(h + r * dim, dim, w, wp, bins, logits + r * bins);
 }
 
 // ---- judge head gradient: a few row views (rows of either view) added into a gradient buffer ----
 // g[k*ldg + d] += sum_v dz[v*bins + k] * rows[v][d]: per element, a register sum from 0 over v in order, then one
 // add to g. The caller passes the rows it has just run forward, so they come from L2, not memory.
-template <int G>
-static SELFJ_INLINE void gradTile(const float* dz, const RowSrc* rows, size_t nv, size_t bins, size_t kb, size_t d,
+template <int G, bool A>
+static SELFJ_INLINE void gradTile(const float* dz, const float* const* rows, size_t nv, size_t bins, size_t kb, size_t d,
                                   float* g, size_t ldg) {
   V c[G][2];
   for (int i = 0; i < G; ++i) c[i][0] = c[i][1] = vzero();
   for (size_t v = 0; v < nv; ++v) {
-    const V h0 = rowLoad(rows[v], d), h1 = rowLoad(rows[v], d + W);
+    const V h0 = rowLoad<A>(rows[v] + d), h1 = rowLoad<A>(rows[v] + d + W);
     for (int i = 0; i < G; ++i) {
       const V z = vset1(dz[v * bins + kb + i]);
       c[i][0] = vfma(z, h0, c[i][0]);
@@ -267,34 +283,42 @@ static SELFJ_INLINE void gradTile(const float* dz, const RowSrc* rows, size_t nv
   }
 }
 
-static void gradRowsK(const float* dz, const float* const* rowPtrs, size_t nv, size_t dim, size_t bins, float* g,
+template <int N, bool A>
+static SELFJ_INLINE void gradTileN(int G, const float* dz, const float* const* rows, size_t nv, size_t bins, size_t kb,
+                                   size_t d, float* g, size_t ldg) {
+  if constexpr (N >= 1) {
+    if (G == N) return gradTile<N, A>(dz, rows, nv, bins, kb, d, g, ldg);
+    gradTileN<N - 1, A>(G, dz, rows, nv, bins, kb, d, g, ldg);
+  }
+}
+
+template <bool A>
+static void gradRowsT(const float* dz, const float* const* rows, size_t nv, size_t dim, size_t bins, float* g,
                       size_t ldg) {
   constexpr size_t T = 2 * W;  // columns per tile
-  RowSrc rows[64];  // nv <= 2 * kMaxTileRows (cpu_ops.cc)
-  for (size_t v = 0; v < nv; ++v) rows[v] = rowSrc(rowPtrs[v]);
   // Balanced bin groups of at most GG (10 bins -> 5+5): enough independent accumulators to hide FMA latency.
   const size_t groups = (bins + GG - 1) / GG;
   size_t d = 0;
   for (; d + T <= dim; d += T)
     for (size_t gi = 0, kb = 0; gi < groups; ++gi) {
       const size_t G = (bins - kb) / (groups - gi);
-      switch (G) {
-        case 1: gradTile<1>(dz, rows, nv, bins, kb, d, g, ldg); break;
-        case 2: gradTile<2>(dz, rows, nv, bins, kb, d, g, ldg); break;
-        case 3: gradTile<3>(dz, rows, nv, bins, kb, d, g, ldg); break;
-        case 4: gradTile<4>(dz, rows, nv, bins, kb, d, g, ldg); break;
-        case 5: gradTile<5 <= GG ? 5 : 1>(dz, rows, nv, bins, kb, d, g, ldg); break;
-        default: gradTile<GG>(dz, rows, nv, bins, kb, d, g, ldg); break;
-      }
+      gradTileN<GG, A>(static_cast<int>(G), dz, rows, nv, bins, kb, d, g, ldg);
       kb += G;
     }
   // Remaining columns (fewer than one tile): same per-element order, scalar.
   for (; d < dim; ++d)
     for (size_t k = 0; k < bins; ++k) {
       float c = 0.0f;
-      for (size_t v = 0; v < nv; ++v) c = sfma(dz[v * bins + k], rowPtrs[v][d], c);
+      for (size_t v = 0; v < nv; ++v) c = sfma(dz[v * bins + k], rows[v][d], c);
       g[k * ldg + d] += c;
     }
+}
+
+static void gradRowsK(const float* dz, const float* const* rows, size_t nv, size_t dim, size_t bins, float* g,
+                      size_t ldg) {
+  bool A = true;
+  for (size_t v = 0; v < nv; ++v) A = A && aligned64(rows[v]);
+  (A ? gradRowsT<true> : gradRowsT<false>)(dz, rows, nv, dim, bins, g, ldg);
 }
 
 // Four contiguous streams at once (a quarter of a each): more concurrent hardware-prefetch streams per core, which

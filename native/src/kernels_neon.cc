@@ -1,5 +1,6 @@
 // NEON kernels (aarch64, where NEON is always present).
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "aligned.h"

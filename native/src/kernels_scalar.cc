@@ -1,6 +1,7 @@
 // Portable kernels: plain C++ on a 4-lane struct (the compiler may still use baseline SIMD such as SSE2).
 // Used when no faster ISA is available or SELFJ_NATIVE_ISA=scalar.
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "aligned.h"
