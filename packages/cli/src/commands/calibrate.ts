@@ -1,5 +1,6 @@
+import { dirname } from 'node:path';
 import { z } from 'zod';
-import { SelfjError, calibrateThreshold, writeFileAtomic, type CalibrationResult } from '@selfj/core';
+import { SelfjError, calibrateThreshold, readManifest, writeFileAtomic, type CalibrationResult, type ModelInfo } from '@selfj/core';
 import { numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';
 import { defineCommand } from '../options/command.js';
@@ -33,7 +34,21 @@ export type ThresholdFile = Omit<CalibrationResult, 'candidates'> & {
   badBelow: number;
   /** Lines and records passed over under --on-bad-record skip. */
   skipped?: { lines: number; records: number };
+  /** The judge the scores came from (a `selfj judge` input's stage manifest), so `selfj gateway` can check it runs that judge. */
+  judge?: { id: string; mode?: string; model?: ModelInfo; referenceFreeTemplate?: string; configHash: string };
 };
+
+/** The judge of a `selfj judge` output, read from the stage manifest beside it; undefined for any other input. */
+function judgeOf(input: string): ThresholdFile['judge'] {
+  let m: ReturnType<typeof readManifest>;
+  try {
+    m = readManifest(dirname(input));
+  } catch {
+    return undefined;
+  }
+  if (m?.stage !== 'judge') return undefined;
+  return { id: (m.config as { judge: string }).judge, mode: m.extra?.mode as string | undefined, model: m.model, referenceFreeTemplate: m.templates?.referenceFree, configHash: m.configHash };
+}
 
 /** `selfj calibrate`: choose tau on a labelled calibration set for a target risk at confidence 1 - delta. */
 export default defineCommand({
@@ -66,7 +81,7 @@ export default defineCommand({
     const grid = Array.from({ length: points }, (_, i) => Number((own['grid-min'] + i * own['grid-step']).toFixed(10)));
     const r = calibrateThreshold({ scores, bad, targetRisk: own['target-risk'], delta: own.delta, grid });
     const { candidates: _candidates, ...result } = r;
-    const file: ThresholdFile = { ...result, scoreField: own['score-field'], graderField: own['grader-field'], badBelow: own['bad-below'], skipped };
+    const file: ThresholdFile = { ...result, scoreField: own['score-field'], graderField: own['grader-field'], badBelow: own['bad-below'], skipped, judge: judgeOf(own.input) };
     writeFileAtomic(own.out, `${JSON.stringify(file, null, 2)}\n`);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(file)}\n`);
