@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import calibrate from './calibrate.js';
 import evalCommand from './eval.js';
 import rank from './rank.js';
+import metaEval from './meta-eval.js';
 import report from './report.js';
 import buildVectors from './build-vectors.js';
 import collectCommand from './collect.js';
@@ -39,6 +40,7 @@ export const commands: CommandModule<any, any>[] = [
   rerank,
   evalCommand,
   rank,
+  metaEval,
   report,
   exportCommand,
   merge,
