@@ -1,13 +1,18 @@
-/** The conformance suite on the in-process llama.cpp backend with the real tiny model. */
+/**
+ * The conformance suites on the in-process llama.cpp backend with the real tiny model: the backend itself, and the
+ * built-in sampler and zero-shot judge over it (what `selfj sample` and `selfj judge` run).
+ */
 import { openSync, readSync, closeSync } from 'node:fs';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
-import { describe, expect, it } from 'vitest';
+import { BackendSampler, DEFAULT_TEMPLATES, ZeroShotJudge } from '@selfj/core';
+import { runJudgeConformance, runSamplerConformance } from '@selfj/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFORMANCE_PROMPTS, runBackendConformance } from './suite.js';
 import { testModelPath } from './test-model.js';
 
 const modelPath = testModelPath();
 
-// The checks themselves live in suite.ts; this one guards what they run on: a real GGUF file, not a stand-in.
+// The checks themselves live in @selfj/testkit; this one guards what they run on: a real GGUF file, not a stand-in.
 describe('llama-cpp conformance setup', () => {
   it('the test model is a GGUF file', () => {
     const fd = openSync(modelPath, 'r');
@@ -32,4 +37,18 @@ runBackendConformance('llama-cpp', () => LlamaCppBackend.load(modelPath, { conte
   logprobs: 'full',
   features: true,
   embeddings: true,
+});
+
+// One more model instance for the built-ins (the backend suite above closes its own).
+let shared: Promise<LlamaCppBackend> | undefined;
+const sharedBackend = () => (shared ??= LlamaCppBackend.load(modelPath, { contextSize: 256, threads }));
+
+runSamplerConformance('built-in sampler over llama-cpp', async () => new BackendSampler(await sharedBackend(), DEFAULT_TEMPLATES.sample), {
+  badRequest: { instruction: 'the cat sat on the mat and '.repeat(200), seed: 1 },
+});
+
+runJudgeConformance('built-in zero-shot judge over llama-cpp', async () => new ZeroShotJudge(await sharedBackend(), DEFAULT_TEMPLATES.referenceFree));
+
+afterAll(async () => {
+  await (await shared)?.close();
 });

@@ -20,6 +20,7 @@ import exportCommand from './export.js';
 import merge from './merge.js';
 import serve from './serve.js';
 import pull from './pull.js';
+import plugins from './plugins.js';
 
 // One module per command (node-llama-cpp style). Add yours with one import and one entry below, where it belongs
 // in `selfj --help`.
@@ -48,4 +49,5 @@ export const commands: CommandModule<any, any>[] = [
   pull,
   serve,
   buildVectors,
+  plugins,
 ];

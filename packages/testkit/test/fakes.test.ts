@@ -1,0 +1,24 @@
+/**
+ * The in-repo fakes that the engine tests run on pass the kit, and so do the built-in Sampler, Judge and
+ * Similarity over them: what the engine tests assume of a backend is what the contract promises. The built-ins
+ * come from core's sources, like the fakes (one copy of SelfjError on both sides).
+ */
+import { BackendSampler, DEFAULT_TEMPLATES, EmbedderSimilarity, ZeroShotJudge } from '../../core/src/index.js';
+import { FakeBackend, FakeEmbedder } from '../../core/test/engine-fake.js';
+import { runBackendConformance, runEmbedderConformance, runJudgeConformance, runSamplerConformance, runSimilarityConformance } from '../src/index.js';
+
+runBackendConformance('FakeBackend (core engine tests)', () => new FakeBackend(16), {
+  logprobs: 'full',
+  features: true,
+  embeddings: false,
+});
+
+runEmbedderConformance('FakeEmbedder (core engine tests)', () => new FakeEmbedder());
+
+runSamplerConformance('built-in sampler over FakeBackend', () => new BackendSampler(new FakeBackend(8), DEFAULT_TEMPLATES.sample), {
+  badRequest: { instruction: 'x'.repeat(FakeBackend.contextSize), seed: 1 },
+});
+
+runJudgeConformance('built-in zero-shot judge over FakeBackend', () => new ZeroShotJudge(new FakeBackend(8), DEFAULT_TEMPLATES.referenceFree));
+
+runSimilarityConformance('built-in embedder similarity over FakeEmbedder', () => new EmbedderSimilarity(new FakeEmbedder()));
