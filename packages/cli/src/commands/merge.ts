@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { createLogger, mergeStageShards } from '@selfj/core';
+import { DEFAULT_CONFIG, createLogger, describeDigitMass, mergeStageShards, recordDigitMass } from '@selfj/core';
 
 interface Args {
   json: boolean;
@@ -8,6 +8,7 @@ interface Args {
   out?: string;
   force: boolean;
   'log-file'?: string;
+  'min-digit-mass'?: number;
 }
 
 /** `selfj merge`: the shards of one stage (`--shard i/N` runs) -> the artifact a single run writes. */
@@ -20,17 +21,22 @@ const command: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'Merged stage directory (default: the directory holding the shards)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace an artifact in --out made with other settings' })
       .option('log-file', { type: 'string', describe: 'Append structured JSON log events to this file' })
+      .option('min-digit-mass', { type: 'number', describe: 'judge shards: the scoring.minDigitMass they ran with, for the digit-mass summary (self-eval records its own)' })
       .example('$0 sample --out run/sample --shard 0/3   # ... 1/3, 2/3 on other machines', '')
       .example('$0 merge run/sample', 'writes run/sample/records.jsonl, rejects.jsonl, manifest.json') as never,
   handler: async (args) => {
     const logger = createLogger({ file: args['log-file'] });
     const r = await mergeStageShards({ inputs: args.shards, out: args.out, force: args.force, logger });
+    // `selfj self-eval` / `selfj judge` add the digit-mass summary to a whole artifact's manifest; so does the merge.
+    const recorded = (r.manifest.config as { minDigitMass?: unknown } | undefined)?.minDigitMass;
+    const floor = typeof recorded === 'number' ? recorded : (args['min-digit-mass'] ?? DEFAULT_CONFIG.scoring.minDigitMass);
+    const digitMass = await recordDigitMass(r.dir, floor, logger);
     const c = r.manifest.counts;
     const human =
       r.status === 'skipped'
         ? `merge: ${r.dir} is already merged for this config (use --force to redo)`
-        : `merge: ${r.shards.length} "${r.manifest.stage}" shards -> ${r.dir} (${c.records} records, ${c.rejected} rejected) in ${r.seconds.toFixed(1)}s`;
-    if (args.json) process.stdout.write(`${JSON.stringify({ status: r.status, dir: r.dir, stage: r.manifest.stage, shards: r.shards, counts: c, configHash: r.manifest.configHash, seconds: r.seconds })}\n`);
+        : `merge: ${r.shards.length} "${r.manifest.stage}" shards -> ${r.dir} (${c.records} records, ${c.rejected} rejected) in ${r.seconds.toFixed(1)}s${digitMass ? `\n${describeDigitMass(digitMass)}` : ''}`;
+    if (args.json) process.stdout.write(`${JSON.stringify({ status: r.status, dir: r.dir, stage: r.manifest.stage, shards: r.shards, counts: c, configHash: r.manifest.configHash, seconds: r.seconds, digitMass })}\n`);
     else if (!args.quiet) process.stdout.write(`${human}\n`);
   },
 };

@@ -161,12 +161,15 @@ async function runRecords<I, O extends object>(opts: StageRunOptions<I, O>, ctx:
   let rejected = 0;
   let resumed = 0;
 
-  const reject = (e: Entry, reason: string) => {
+  const reject = (e: Entry, err: Error) => {
     const l = e.line;
+    // A SelfjError's own solutions come first in a fatal message; the reject keeps only the reason.
+    const reason = err instanceof SelfjError ? err.message.split('\nPossible solutions:')[0] : err.message;
     if (policy === 'fail') {
-      throw new SelfjError('BAD_RECORD', `${where(l)}: ${reason}${e.recordKey !== undefined ? ` (record "${e.recordKey}")` : ''}`, {
-        solutions: ['Fix the record', 'Or pass --on-bad-record skip to write bad records to rejects.jsonl and go on'],
-        details: { file: l.file, line: l.line, key: e.recordKey ?? e.key },
+      const key = e.recordKey ?? (e.key === where(l) ? undefined : e.key);
+      throw new SelfjError('BAD_RECORD', `${where(l)}: ${reason}${key !== undefined ? ` (record "${key}")` : ''}`, {
+        solutions: [...(err instanceof SelfjError ? err.solutions : []), 'Fix the record', 'Or pass --on-bad-record skip to write bad records to rejects.jsonl and go on'],
+        details: { file: l.file, line: l.line, key },
       });
     }
     rejects.append({ key: e.key, file: l.file, line: l.line, reason, ...(e.recordKey !== undefined && e.recordKey !== e.key ? { recordKey: e.recordKey } : {}) }, e.ordinal);
@@ -189,7 +192,7 @@ async function runRecords<I, O extends object>(opts: StageRunOptions<I, O>, ctx:
       const r = e.error ?? results[j++];
       if (r instanceof Error) {
         if (r instanceof BadRecord || (r instanceof SelfjError && (r.code === 'BAD_RECORD' || r.code === 'PROMPT_TOO_LONG'))) {
-          reject(e, r.message);
+          reject(e, r);
         } else throw r;
       } else {
         out.appendKeyed(e.key, r, e.ordinal);
