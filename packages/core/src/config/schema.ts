@@ -130,9 +130,31 @@ export const calibrateSchema = z
     targetRisk: probability('Highest acceptable share of bad answers among those answered').default(0.2),
     delta: z.number().gt(0).lt(1).default(0.1).describe('1 - confidence of the risk guarantee'),
     badBelow: z.number().default(5).describe('An answer whose label z is below this counts as bad'),
+    procedure: z
+      .enum(['fixed-sequence', 'bonferroni'])
+      .default('fixed-sequence')
+      .describe(
+        'Multiple-testing procedure over the threshold grid: "fixed-sequence" tests from the highest threshold down at level delta and stops at the first one not certified (valid because the order is fixed in advance; answers more); "bonferroni" tests every threshold at delta / grid size',
+      ),
   })
   .prefault({})
   .describe('Choosing the threshold tau with a risk guarantee');
+
+export const gradeSchema = z
+  .strictObject({
+    field: z
+      .string()
+      .default('')
+      .describe(
+        'Field of the data with an external grade of the response (e.g. gpt4_score): it travels through every stage, and the report scores both judges against it as well as against the label z. Empty: none',
+      ),
+    min: z.number().default(1).describe('The lowest grade of that scale (1 for GPT-4 ratings 1-10); graded loss = (max - grade) / (max - min)'),
+    max: z.number().default(10).describe('The highest grade of that scale (10 for GPT-4 ratings 1-10)'),
+    badBelow: z.number().default(6).describe('A grade below this is a bad answer'),
+  })
+  .prefault({})
+  .refine((g) => g.max > g.min, { message: 'grade.max must be above grade.min' })
+  .describe('An external grade in the data, reported against alongside the self-made label z');
 
 export const splitsSchema = z
   .strictObject({
@@ -222,6 +244,7 @@ export const configSchema = z
     train: trainSchema,
     judge: judgeSchema,
     calibrate: calibrateSchema,
+    grade: gradeSchema,
     splits: splitsSchema,
     gateway: gatewaySchema,
   })
@@ -241,5 +264,6 @@ export type TrainConfig = SelfjConfig['train'];
 export type JudgeConfig = SelfjConfig['judge'];
 export type CalibrateConfig = SelfjConfig['calibrate'];
 export type SplitsConfig = SelfjConfig['splits'];
+export type GradeConfig = SelfjConfig['grade'];
 export type GatewayConfig = SelfjConfig['gateway'];
 export type GatewayMode = GatewayConfig['mode'];
