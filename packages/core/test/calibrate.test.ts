@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialCdf, calibrateThreshold, clopperPearsonUpper, defaultScoreGrid, logGamma } from '../src/index.js';
+import { binomialCdf, calibrateThreshold, clopperPearsonUpper, defaultScoreGrid, logGamma, oneItemPerGroup } from '../src/index.js';
 
 describe('binomial tail and Clopper-Pearson bound (hand-computed)', () => {
   it('logGamma matches factorials', () => {
@@ -26,12 +26,14 @@ describe('binomial tail and Clopper-Pearson bound (hand-computed)', () => {
   });
 });
 
-describe('calibrateThreshold (Learn-Then-Test, Bonferroni)', () => {
+describe('calibrateThreshold (Learn-Then-Test)', () => {
   it('picks the lowest certified threshold and reports the coverage it leaves', () => {
     // 200 items: scores >= 5 are all good, scores < 5 are all bad
     const scores = Array.from({ length: 200 }, (_, i) => (i % 100) * 0.09);
     const bad = scores.map((s) => s < 5);
-    const r = calibrateThreshold({ scores, bad, targetRisk: 0.1, delta: 0.1 });
+    const r = calibrateThreshold({ scores, bad, targetRisk: 0.1, delta: 0.1, procedure: 'bonferroni' });
+    expect(r).toMatchObject({ procedure: 'bonferroni', method: 'learn-then-test-bonferroni', unit: 'item', itemsGiven: 200 });
+    expect(r.level).toBeCloseTo(0.1 / 91, 15);
     expect(r.feasible).toBe(true);
     expect(r.tau).not.toBeNull();
     // a few bad items may be let in while the bound stays below 10%, but never many
@@ -47,31 +49,153 @@ describe('calibrateThreshold (Learn-Then-Test, Bonferroni)', () => {
     const r = calibrateThreshold({ scores, bad: scores.map(() => true), targetRisk: 0.1, delta: 0.1 });
     expect(r).toMatchObject({ tau: null, feasible: false, coverage: 0 });
   });
-  it('holds its guarantee: over many calibration draws, the true risk at tau exceeds the target in at most delta of them', () => {
-    // score ~ U(0, 9); P(bad | s) = 1 - s / 9, so the true risk of answering s >= t is (1 - t/9) / 2... exactly:
-    // E[1 - s/9 | s >= t] = 1 - (t + 9) / 18 = (9 - t) / 18
-    const trueRisk = (t: number) => (9 - t) / 18;
-    let seed = 12345;
-    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-    const alpha = 0.15;
-    const delta = 0.1;
-    let violations = 0;
-    let feasible = 0;
-    const trials = 200;
-    for (let t = 0; t < trials; t++) {
-      const scores = Array.from({ length: 3000 }, () => rnd() * 9);
-      const bad = scores.map((s) => rnd() < 1 - s / 9);
-      const r = calibrateThreshold({ scores, bad, targetRisk: alpha, delta });
-      if (r.tau === null) continue;
-      feasible++;
-      if (trueRisk(r.tau) > alpha) violations++;
-    }
-    expect(feasible).toBeGreaterThan(trials * 0.9);
-    expect(violations / trials).toBeLessThanOrEqual(delta);
-  });
   it('rejects bad arguments with typed errors', () => {
     expect(() => calibrateThreshold({ scores: [1], bad: [true, false], targetRisk: 0.1, delta: 0.1 })).toThrow(/labels/);
     expect(() => calibrateThreshold({ scores: [1], bad: [true], targetRisk: 0, delta: 0.1 })).toThrow(/targetRisk/);
     expect(() => calibrateThreshold({ scores: [NaN], bad: [true], targetRisk: 0.1, delta: 0.1 })).toThrow(/scores\[0\]/);
   });
+});
+
+describe('fixed-sequence testing (item 5)', () => {
+  it('is the default: tests from the highest threshold down at level delta, passing over thresholds nobody reaches, and stops at the first non-rejection', () => {
+    // 100 good items scoring 6.0..7.98, then 30 items at 3.0..3.58 of which 10 are bad, then 100 bad items below
+    const scores = [...Array.from({ length: 100 }, (_, i) => 6 + i * 0.02), ...Array.from({ length: 30 }, (_, i) => 3 + i * 0.02), ...Array.from({ length: 100 }, (_, i) => i * 0.02)];
+    const bad = [...Array(100).fill(false), ...Array.from({ length: 30 }, (_, i) => i % 3 === 0), ...Array(100).fill(true)];
+    const r = calibrateThreshold({ scores, bad, targetRisk: 0.1, delta: 0.1 });
+    expect(r).toMatchObject({ procedure: 'fixed-sequence', method: 'learn-then-test-fixed-sequence', level: 0.1 });
+    const byT = new Map(r.candidates.map((c) => [c.threshold, c]));
+    // 8.0 .. 9.0: no item, not tested, not rejected; the walk goes on below them
+    expect(byT.get(9)!.answered).toBe(0);
+    expect(byT.get(9)!.rejected).toBe(false);
+    // (1 - 0.1)^n <= 0.1 needs n >= 22 good items: 7.6 (20 items) is not certified, so the walk stops there
+    expect(byT.get(7.6)!.answered).toBe(20);
+    expect(byT.get(7.6)!.rejected).toBe(false);
+    expect(r.tau).toBeNull();
+    // the same data, with the top items denser: certified from 7.9 down through the good block
+    const dense = [...Array.from({ length: 100 }, (_, i) => 7.5 + i * 0.004), ...scores.slice(100)];
+    const d = calibrateThreshold({ scores: dense, bad, targetRisk: 0.1, delta: 0.1 });
+    expect(d.tau).not.toBeNull();
+    // the walk goes through the good block and into the mixed one, and stops where the bad share there is too high
+    expect(d.tau!).toBeGreaterThan(3);
+    expect(d.tau!).toBeLessThanOrEqual(3.6);
+    expect(d.selectedRisk).toBeLessThanOrEqual(0.1);
+    const below = d.candidates.filter((c) => c.threshold < d.tau!).at(-1)!;
+    expect(below.rejected).toBe(false);
+    expect(below.pValue).toBeGreaterThan(0.1);
+    const at = d.candidates.find((c) => c.threshold === d.tau)!;
+    expect(d.riskUpperBound).toBeCloseTo(clopperPearsonUpper(at.bad, at.answered, 0.1), 12);
+    // every rejected threshold is in one run from the top of the tested ones
+    const tested = d.candidates.filter((c) => c.answered > 0);
+    const firstKept = tested.findIndex((c) => c.rejected);
+    expect(tested.slice(firstKept).every((c) => c.rejected)).toBe(true);
+  });
+
+  /**
+   * The guarantee, measured: over many calibration draws from a known distribution, how often the true risk at the
+   * chosen tau exceeds the target. A procedure passes when that rate is at most delta plus two Monte Carlo standard
+   * errors. The second distribution has a useless judge (every threshold's risk is just above the target): there
+   * only a multiple-testing correction keeps the rate down, and the test checks that skipping it fails.
+   */
+  const delta = 0.1;
+  function simulate(o: { n: number; trials: number; alpha: number; pBad: (s: number) => number; trueRisk: (t: number) => number; seed: number }) {
+    let seed = o.seed;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const procs = ['fixed-sequence', 'bonferroni', 'uncorrected'] as const;
+    const violations = { 'fixed-sequence': 0, bonferroni: 0, uncorrected: 0 };
+    const coverage = { 'fixed-sequence': 0, bonferroni: 0, uncorrected: 0 };
+    for (let t = 0; t < o.trials; t++) {
+      const scores = Array.from({ length: o.n }, () => rnd() * 9);
+      const bad = scores.map((s) => rnd() < o.pBad(s));
+      for (const p of procs) {
+        let tau: number | null;
+        let cov: number;
+        if (p === 'uncorrected') {
+          // every threshold tested at level delta, the lowest rejected one taken: no multiple-testing correction
+          const r = calibrateThreshold({ scores, bad, targetRisk: o.alpha, delta, procedure: 'bonferroni' });
+          const c = r.candidates.find((x) => x.answered > 0 && x.pValue <= delta);
+          [tau, cov] = c ? [c.threshold, c.answered / o.n] : [null, 0];
+        } else {
+          const r = calibrateThreshold({ scores, bad, targetRisk: o.alpha, delta, procedure: p });
+          [tau, cov] = [r.tau, r.coverage];
+        }
+        coverage[p] += cov / o.trials;
+        if (tau !== null && o.trueRisk(tau) > o.alpha) violations[p]++;
+      }
+    }
+    const rate = Object.fromEntries(procs.map((p) => [p, violations[p] / o.trials])) as Record<(typeof procs)[number], number>;
+    return { rate, coverage, bound: delta + 2 * Math.sqrt((delta * (1 - delta)) / o.trials) };
+  }
+
+  it('informative judge (P(bad | s) = 1 - s/9): both procedures hold delta; fixed-sequence answers more than Bonferroni', () => {
+    // E[1 - s/9 | s >= t] for s ~ U(0, 9) is (9 - t) / 18
+    const r = simulate({ n: 2000, trials: 200, alpha: 0.15, pBad: (s) => 1 - s / 9, trueRisk: (t) => (9 - t) / 18, seed: 12345 });
+    expect(r.rate['fixed-sequence']).toBeLessThanOrEqual(r.bound);
+    expect(r.rate.bonferroni).toBeLessThanOrEqual(r.bound);
+    expect(r.coverage['fixed-sequence']).toBeGreaterThan(r.coverage.bonferroni + 0.02);
+  }, 120_000);
+
+  it('useless judge (risk 0.105 everywhere, target 0.1): both procedures hold delta, skipping the correction does not', () => {
+    const r = simulate({ n: 500, trials: 400, alpha: 0.1, pBad: () => 0.105, trueRisk: () => 0.105, seed: 777 });
+    expect(r.rate['fixed-sequence']).toBeLessThanOrEqual(r.bound);
+    expect(r.rate.bonferroni).toBeLessThanOrEqual(r.bound);
+    expect(r.rate.uncorrected).toBeGreaterThan(r.bound);
+  }, 120_000);
+});
+
+describe('instruction-level calibration (item 4)', () => {
+  it('keeps one item per group, chosen by a seeded hash of the group and position (never by score or label)', () => {
+    const groups = ['a', 'a', 'b', 'c', 'c', 'c'];
+    const keep = oneItemPerGroup(groups, 0);
+    expect(keep.map((i) => groups[i])).toEqual(['a', 'b', 'c']);
+    expect(oneItemPerGroup(groups, 0)).toEqual(keep);
+    const seeds = new Set(Array.from({ length: 20 }, (_, s) => oneItemPerGroup(groups, s).join(',')));
+    expect(seeds.size).toBeGreaterThan(1);
+  });
+
+  it('samples of one instruction count once: n is the number of instructions and the output says so', () => {
+    // 40 instructions x 5 samples, all good: 200 items would certify tau, 40 independent ones cannot
+    const scores = Array.from({ length: 200 }, () => 7);
+    const bad = scores.map(() => false);
+    const groups = scores.map((_, i) => `q${Math.floor(i / 5)}`);
+    const items = calibrateThreshold({ scores, bad, targetRisk: 0.05, delta: 0.1 });
+    expect(items).toMatchObject({ unit: 'item', n: 200 });
+    expect(items.tau).not.toBeNull();
+    const byId = calibrateThreshold({ scores, bad, groups, groupBy: 'id', targetRisk: 0.05, delta: 0.1 });
+    expect(byId).toMatchObject({ unit: 'group', groupBy: 'id', n: 40, itemsGiven: 200 });
+    // (1 - 0.05)^40 = 0.13 > 0.1: no threshold can be certified from 40 independent items
+    expect(byId.tau).toBeNull();
+  });
+
+  it('with correlated samples the item-level test breaks its guarantee and the instruction-level one keeps it', () => {
+    // 60 instructions x 16 samples; samples of an instruction are mostly bad together (an instruction the policy
+    // cannot do) or mostly good: bad with probability 0.95 for 11% of instructions, 0.01 for the rest
+    let seed = 99;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const alpha = 0.1;
+    const delta = 0.1;
+    const trueRisk = 0.11 * 0.95 + 0.89 * 0.01; // 0.1134: every threshold is a true null
+    let itemViolations = 0;
+    let groupViolations = 0;
+    const trials = 300;
+    for (let t = 0; t < trials; t++) {
+      const scores: number[] = [];
+      const bad: boolean[] = [];
+      const groups: string[] = [];
+      for (let q = 0; q < 60; q++) {
+        const pBad = rnd() < 0.11 ? 0.95 : 0.01;
+        for (let s = 0; s < 16; s++) {
+          scores.push(rnd() * 9);
+          bad.push(rnd() < pBad);
+          groups.push(`q${q}`);
+        }
+      }
+      const grid = [0];
+      if (calibrateThreshold({ scores, bad, targetRisk: alpha, delta, grid }).tau !== null) itemViolations++;
+      if (calibrateThreshold({ scores, bad, groups, targetRisk: alpha, delta, grid }).tau !== null) groupViolations++;
+    }
+    expect(trueRisk).toBeGreaterThan(alpha);
+    const bound = delta + 2 * Math.sqrt((delta * (1 - delta)) / trials);
+    expect(groupViolations / trials).toBeLessThanOrEqual(bound);
+    expect(itemViolations / trials).toBeGreaterThan(bound);
+  }, 60_000);
 });
