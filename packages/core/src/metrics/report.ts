@@ -1,10 +1,16 @@
 import { kendallTauB, pearson, spearman } from '../stats/correlation.js';
 import { aurc, auroc, selectiveRiskAtCoverage } from './selective.js';
 import { checkPairedNumbers } from '../stats/validate.js';
+import { SelfjError } from '../errors.js';
 
 export interface EvaluateOptions {
-  /** The grader's best possible score (e.g. 10 for GPT-4 ratings 1-10); loss = 1 - grade / maxGrade. */
+  /** The grader's best possible score (e.g. 10 for GPT-4 ratings 1-10). */
   maxGrade: number;
+  /**
+   * The grader's worst possible score (e.g. 1 for GPT-4 ratings 1-10; default 0). The graded loss is
+   * (maxGrade - grade) / (maxGrade - minGrade): 0 for the best grade, 1 for the worst.
+   */
+  minGrade?: number;
   /** A grade strictly below this is a bad answer (for AUROC and the binary risk). */
   badBelow: number;
   /** Coverages at which to report selective risk. */
@@ -20,7 +26,7 @@ export interface ScoreMetrics {
   pearson: number;
   spearman: number;
   kendallTauB: number;
-  /** AURC with the graded loss 1 - grade/maxGrade. */
+  /** AURC with the graded loss (maxGrade - grade) / (maxGrade - minGrade). */
   aurc: number;
   /** AURC with the binary loss [grade < badBelow]. */
   aurcBinary: number;
@@ -45,6 +51,7 @@ export function evaluateScores(
   options: EvaluateOptions,
 ): EvaluationReport {
   checkPairedNumbers('evaluateScores', scores, grades, 2);
+  checkScale(grades, options);
   const overall = metricsFor(scores, grades, options);
   const byCategory: Record<string, ScoreMetrics> = {};
   if (options.categories) {
@@ -67,9 +74,25 @@ export function evaluateScores(
   return { ...overall, byCategory };
 }
 
+/** The grades must lie on the scale [minGrade, maxGrade], or the graded loss leaves [0, 1]. */
+function checkScale(grades: ArrayLike<number>, o: EvaluateOptions): void {
+  const min = o.minGrade ?? 0;
+  if (!(o.maxGrade > min)) {
+    throw new SelfjError('BAD_INPUT', `evaluateScores: the grade scale needs maxGrade > minGrade, got [${min}, ${o.maxGrade}].`);
+  }
+  for (let i = 0; i < grades.length; i++) {
+    if (grades[i] < min || grades[i] > o.maxGrade) {
+      throw new SelfjError('BAD_INPUT', `evaluateScores: grade[${i}] = ${grades[i]} is outside the scale [${min}, ${o.maxGrade}].`, {
+        solutions: ['Give the scale of your grader (e.g. --min-grade 1 --max-grade 10 for GPT-4 ratings 1-10)'],
+      });
+    }
+  }
+}
+
 function metricsFor(scores: ArrayLike<number>, grades: ArrayLike<number>, o: EvaluateOptions): ScoreMetrics {
   const n = scores.length;
-  const loss = Float64Array.from({ length: n }, (_, i) => 1 - grades[i] / o.maxGrade);
+  const min = o.minGrade ?? 0;
+  const loss = Float64Array.from({ length: n }, (_, i) => (o.maxGrade - grades[i]) / (o.maxGrade - min));
   const bad = Array.from({ length: n }, (_, i) => grades[i] < o.badBelow);
   const lossBinary = Float64Array.from(bad, (b) => (b ? 1 : 0));
   const selectiveRisk = (o.coverages ?? DEFAULT_COVERAGES).map((coverage) => {

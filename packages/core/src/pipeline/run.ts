@@ -102,7 +102,14 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         return done('data', r, dir('data'));
       },
     ],
-    ['sample', async () => done('sample', await runSample({ ...common, dir: dir('sample'), input, sampler: deps.sampler, config: c.sample, fields, limit: c.data.limit, seed: c.seed, concurrency: c.backend.concurrency }), dir('sample'))],
+    [
+      'sample',
+      async () => {
+        const carry = c.grade.field ? [c.grade.field] : [];
+        const r = await runSample({ ...common, dir: dir('sample'), input, sampler: deps.sampler, config: c.sample, fields, limit: c.data.limit, seed: c.seed, concurrency: c.backend.concurrency, carry });
+        return done('sample', r, dir('sample'));
+      },
+    ],
     [
       'self-eval',
       async () => {
@@ -140,7 +147,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       'calibrate',
       async () => {
         const t = Date.now();
-        assessment = await assess(recs('judge'), c.out, c.calibrate);
+        assessment = await assess(recs('judge'), c.out, c);
         const n = assessment.calibration.n;
         if (done('calibrate', { status: 'done', seconds: (Date.now() - t) / 1000, manifest: { counts: { records: n, rejected: 0 } } }, dir('calibrate'))) return true;
         return done('eval', { status: 'done', seconds: 0, manifest: { counts: { records: assessment.test.n, rejected: 0 } } }, dir('eval'));

@@ -9,6 +9,7 @@ import { seedFor } from '../infra/hash.js';
 import type { ModelInfo } from '../infra/manifest.js';
 import { countLines, readJsonl, type JsonlLine } from '../infra/jsonl.js';
 import { runStage, type StageRunResult } from '../infra/stage-runner.js';
+import { SelfjError } from '../errors.js';
 import { inputIdentity, optStr, stageHash, str, type StageCommon } from './common.js';
 
 export interface SampleStageOptions extends StageCommon {
@@ -19,7 +20,12 @@ export interface SampleStageOptions extends StageCommon {
   limit?: number;
   seed: number;
   concurrency?: number;
+  /** Fields of the data copied unchanged onto every sample record (e.g. an external grade, config grade.field). */
+  carry?: string[];
 }
+
+/** The fields a sample record is made of: a carried field may not take one of these names. */
+const OWN_FIELDS = ['id', 'sample', 'instruction', 'reference', 'category', 'response', 'finishReason', 'tokens', 'seed', 'key'];
 
 export interface SampleRecord {
   id: string;
@@ -50,7 +56,14 @@ async function* expand(file: string, samples: number, limit: number | undefined,
 export async function runSample(o: SampleStageOptions): Promise<StageRunResult> {
   const fp = await o.sampler.fingerprint();
   const input = await inputIdentity(o.input);
-  const config = { ...o.config, seed: o.seed, fields: o.fields, limit: o.limit };
+  const carry = o.carry?.filter(Boolean) ?? [];
+  const clash = carry.filter((c) => OWN_FIELDS.includes(c));
+  if (clash.length) {
+    throw new SelfjError('BAD_CONFIG', `The field(s) ${clash.join(', ')} cannot be carried from the data: sample records have their own field of that name.`, {
+      solutions: ['Rename the field in the data, or name another field (e.g. grade.field)'],
+    });
+  }
+  const config = { ...o.config, seed: o.seed, fields: o.fields, limit: o.limit, ...(carry.length ? { carry } : {}) };
   const configHash = stageHash({ stage: 'sample', config, sampler: fp, input: input.configHash });
   const settings = { n: 1, maxTokens: o.config.maxTokens, temperature: o.config.temperature, topP: o.config.topP, stop: o.config.stop };
   const f = o.fields;
@@ -82,6 +95,7 @@ export async function runSample(o: SampleStageOptions): Promise<StageRunResult> 
         finishReason: 'stop',
         seed: seedFor(o.seed, key),
       };
+      for (const c of carry) if (v[c] !== undefined) (value as unknown as Record<string, unknown>)[c] = v[c];
       return { key, value };
     },
     async process(batch) {
