@@ -20,6 +20,8 @@ function writeConfig(dir: string, out: string): string {
       similarity: { embedder: `static:${VECTORS}` },
       train: { epochs: 10, batchSize: 8 },
       calibrate: { targetRisk: 0.5, delta: 0.2, badBelow: 5 },
+      // the tiny model is not instruction-tuned (digit mass ~1e-4): no floor, so that every stage has records
+      scoring: { minDigitMass: 0 },
     }),
   );
   return f;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runJudge } from '@selfj/core';
+import { describeDigitMass, recordDigitMass, runJudge } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
@@ -17,6 +17,7 @@ const flags = {
   'instruction-field': { schema: z.string().min(1).default('instruction'), describe: 'Field with the instruction' },
   'response-field': { schema: z.string().min(1).default('response'), describe: 'Field with the response' },
   'reference-field': { schema: z.string().min(1).default('reference'), describe: 'Field with the reference (only judges that use one read it)' },
+  'min-digit-mass': { setting: 'scoring.minDigitMass' },
 } as const;
 
 /** A judge directory given as --judge is the trained head in it; anything else is a judge id. */
@@ -43,7 +44,9 @@ export default defineCommand({
           batchSize: config.backend.batchSize,
           ...stageIo(s, own.force),
         });
-        report(args, { ...r, manifest: undefined, judge: judge.id }, `${stageLine('judge', r)} (judge ${judge.id})`);
+        const digitMass = await recordDigitMass(r.dir, config.scoring.minDigitMass, s.logger);
+        const mass = digitMass && Object.keys(digitMass.views).length ? `\n${describeDigitMass(digitMass)}` : '';
+        report(args, { ...r, manifest: undefined, judge: judge.id, digitMass }, `${stageLine('judge', r)} (judge ${judge.id})${mass}`);
       } finally {
         await judge.close?.();
       }

@@ -1,9 +1,14 @@
-import { mergeTemplates, runSelfEval } from '@selfj/core';
+import { describeDigitMass, mergeTemplates, recordDigitMass, runSelfEval } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
 
-const flags = { ...stageFlags, ...modelFlags, ...ioFlags('self-eval', 'Sample records (records.jsonl of `selfj sample`)') } as const;
+const flags = {
+  ...stageFlags,
+  ...modelFlags,
+  ...ioFlags('self-eval', 'Sample records (records.jsonl of `selfj sample`)'),
+  'min-digit-mass': { setting: 'scoring.minDigitMass' },
+} as const;
 
 /** `selfj self-eval`: the policy rates its responses from digit probabilities, with (z1) and without (z0) reference. */
 export default defineCommand({
@@ -20,9 +25,11 @@ export default defineCommand({
         templates: mergeTemplates(config.templates),
         batchSize: config.backend.batchSize,
         concurrency: config.backend.concurrency,
+        minDigitMass: config.scoring.minDigitMass,
         ...stageIo(s, own.force),
       });
-      report(args, { ...r, manifest: undefined }, stageLine('self-eval', r));
+      const digitMass = await recordDigitMass(r.dir, config.scoring.minDigitMass, s.logger);
+      report(args, { ...r, manifest: undefined, digitMass }, `${stageLine('self-eval', r)}${digitMass ? `\n${describeDigitMass(digitMass)}` : ''}`);
     });
   },
 });
