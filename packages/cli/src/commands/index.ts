@@ -19,6 +19,7 @@ import demo from './demo.js';
 import exportCommand from './export.js';
 import merge from './merge.js';
 import serve from './serve.js';
+import gateway from './gateway.js';
 import pull from './pull.js';
 import plugins from './plugins.js';
 
@@ -48,6 +49,7 @@ export const commands: CommandModule<any, any>[] = [
   collectCommand,
   pull,
   serve,
+  gateway,
   buildVectors,
   plugins,
 ];
