@@ -55,6 +55,14 @@ describe('Semaphore', () => {
     expect(s.inFlight).toBe(0);
     expect(s.max).toBe(1);
     expect(() => new Semaphore(0)).toThrow(RangeError);
+    const t = new Semaphore(1);
+    const first = t.tryAcquire();
+    expect(first).toBeTypeOf('function');
+    expect(t.tryAcquire()).toBeUndefined();
+    const queued = t.acquire();
+    first!();
+    (await queued)();
+    expect(t.inFlight).toBe(0);
   });
 });
 

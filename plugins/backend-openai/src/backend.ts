@@ -51,6 +51,8 @@ export class OpenAIBackend implements ModelBackend {
   /** Use selfj serve's candidate extension (the server has it and it is not switched off). */
   private extension = false;
   private detected?: Promise<void>;
+  /** init() has finished (calls then skip its await). */
+  private ready = false;
   private extensionBatches: Batcher;
   private listBatches: Batcher;
 
@@ -71,7 +73,10 @@ export class OpenAIBackend implements ModelBackend {
     // An explicit flavour skips the /v1/models probe, unless the probe is how it learns what it needs.
     const auto = !options.flavour || options.flavour === 'auto';
     const needsProbe = auto || (flavour === 'llama.cpp' && options.nProbs === -1) || flavour === 'selfj';
-    if (!needsProbe) this.detected = Promise.resolve();
+    if (!needsProbe) {
+      this.detected = Promise.resolve();
+      this.ready = true;
+    }
   }
 
   get flavour(): ServerFlavour {
@@ -80,7 +85,8 @@ export class OpenAIBackend implements ModelBackend {
 
   /** Asks /v1/models which server this is (flavour 'auto') and, for llama.cpp with nProbs -1, the vocabulary size. */
   async init(signal?: AbortSignal): Promise<void> {
-    this.detected ??= this.detect(signal).catch((e: unknown) => {
+    if (this.ready) return;
+    this.detected ??= this.detect(signal).then(() => void (this.ready = true)).catch((e: unknown) => {
       this.detected = undefined; // a later call tries again (the server may come up)
       throw e;
     });
@@ -92,7 +98,8 @@ export class OpenAIBackend implements ModelBackend {
     try {
       models = await this.http.json({ method: 'GET', path: '/models', signal });
     } catch (e) {
-      if (isSelfjError(e, 'NOT_FOUND') || isSelfjError(e, 'HTTP_ERROR')) return; // no /models: stay conservative
+      // No usable /models (404, or a 4xx this server gives to GET): stay conservative.
+      if (isSelfjError(e, 'NOT_FOUND') || isSelfjError(e, 'HTTP_ERROR') || isSelfjError(e, 'BAD_RECORD')) return;
       throw e;
     }
     const found = detectFlavour(models, this.model);
@@ -119,6 +126,7 @@ export class OpenAIBackend implements ModelBackend {
     if (typeof m?.selfj?.embeddings === 'boolean') this.embeddings = m.selfj.embeddings;
   }
 
+  /** What the server's model can do; meaningful after init() (createOpenAIBackend awaits it), which reads selfj serve's report. */
   capabilities(): BackendCapabilities {
     const k = this.traits.k;
     // Through the selfj extension the served backend's own log-prob capability carries over unchanged.
@@ -156,7 +164,7 @@ export class OpenAIBackend implements ModelBackend {
     throwIfAborted(options.signal);
     if (!candidates.length) throw new SelfjError('BAD_INPUT', 'nextTokenProbabilities needs at least one candidate string.');
     prompts.forEach(checkPrompt);
-    await this.init(options.signal);
+    if (!this.ready) await this.init(options.signal);
     if (this.extension) return candidatesViaExtension(this.http, this.model, this.extensionBatches, prompts, candidates, options.signal);
     const map = (alts: Alternative[], complete: boolean) => mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
     if (this.listCompletions(prompts)) {

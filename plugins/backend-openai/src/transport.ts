@@ -125,7 +125,7 @@ export class HttpTransport {
     let last: Endpoint | undefined;
     for (;;) {
       this.checkOpen(req.signal);
-      const release = await this.gate.acquire(req.signal);
+      const release = this.gate.tryAcquire() ?? (await this.gate.acquire(req.signal));
       const ep = this.pick(last);
       const pausedFor = ep.pausedUntil - Date.now();
       if (pausedFor > 0) {

@@ -43,6 +43,13 @@ export class Semaphore {
     while (this.active < this.limit && this.waiters.length) this.grantNext();
   }
 
+  /** A slot now if one is free and nobody waits (its release function), else undefined: no promise on the fast path. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.active >= this.limit || this.waiters.length) return undefined;
+    this.active++;
+    return this.releaser();
+  }
+
   /** Waits for a slot (ABORTED if the signal fires first) and returns its release function (idempotent). */
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) throw abortError(signal);

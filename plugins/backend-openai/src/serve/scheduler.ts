@@ -28,6 +28,7 @@ export class RequestQueue {
     if (this.signal.aborted || this.closed) return Promise.reject(abortError(this.signal));
     return new Promise<T>((resolve, reject) => {
       this.units.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      this.scheduler.join(this);
       this.scheduler.pump();
     });
   }
@@ -57,11 +58,15 @@ export class FairScheduler {
     return this.running;
   }
 
+  /** A queue for one request; it takes part in the rotation from its first unit on. */
   open(signal: AbortSignal): RequestQueue {
-    const q = new RequestQueue(this, signal);
-    // A newcomer's turn is next: it waits for the units already running, not for another round of the others.
+    return new RequestQueue(this, signal);
+  }
+
+  /** Puts a request with work into the rotation (once): a newcomer's turn is next, so it waits for the units already running, not for another round of the others. */
+  join(q: RequestQueue): void {
+    if (this.queues.includes(q)) return;
     this.queues.splice(this.next, 0, q);
-    return q;
   }
 
   forget(q: RequestQueue): void {
