@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <new>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#endif
 
 #include "aligned.h"
 #include "cpu_ops.h"
@@ -23,30 +27,59 @@ double threadCpuMs() {
   return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();  // no thread clock: wall
 }
 
-// Shapes: under a millisecond per call on one core, inputs larger than L2; the tails (dim % 16 != 0) are not what is measured.
-constexpr size_t kRowsN = 512, kRowsDim = 1024;
+// Shapes: about a millisecond per call on one core. The streaming kernels read more than a last-level cache holds
+// (32 MB for cosineRows, 8 MB for the forward pass, after the other kernels' data), as large real calls stream from
+// memory: on small in-cache rows AVX2 beat AVX-512 on Zen 5 by ~10%, while from memory AVX-512 was 1.2-1.3x faster.
+// The tails (dim % 16 != 0) are not what is measured.
+constexpr size_t kRowsN = 4096, kRowsDim = 1024;
 constexpr size_t kMatA = 128, kMatB = 512, kMatDim = 512;
-constexpr size_t kHeadN = 256, kHeadDim = 2048, kBins = 10;
-constexpr size_t kTrainN = 128;
+constexpr size_t kHeadN = 1024, kHeadDim = 2048, kBins = 10;
+constexpr size_t kTrainN = 256;
 // Inputs start 16 bytes past a 64-byte boundary, where V8 places a large Float32Array, so the measurement sees the
 // same (mis)alignment as real calls.
 constexpr size_t kSkew = 4;
 
+// The inputs live in 2 MB pages where the system allows it: in a virtual machine a 4 KB page fault can cost
+// microseconds, and touching 45 MB page by page cost ~140 ms of CPU here, more than all the timing.
+struct HugeBuffer {
+  float* p = nullptr;
+  explicit HugeBuffer(size_t n) {
+    const size_t huge = size_t(2) << 20, bytes = (n * sizeof(float) + huge - 1) / huge * huge;
+    p = static_cast<float*>(std::aligned_alloc(huge, bytes));
+    if (p == nullptr) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  }
+  ~HugeBuffer() { std::free(p); }
+  HugeBuffer(const HugeBuffer&) = delete;
+  HugeBuffer& operator=(const HugeBuffer&) = delete;
+};
+
+size_t poolSize(const size_t* sizes, size_t count, size_t skew) {
+  size_t total = 0;
+  for (size_t i = 0; i < count; ++i) total += (sizes[i] + skew + 15) / 16 * 16;
+  return total;
+}
+
+constexpr size_t kSizes[] = {kRowsN * kRowsDim, kRowsN * kRowsDim, kHeadN * kHeadDim, kTrainN * kHeadDim,
+                             kBins * kHeadDim,  kBins,             kHeadN * kBins,    kTrainN * kBins, kTrainN * kBins};
+
 struct Data {
-  AlignedVec<float> pool;
+  HugeBuffer pool{poolSize(kSizes, 9, kSkew)};
   float *a, *b, *h, *h2, *w, *bias, *off, *off2, *y;
   Data() {
-    const size_t sizes[] = {kRowsN * kRowsDim, kRowsN * kRowsDim, kHeadN * kHeadDim, kTrainN * kHeadDim,
-                            kBins * kHeadDim,  kBins,             kHeadN * kBins,    kTrainN * kBins, kTrainN * kBins};
-    size_t total = 0;
-    for (size_t s : sizes) total += (s + kSkew + 15) / 16 * 16;
-    pool.resize(total);
+    const size_t* sizes = kSizes;
+    const size_t total = poolSize(kSizes, 9, kSkew);
+    // A 4 KB block of pseudo-random values, repeated: filling 45 MB element by element would cost more than the timing.
+    float block[1024];
     uint32_t x = 12345;
-    for (float& v : pool) {  // xorshift: cheap, and non-trivial values
+    for (float& v : block) {
       x ^= x << 13, x ^= x >> 17, x ^= x << 5;
       v = static_cast<float>(x >> 8) * (1.0f / 16777216.0f) - 0.5f;
     }
-    float* p = pool.data();
+    for (size_t i = 0; i < total; i += 1024) std::memcpy(pool.p + i, block, sizeof(float) * std::min<size_t>(1024, total - i));
+    float* p = pool.p;
     float** dst[] = {&a, &b, &h, &h2, &w, &bias, &off, &off2, &y};
     for (size_t i = 0; i < 9; ++i) {
       *dst[i] = p + kSkew;
