@@ -26,6 +26,11 @@ export const DEFAULT_PLUGINS: readonly KnownPlugin[] = Object.freeze([
   { package: '@selfj/embed-static', provides: { embedders: ['static'] }, description: 'sentence vectors from static word vectors (no model)' },
   { package: '@selfj/dataset-files', provides: { datasets: ['file'] }, description: 'local JSONL / JSON / CSV / Parquet files and globs (+ .gz)' },
   { package: '@selfj/dataset-hf', provides: { datasets: ['hf'] }, description: 'Hugging Face Hub data sets (hf://datasets/owner/name@revision)' },
+  {
+    package: '@selfj/meta-eval',
+    provides: { judges: ['length', 'similarity', 'perplexity', 'scores', 'self-eval-ref'] },
+    description: 'no-model baseline judges (length, similarity, perplexity, recorded scores) and meta-evaluation sets',
+  },
 ]);
 
 /** The ids a command uses when neither a flag nor the config names one. */
