@@ -128,3 +128,29 @@ describe('formats', () => {
     expect((await collect(new FilesDataset({ files: join(dir, '*.jsonl'), limit: 2 }).records())).length).toBe(2);
   });
 });
+
+describe('NaN and Infinity as written by pandas / Python json', () => {
+  it('read as missing values (null), not as the text "NaN", in JSON and JSONL; other bad JSON stays a bad row', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { FilesDataset } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'selfj-nan-'));
+    const json = join(dir, 'pandalm-like.json');
+    writeFileSync(json, '[{"instruction": "Add", "input": NaN, "output": "4"}, {"instruction": "Sub", "input": "5 - 1", "output": "4", "score": Infinity}]');
+    const jsonl = join(dir, 'rows.jsonl');
+    writeFileSync(jsonl, '{"instruction": "Add", "input": NaN, "output": "4"}\n{"instruction": "x", "output": oops}\n');
+    const read = async (files: string) => {
+      const rejects: unknown[] = [];
+      const out = [];
+      for await (const r of new FilesDataset({ files, preset: 'alpaca', onBadRecord: 'skip', rejects: (x) => rejects.push(x) }).records()) out.push(r);
+      return { out, rejects };
+    };
+    const a = await read(json);
+    expect(a.out.map((r) => r.instruction)).toEqual(['Add', 'Sub\n\n5 - 1']);
+    expect(a.rejects).toHaveLength(0);
+    const b = await read(jsonl);
+    expect(b.out.map((r) => r.instruction)).toEqual(['Add']);
+    expect(b.rejects).toHaveLength(1);
+  });
+});

@@ -4,6 +4,7 @@
  * {"data": [...]}) is read whole, bounded by maxRecordBytes, with a clear error beyond that. A ".json" file that is
  * really JSON Lines (first line a complete value) is read as JSONL, as Hugging Face `datasets` does.
  */
+import { parseJson } from './parse.js';
 import { RecordProblem } from '../errors.js';
 import { readText } from '../open.js';
 import { jsonlRows } from './jsonl.js';
@@ -28,7 +29,7 @@ async function* arrayRows(chunks: AsyncIterable<string>, opts: ReaderOptions): A
       return { row: row++, problem: new RecordProblem(`an array element larger than ${opts.maxRecordBytes} characters`, 'too-large') };
     }
     try {
-      return { row: row++, value: JSON.parse(text) };
+      return { row: row++, value: parseJson(text) };
     } catch (e) {
       return { row: row++, problem: new RecordProblem(`malformed JSON element (${(e as Error).message})`, 'malformed'), raw: text.slice(0, RAW_SNIPPET) };
     }
@@ -170,7 +171,7 @@ export function openJson(path: string, opts: ReaderOptions): OpenedFile {
       if (first === '{') {
         let jsonl = false;
         try {
-          const v = JSON.parse(firstLine) as unknown;
+          const v = parseJson(firstLine);
           jsonl = moreLines || !looksLikeContainer(v);
         } catch {
           jsonl = false;
@@ -182,7 +183,7 @@ export function openJson(path: string, opts: ReaderOptions): OpenedFile {
         const text = await readWhole(path, opts);
         let obj: Record<string, unknown>;
         try {
-          obj = JSON.parse(text) as Record<string, unknown>;
+          obj = parseJson(text) as Record<string, unknown>;
         } catch (e) {
           throw new RecordProblem(`the JSON object is incomplete or malformed (${(e as Error).message})`, 'truncated', true);
         }

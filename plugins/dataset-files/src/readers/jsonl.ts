@@ -1,11 +1,12 @@
 /** JSON Lines: one JSON value per line, streamed; a bad line is a per-row problem, not the end of the file. */
+import { parseJson } from './parse.js';
 import { RecordProblem } from '../errors.js';
 import { readText } from '../open.js';
 import { RAW_SNIPPET, type OpenedFile, type RawRow, type ReaderOptions } from './types.js';
 
 function parseLine(text: string, row: number, line: number, last: boolean): RawRow {
   try {
-    return { row, line, value: JSON.parse(text) };
+    return { row, line, value: parseJson(text) };
   } catch (e) {
     const problem = last
       ? new RecordProblem(`the file ends early: the last line is incomplete JSON (${(e as Error).message})`, 'truncated')
