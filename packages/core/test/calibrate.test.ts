@@ -57,37 +57,35 @@ describe('calibrateThreshold (Learn-Then-Test)', () => {
 });
 
 describe('fixed-sequence testing (item 5)', () => {
-  it('is the default: tests from the highest threshold down at level delta, passing over thresholds nobody reaches, and stops at the first non-rejection', () => {
-    // 100 good items scoring 6.0..7.98, then 30 items at 3.0..3.58 of which 10 are bad, then 100 bad items below
-    const scores = [...Array.from({ length: 100 }, (_, i) => 6 + i * 0.02), ...Array.from({ length: 30 }, (_, i) => 3 + i * 0.02), ...Array.from({ length: 100 }, (_, i) => i * 0.02)];
-    const bad = [...Array(100).fill(false), ...Array.from({ length: 30 }, (_, i) => i % 3 === 0), ...Array(100).fill(true)];
+  it('is the default: tests from the highest threshold down at level delta, passing over thresholds too few items reach, and stops at the first non-rejection', () => {
+    // 10 good items at 8.5; 100 good items at 6.0..7.98; 30 items at 3.0..3.58, every third bad; 100 bad items below 2
+    const scores = [...Array(10).fill(8.5), ...Array.from({ length: 100 }, (_, i) => 6 + i * 0.02), ...Array.from({ length: 30 }, (_, i) => 3 + i * 0.02), ...Array.from({ length: 100 }, (_, i) => i * 0.02)];
+    const bad = [...Array(110).fill(false), ...Array.from({ length: 30 }, (_, i) => i % 3 === 0), ...Array(100).fill(true)];
     const r = calibrateThreshold({ scores, bad, targetRisk: 0.1, delta: 0.1 });
     expect(r).toMatchObject({ procedure: 'fixed-sequence', method: 'learn-then-test-fixed-sequence', level: 0.1 });
-    const byT = new Map(r.candidates.map((c) => [c.threshold, c]));
-    // 8.0 .. 9.0: no item, not tested, not rejected; the walk goes on below them
-    expect(byT.get(9)!.answered).toBe(0);
-    expect(byT.get(9)!.rejected).toBe(false);
-    // (1 - 0.1)^n <= 0.1 needs n >= 22 good items: 7.6 (20 items) is not certified, so the walk stops there
-    expect(byT.get(7.6)!.answered).toBe(20);
-    expect(byT.get(7.6)!.rejected).toBe(false);
-    expect(r.tau).toBeNull();
-    // the same data, with the top items denser: certified from 7.9 down through the good block
-    const dense = [...Array.from({ length: 100 }, (_, i) => 7.5 + i * 0.004), ...scores.slice(100)];
-    const d = calibrateThreshold({ scores: dense, bad, targetRisk: 0.1, delta: 0.1 });
-    expect(d.tau).not.toBeNull();
-    // the walk goes through the good block and into the mixed one, and stops where the bad share there is too high
-    expect(d.tau!).toBeGreaterThan(3);
-    expect(d.tau!).toBeLessThanOrEqual(3.6);
-    expect(d.selectedRisk).toBeLessThanOrEqual(0.1);
-    const below = d.candidates.filter((c) => c.threshold < d.tau!).at(-1)!;
+    const at = (t: number) => r.candidates.find((c) => Math.abs(c.threshold - t) < 1e-9)!;
+    // (1 - 0.1)^n <= 0.1 needs n >= 22: thresholds with fewer items could never be certified and are passed over
+    expect(at(9)).toMatchObject({ answered: 0, rejected: false });
+    expect(at(8.5)).toMatchObject({ answered: 10, bad: 0, rejected: false });
+    expect(at(7.8)).toMatchObject({ answered: 20, bad: 0, rejected: false });
+    // the first threshold that can be certified is tested, and the walk goes on down through the good block
+    expect(at(7.7)).toMatchObject({ answered: 25, bad: 0, rejected: true });
+    expect(r.tau).not.toBeNull();
+    const tested = r.candidates.filter((c) => c.threshold <= 7.7 && c.threshold >= r.tau!);
+    expect(tested.every((c) => c.rejected)).toBe(true);
+    // it ends in the mixed block, at the first threshold whose p-value exceeds delta
+    expect(r.tau!).toBeGreaterThan(3);
+    expect(r.tau!).toBeLessThanOrEqual(3.6);
+    const below = r.candidates.filter((c) => c.threshold < r.tau!).at(-1)!;
     expect(below.rejected).toBe(false);
     expect(below.pValue).toBeGreaterThan(0.1);
-    const at = d.candidates.find((c) => c.threshold === d.tau)!;
-    expect(d.riskUpperBound).toBeCloseTo(clopperPearsonUpper(at.bad, at.answered, 0.1), 12);
-    // every rejected threshold is in one run from the top of the tested ones
-    const tested = d.candidates.filter((c) => c.answered > 0);
-    const firstKept = tested.findIndex((c) => c.rejected);
-    expect(tested.slice(firstKept).every((c) => c.rejected)).toBe(true);
+    expect(r.candidates.filter((c) => c.threshold < r.tau!).every((c) => !c.rejected)).toBe(true);
+    const chosen = at(r.tau!);
+    expect(r.riskUpperBound).toBeCloseTo(clopperPearsonUpper(chosen.bad, chosen.answered, 0.1), 12);
+    expect(r.selectedRisk).toBeLessThanOrEqual(0.1);
+    // Bonferroni tests each threshold at 0.1 / 91 and certifies less of this data
+    const b = calibrateThreshold({ scores, bad, targetRisk: 0.1, delta: 0.1, procedure: 'bonferroni' });
+    expect(b.coverage).toBeLessThan(r.coverage);
   });
 
   /**
@@ -139,6 +137,16 @@ describe('fixed-sequence testing (item 5)', () => {
     expect(r.rate['fixed-sequence']).toBeLessThanOrEqual(r.bound);
     expect(r.rate.bonferroni).toBeLessThanOrEqual(r.bound);
     expect(r.rate.uncorrected).toBeGreaterThan(r.bound);
+  }, 120_000);
+
+  it('risk highest at the top scores (a judge that rewards some bad answers most): both hold delta; fixed-sequence stops at the top, Bonferroni still answers', () => {
+    // bad for every score above 8.9, 5% below: E[bad | s >= t] = ((8.9 - t) * 0.05 + 0.1) / (9 - t) for t <= 8.9
+    const trueRisk = (t: number) => (t > 8.9 ? 1 : ((8.9 - t) * 0.05 + 0.1) / (9 - t));
+    const r = simulate({ n: 500, trials: 300, alpha: 0.1, pBad: (s) => (s > 8.9 ? 1 : 0.05), trueRisk, seed: 4242 });
+    expect(r.rate['fixed-sequence']).toBeLessThanOrEqual(r.bound);
+    expect(r.rate.bonferroni).toBeLessThanOrEqual(r.bound);
+    expect(r.coverage['fixed-sequence']).toBeLessThan(0.05);
+    expect(r.coverage.bonferroni).toBeGreaterThan(0.3);
   }, 120_000);
 });
 

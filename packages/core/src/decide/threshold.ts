@@ -9,8 +9,12 @@ import { oneItemPerGroup } from './calibration-units.js';
  * P(Bin(n_t, targetRisk) <= bad_t). The family of tests is corrected for multiplicity:
  * - "fixed-sequence" (default): the thresholds are tested from the highest down, each at level delta, stopping at
  *   the first one not rejected. Valid because the order is fixed before the data is seen: a false rejection needs
- *   the first true null in the order to be rejected, which has probability <= delta. A threshold no calibration
- *   item reaches has nothing to test and is passed over (these are the top of the grid).
+ *   the first true null in the order to be rejected, which has probability <= delta. A threshold so high that
+ *   too few items reach it for any outcome to be rejected ((1 - targetRisk)^n_t > delta: not even zero bad answers
+ *   would do) is passed over rather than ending the walk; those form the top of the grid. Which thresholds these
+ *   are depends on the scores only, never on the labels, and every item above them stays in the answered set of
+ *   each threshold tested below; when the risk does not rise with the score (the premise of a threshold),
+ *   seeing fewer top items than expected can only make the tests below more conservative.
  * - "bonferroni": every threshold at level delta / m, and the lowest rejected one is taken.
  * Either way the rejected thresholds are all safe together with probability >= 1 - delta, and the lowest of them
  * answers the most items. Guarantee: for a fresh item drawn like the calibration items, P(bad | answered) <=
@@ -123,11 +127,12 @@ function testGrid(scores: number[], bad: boolean[], grid: number[], targetRisk: 
 }
 
 /** Which thresholds the procedure rejects (certifies), given the ascending tests. */
-function rejections(tests: Omit<ThresholdCandidate, 'rejected'>[], procedure: CalibrationProcedure, level: number): boolean[] {
+function rejections(tests: Omit<ThresholdCandidate, 'rejected'>[], procedure: CalibrationProcedure, level: number, targetRisk: number): boolean[] {
   if (procedure === 'bonferroni') return tests.map((c) => c.answered > 0 && c.pValue <= level);
   const out = tests.map(() => false);
   for (let g = tests.length - 1; g >= 0; g--) {
-    if (tests[g].answered === 0) continue; // above every calibration score: nothing to test
+    // too few items for any outcome to be rejected (zero bad answers has p-value (1 - alpha)^n): pass over
+    if (binomialCdf(0, tests[g].answered, targetRisk) > level) continue;
     if (tests[g].pValue > level) break;
     out[g] = true;
   }
@@ -146,7 +151,7 @@ export function calibrateThreshold(options: CalibrateOptions): CalibrationResult
   const m = grid.length;
   const level = procedure === 'bonferroni' ? delta / m : delta;
   const tests = testGrid(scores, bad, grid, targetRisk);
-  const rejected = rejections(tests, procedure, level);
+  const rejected = rejections(tests, procedure, level, targetRisk);
   const candidates: ThresholdCandidate[] = tests.map((c, i) => ({ ...c, rejected: rejected[i] }));
 
   // the lowest certified threshold answers the most items
