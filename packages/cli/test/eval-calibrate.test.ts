@@ -1,11 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calibrateThreshold, evaluateScores, pairwiseAgreement } from '@selfj/core';
 import { main } from '../src/cli.js';
 
-const fixtures = resolve(__dirname, '../../../../shared/fixtures');
+// Real data from SELFJ_FIXTURES (vitest.config.ts sets it for the dev setup).
+const fixtures = process.env.SELFJ_FIXTURES ?? '';
+if (!existsSync(join(fixtures, 'autoj_single_gpt4_rated.dev.jsonl'))) {
+  throw new Error(`SELFJ_FIXTURES (${fixtures || 'unset'}) must point at a folder with autoj_single_gpt4_rated.dev.jsonl (GAIR-NLP/auto-j, GPT-4-rated responses) and llmbar_natural_pairwise.dev.jsonl (princeton-nlp/LLMBar).`);
+}
 const dir = mkdtempSync(join(tmpdir(), 'selfj-eval-'));
 
 // A naive, real-data baseline "judge": the response length. The grader is GPT-4 (real ratings from Auto-J).
@@ -90,3 +94,57 @@ describe('selfj calibrate', () => {
     expect(existsSync(`${out}.${process.pid}.tmp`)).toBe(false);
   });
 });
+
+describe('selfj eval: the grade scale (item 9)', () => {
+  it('the graded loss runs from 0 (grade 10) to 1 (grade 1) by default; a grade off the scale is a bad record', async () => {
+    const out = join(dir, 'scale.json');
+    expect(await main(['eval', '--input', scoredFile, '--score-field', 'judge.score', '--grader-field', 'gpt4_score', '--out', out, '--quiet'])).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const meanLoss = autoj.reduce((s, r) => s + (10 - r.gpt4_score) / 9, 0) / autoj.length;
+    expect(report.scale).toEqual({ minGrade: 1, maxGrade: 10, badBelow: 6 });
+    expect(report.items.aurcRandom).toBeCloseTo(meanLoss, 12);
+    const zero = join(dir, 'zero-grade.jsonl');
+    writeFileSync(zero, '{"score": 1, "grade": 5}\n{"score": 2, "grade": 0}\n{"score": 3, "grade": 9}\n');
+    const out2 = join(dir, 'zero.json');
+    expect(await main(['eval', '--input', zero, '--on-bad-record', 'skip', '--out', out2, '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(out2, 'utf8'))).toMatchObject({ skipped: { records: 1 }, items: { n: 2 } });
+    expect(await main(['eval', '--input', zero, '--min-grade', '0', '--out', out2, '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(out2, 'utf8')).items.n).toBe(3);
+  });
+});
+
+describe('selfj calibrate: procedure and instruction-level draws (items 4, 5)', () => {
+  it('fixed-sequence by default, bonferroni on request, both as the library computes them', async () => {
+    const scores = autoj.map((r) => r.response.length / 500);
+    const bad = autoj.map((r) => r.gpt4_score < 4);
+    for (const procedure of ['fixed-sequence', 'bonferroni'] as const) {
+      const out = join(dir, `thr-${procedure}.json`);
+      const extra = procedure === 'bonferroni' ? ['--procedure', 'bonferroni'] : [];
+      expect(await main(['calibrate', '--input', scoredFile, '--score-field', 'judge.score', '--grader-field', 'gpt4_score', '--bad-below', '4', '--target-risk', '0.3', '--out', out, '--quiet', ...extra])).toBe(0);
+      const lib = calibrateThreshold({ scores, bad, targetRisk: 0.3, delta: 0.1, procedure });
+      expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ procedure, tau: lib.tau, coverage: lib.coverage, level: lib.level, unit: 'item' });
+    }
+    expect(await main(['calibrate', '--input', scoredFile, '--procedure', 'holm', '--quiet'])).toBe(1);
+  });
+
+  it('--group-field id uses one sample per instruction and says so; repeated ids without it get a warning', async () => {
+    const file = join(dir, 'samples.jsonl');
+    // 120 instructions x 3 samples (real GPT-4 grades; the samples of one instruction share the grade)
+    const rows = autoj.slice(0, 120).flatMap((r, i) => [0, 1, 2].map((s) => JSON.stringify({ id: `q${i}`, sample: s, score: (r.response.length + s) / 500, grade: r.gpt4_score })));
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const out = join(dir, 'thr-group.json');
+    expect(await main(['calibrate', '--input', file, '--group-field', 'id', '--target-risk', '0.5', '--out', out, '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ unit: 'group', groupBy: 'id', n: 120, itemsGiven: 360 });
+    const lines: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(['calibrate', '--input', file, '--target-risk', '0.5', '--out', join(dir, 'thr-items.json')])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+    }
+    expect(lines.join('')).toMatch(/360 \(each an independent draw\)/);
+    expect(lines.join('')).toMatch(/120 ids occur more than once: if they are samples of one instruction, pass --group-field id/);
+  });
+});
+

@@ -15,7 +15,7 @@ describe('JSONL inputs of eval / calibrate / rank', () => {
     writeFileSync(join(dir, 'in.jsonl'), text);
     writeFileSync(join(dir, 'in.jsonl.gz'), gzipSync(text));
     const run = async (input: string, out: string) => {
-      expect(await main(['eval', '--input', input, '--score-field', 'score', '--grader-field', 'grade', '--out', out, '--quiet'])).toBe(0);
+      expect(await main(['eval', '--input', input, '--score-field', 'score', '--grader-field', 'grade', '--min-grade', '0', '--out', out, '--quiet'])).toBe(0);
       return JSON.parse(readFileSync(out, 'utf8')).items;
     };
     const plain = await run(join(dir, 'in.jsonl'), join(dir, 'plain.json'));

@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SelfjError, calibrateThreshold, readManifest, writeFileAtomic, type CalibrationResult, type ModelInfo } from '@selfj/core';
-import { numberField, readJsonlRecords } from '../io/fields.js';
+import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';
 import { defineCommand } from '../options/command.js';
+import { configWithFlags } from '../options/flags.js';
 
 /** Most points the threshold grid may have: the guarantee's correction grows with it, and memory too. */
 export const MAX_GRID_POINTS = 10_001;
@@ -25,6 +26,12 @@ const flags = {
   'grid-max': { schema: z.number().finite().default(9), describe: 'Threshold grid end' },
   'grid-step': { schema: z.number().gt(0).default(0.1), describe: `Threshold grid step (the grid has at most ${MAX_GRID_POINTS} points)` },
   out: { schema: z.string().min(1).default('threshold.json'), describe: 'Where to write the threshold file' },
+  procedure: { setting: 'calibrate.procedure' },
+  'group-field': {
+    schema: z.string().min(1).optional(),
+    describe: 'Field naming the cluster of each item, e.g. id when there are several samples per instruction: one item per cluster is used (correlated samples make the guarantee too optimistic)',
+  },
+  seed: { setting: 'seed', describe: 'Seed of the choice of one item per cluster (with --group-field)' },
 } as const;
 
 /** The file `selfj select` and `selfj rerank` read: the threshold and the guarantee it comes with. */
@@ -50,12 +57,25 @@ function judgeOf(input: string): ThresholdFile['judge'] {
   return { id: (m.config as { judge: string }).judge, mode: m.extra?.mode as string | undefined, model: m.model, referenceFreeTemplate: m.templates?.referenceFree, configHash: m.configHash };
 }
 
+/** The cluster value of a record (a string or number field), or a typed error naming file, line and field. */
+function clusterOf(record: Record<string, unknown>, field: string, where: string): string {
+  const v = getPath(record, field);
+  if (typeof v !== 'string' && typeof v !== 'number') {
+    throw new SelfjError('BAD_RECORD', `${where}: field "${field}" is ${JSON.stringify(v) ?? 'missing'}, not a cluster id (a string or number).`, {
+      solutions: ['Name the field with the instruction id in --group-field, or pass --on-bad-record skip.'],
+    });
+  }
+  return String(v);
+}
+
 /** `selfj calibrate`: choose tau on a labelled calibration set for a target risk at confidence 1 - delta. */
 export default defineCommand({
   command: 'calibrate',
   describe: 'Choose the answer threshold tau for a target risk with a finite-sample guarantee (Learn-Then-Test)',
   flags,
   run: async ({ args, own }) => {
+    const config = configWithFlags({}, 'The command line', args, flags);
+    const groupField = own['group-field'];
     const points = Math.floor((own['grid-max'] - own['grid-min']) / own['grid-step'] + 1e-9) + 1;
     if (own['grid-max'] <= own['grid-min']) throw new SelfjError('BAD_INPUT', `--grid-max (${own['grid-max']}) must be above --grid-min (${own['grid-min']}).`);
     if (points > MAX_GRID_POINTS) {
@@ -65,21 +85,37 @@ export default defineCommand({
     }
     const scores: number[] = [];
     const bad: boolean[] = [];
+    const groups: string[] = [];
+    const ids = new Map<string, number>();
     const skipped = { lines: 0, records: 0 };
     for await (const { line, record } of readJsonlRecords(own.input, own['on-bad-record'], skipped)) {
       const where = `${own.input}:${line}`;
       try {
         const s = numberField(record, own['score-field'], where);
         const g = numberField(record, own['grader-field'], where);
+        const group = groupField ? clusterOf(record, groupField, where) : undefined;
         scores.push(s);
         bad.push(g < own['bad-below']);
+        if (group !== undefined) groups.push(group);
+        const id = record.id;
+        if (typeof id === 'string' || typeof id === 'number') ids.set(String(id), (ids.get(String(id)) ?? 0) + 1);
       } catch (e) {
         if (own['on-bad-record'] === 'fail') throw e;
         skipped.records++;
       }
     }
     const grid = Array.from({ length: points }, (_, i) => Number((own['grid-min'] + i * own['grid-step']).toFixed(10)));
-    const r = calibrateThreshold({ scores, bad, targetRisk: own['target-risk'], delta: own.delta, grid });
+    const r = calibrateThreshold({
+      scores,
+      bad,
+      targetRisk: own['target-risk'],
+      delta: own.delta,
+      grid,
+      procedure: config.calibrate.procedure,
+      ...(groupField ? { groups, groupBy: groupField, seed: config.seed } : {}),
+    });
+    // several items with one id and no --group-field: probably samples of one instruction, treated as independent
+    const repeated = groupField ? 0 : [...ids.values()].filter((c) => c > 1).length;
     const { candidates: _candidates, ...result } = r;
     const file: ThresholdFile = { ...result, scoreField: own['score-field'], graderField: own['grader-field'], badBelow: own['bad-below'], skipped, judge: judgeOf(own.input) };
     writeFileAtomic(own.out, `${JSON.stringify(file, null, 2)}\n`);
@@ -89,13 +125,15 @@ export default defineCommand({
     }
     process.stdout.write(
       `${table([
-        ['calibration items', r.n],
+        ['calibration items', r.unit === 'group' ? `${r.n} (one per ${r.groupBy}, of ${r.itemsGiven})` : `${r.n} (each an independent draw)`],
+        ['procedure', r.procedure === 'fixed-sequence' ? `fixed sequence (thresholds from high to low, each at level ${r.delta})` : `Bonferroni (each of ${r.gridSize} thresholds at level ${fmt(r.level, 6)})`],
         ['target risk / delta', `${r.targetRisk} / ${r.delta}`],
         ['tau', r.tau === null ? 'none certified: decline everything' : r.tau],
         ['coverage at tau', fmt(r.coverage)],
         ['bad share at tau', fmt(r.selectedRisk)],
-        [`risk upper bound (${fmt(1 - r.delta / r.gridSize, 6)})`, fmt(r.riskUpperBound)],
+        [`risk upper bound (confidence ${fmt(1 - r.level, 6)})`, fmt(r.riskUpperBound)],
         ...(skipped.lines + skipped.records ? [['skipped (bad lines / records)', `${skipped.lines} / ${skipped.records}`]] : []),
+      ...(repeated ? [['warning', `${repeated} ids occur more than once: if they are samples of one instruction, pass --group-field id`]] : []),
         ['written to', own.out],
       ])}\n`,
     );

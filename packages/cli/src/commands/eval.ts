@@ -14,7 +14,8 @@ const flags = {
   input: { schema: z.string().min(1).optional(), describe: 'JSONL with one scored item per line' },
   pairs: { schema: z.string().min(1).optional(), describe: 'JSONL with one preference pair per line' },
   ...scoredItemFlags,
-  'max-grade': { schema: z.number().gt(0).default(10), describe: "The grader's best score (loss = 1 - grade/max), > 0" },
+  'max-grade': { schema: z.number().gt(0).default(10), describe: "The grader's best score, > 0 (graded loss = (max - grade) / (max - min))" },
+  'min-grade': { schema: z.number().finite().default(1), describe: "The grader's worst score; default 1 (with --max-grade 10: GPT-4's 1-10 ratings). A grade outside [min, max] is a bad record" },
   'category-field': { schema: z.string().min(1).optional(), describe: 'Field for a per-category breakdown, e.g. scenario' },
   coverages: { schema: coverageList.default([0.2, 0.4, 0.6, 0.8, 1]), describe: 'Coverages for selective risk, comma-separated, each in (0, 1] (default 0.2,0.4,0.6,0.8,1)' },
   'score-a-field': { schema: z.string().min(1).default('score_a'), describe: 'Pairs: judge score of response A' },
@@ -38,11 +39,15 @@ export default defineCommand({
     const report = own.input ? await evalItems(own) : await evalPairs(own);
     if (own.out) writeFileAtomic(own.out, `${JSON.stringify(report, null, 2)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(`${'items' in report ? renderItems(report.items, report.skipped) : renderPairs(report)}\n`);
+    else process.stdout.write(`${'items' in report ? renderItems(report.items, report.skipped, report.scale) : renderPairs(report)}\n`);
   },
 });
 
-async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: { lines: number; records: number }; items: EvaluationReport }> {
+type Scale = { minGrade: number; maxGrade: number; badBelow: number };
+
+async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: { lines: number; records: number }; scale: Scale; items: EvaluationReport }> {
+  const [min, max] = [args['min-grade'], args['max-grade']];
+  if (!(max > min)) throw new SelfjError('BAD_INPUT', `--max-grade (${max}) must be above --min-grade (${min}).`);
   const scores: number[] = [];
   const grades: number[] = [];
   const categories: string[] = [];
@@ -52,6 +57,11 @@ async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: { li
     try {
       const s = numberField(record, args['score-field'], where);
       const g = numberField(record, args['grader-field'], where);
+      if (g < min || g > max) {
+        throw new SelfjError('BAD_RECORD', `${where}: grade ${g} (field "${args['grader-field']}") is outside the scale [${min}, ${max}].`, {
+          solutions: ['Give the grader\'s scale with --min-grade and --max-grade', 'Or pass --on-bad-record skip'],
+        });
+      }
       scores.push(s);
       grades.push(g);
       if (args['category-field']) categories.push(String(getPath(record, args['category-field']) ?? 'unknown'));
@@ -65,13 +75,14 @@ async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: { li
   }
   const coverages = args.coverages;
   const items = evaluateScores(scores, grades, {
-    maxGrade: args['max-grade'],
+    minGrade: min,
+    maxGrade: max,
     badBelow: args['bad-below'],
     coverages,
     categories: args['category-field'] ? categories : undefined,
     minCategorySize: 5,
   });
-  return { input: args.input!, skipped, items };
+  return { input: args.input!, skipped, scale: { minGrade: min, maxGrade: max, badBelow: args['bad-below'] }, items };
 }
 
 async function evalPairs(args: EvalArgs) {
@@ -103,8 +114,9 @@ async function evalPairs(args: EvalArgs) {
   return { input: args.pairs!, skipped, pairwise: pairwiseAgreement(a, b, labels) };
 }
 
-function renderItems(r: EvaluationReport, skipped: { lines: number; records: number }): string {
+function renderItems(r: EvaluationReport, skipped: { lines: number; records: number }, scale: Scale): string {
   const rows: (string | number)[][] = [['metric', 'value']];
+  rows.push(['grade scale', `${scale.minGrade}..${scale.maxGrade} (loss (max - grade) / (max - min)), bad below ${scale.badBelow}`]);
   rows.push(['items', r.n], ['Pearson', fmt(r.pearson)], ['Spearman', fmt(r.spearman)], ['Kendall tau-b', fmt(r.kendallTauB)]);
   rows.push(['AURC (graded loss)', fmt(r.aurc)], ['  random / oracle', `${fmt(r.aurcRandom)} / ${fmt(r.aurcOracle)}`]);
   rows.push(['AURC (bad = 1)', fmt(r.aurcBinary)], ['AUROC (bad answers)', fmt(r.auroc)], ['bad rate', fmt(r.badRate)]);

@@ -1,0 +1,13 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  test: {
+    // Real external data for tests (read-only, next to the repository in the dev setup); tests read the folder from
+    // SELFJ_FIXTURES. Shipped code never reads it.
+    env: { SELFJ_FIXTURES: process.env.SELFJ_FIXTURES ?? resolve(here, '../../../shared/fixtures') },
+  },
+});
