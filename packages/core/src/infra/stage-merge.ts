@@ -3,8 +3,7 @@
  * would have written, byte for byte: records and rejects interleaved back into input order by the positions
  * each shard kept (records.order, rejects.order), counts summed, the manifest without its shard field.
  */
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SelfjError } from '../errors.js';
 import { decideArtifact } from './artifact-state.js';
@@ -99,43 +98,69 @@ function checkShards(dirs: string[]): { manifests: StageManifest[]; count: numbe
   return { manifests, count };
 }
 
-/** Lines of a file as byte buffers without their newline; a last line without one is reported as torn. */
-async function* rawLines(path: string): AsyncGenerator<Buffer> {
-  if (!existsSync(path)) return;
-  let carry: Buffer | undefined;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    let buf = chunk as Buffer;
-    if (carry) buf = Buffer.concat([carry, buf]);
-    carry = undefined;
-    let start = 0;
-    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-      yield buf.subarray(start, nl);
-      start = nl + 1;
-    }
-    if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+/** Lines of a file as byte buffers without their newline, read synchronously in 1 MiB chunks (the merge's hot loop). */
+class LineReader {
+  private fd: number | undefined;
+  private buf = Buffer.alloc(0);
+  private pos = 0;
+  private eof = false;
+
+  constructor(readonly path: string) {
+    if (existsSync(path)) this.fd = openSync(path, 'r');
+    else this.eof = true;
   }
-  if (carry?.length) throw new SelfjError('ARTIFACT_CORRUPT', `${path} ends in a torn line.`, { solutions: ['Rerun that shard (it repairs the file and resumes), then merge again'] });
+
+  /** The next line, or undefined at the end; a last line without a newline is a torn file. */
+  next(): Buffer | undefined {
+    for (;;) {
+      const nl = this.buf.indexOf(10, this.pos);
+      if (nl !== -1) {
+        const line = this.buf.subarray(this.pos, nl);
+        this.pos = nl + 1;
+        return line;
+      }
+      if (this.eof) {
+        if (this.pos < this.buf.length) throw new SelfjError('ARTIFACT_CORRUPT', `${this.path} ends in a torn line.`, { solutions: ['Rerun that shard (it repairs the file and resumes), then merge again'] });
+        return undefined;
+      }
+      // Keep the unread tail (lines handed out earlier stay valid: they point into the old buffer).
+      const chunk = Buffer.allocUnsafe(Math.max(1 << 20, 2 * (this.buf.length - this.pos)));
+      const n = readSync(this.fd!, chunk, 0, chunk.length, null);
+      if (n === 0) {
+        this.eof = true;
+        this.close();
+      }
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk.subarray(0, n)]);
+      this.pos = 0;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }
 
 interface Cursor {
-  lines: AsyncGenerator<Buffer>;
-  orders: AsyncGenerator<Buffer>;
+  lines: LineReader;
+  orders: LineReader;
   ordinal: number;
   line: Buffer;
   dir: string;
 }
 
-async function advance(c: Cursor, file: string): Promise<boolean> {
-  const [l, o] = await Promise.all([c.lines.next(), c.orders.next()]);
-  if (l.done && o.done) return false;
-  if (l.done || o.done) {
+function advance(c: Cursor, file: string): boolean {
+  const l = c.lines.next();
+  const o = c.orders.next();
+  if (l === undefined && o === undefined) return false;
+  if (l === undefined || o === undefined) {
     throw new SelfjError('ARTIFACT_CORRUPT', `${join(c.dir, file)} and its order file have different line counts.`, { solutions: ['Rerun that shard (it repairs the pair and resumes), then merge again'] });
   }
-  const text = o.value.toString('latin1');
+  const text = o.toString('latin1');
   const n = Number(text);
   if (!/^\d+$/.test(text) || n <= c.ordinal) throw new SelfjError('ARTIFACT_CORRUPT', `${join(c.dir, file)}: bad or out-of-order position ${JSON.stringify(text)} in its order file.`);
   c.ordinal = n;
-  c.line = l.value;
+  c.line = l;
   return true;
 }
 
@@ -163,9 +188,11 @@ async function mergeFile(dirs: string[], file: string, orderFile: string, outPat
       i = m;
     }
   };
+  const cursors: Cursor[] = [];
   for (const dir of dirs) {
-    const c: Cursor = { lines: rawLines(join(dir, file)), orders: rawLines(join(dir, orderFile)), ordinal: -1, line: Buffer.alloc(0), dir };
-    if (await advance(c, file)) {
+    const c: Cursor = { lines: new LineReader(join(dir, file)), orders: new LineReader(join(dir, orderFile)), ordinal: -1, line: Buffer.alloc(0), dir };
+    cursors.push(c);
+    if (advance(c, file)) {
       heap.push(c);
       up(heap.length - 1);
     }
@@ -190,7 +217,7 @@ async function mergeFile(dirs: string[], file: string, orderFile: string, outPat
       bytes += c.line.length + 1;
       n++;
       if (bytes > 1 << 20) flush();
-      if (await advance(c, file)) down(0);
+      if (advance(c, file)) down(0);
       else {
         const end = heap.pop()!;
         if (heap.length) {
@@ -203,6 +230,10 @@ async function mergeFile(dirs: string[], file: string, orderFile: string, outPat
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+    for (const c of cursors) {
+      c.lines.close();
+      c.orders.close();
+    }
   }
   return n;
 }
