@@ -128,6 +128,8 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
           teacher: { prompt: p.teacher, completion: digit },
           student: { prompt: p.student, completion: digit },
           label: Number(digit),
+          // the texts the prompts were rendered from: the trainer shortens response and reference to fit its cut-off
+          parts: { instruction: it.instruction, reference: it.reference, response: it.response },
           z: it.z,
           target: Array.from(twoHot(it.z, BINS), (x) => Number(x.toFixed(6))),
           ...(it.split ? { split: it.split } : {}),
@@ -143,7 +145,18 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
   const nodes = o.nodes ?? 1;
   const dataDir = join(o.dir, 'data');
   const dataIndex = await writeDataShards(r.recordsFile, dataDir, o.dataShards ?? processes * nodes);
-  const cfg = { ...PAPER_LORA, baseModel: o.baseModel, seed: o.seed ?? 0, ...o.lora, data: '../records.jsonl', dataIndex: '../data/index.json', output: './selfj-judge-lora' };
+  const cfg = {
+    ...PAPER_LORA,
+    baseModel: o.baseModel,
+    seed: o.seed ?? 0,
+    ...o.lora,
+    data: '../records.jsonl',
+    dataIndex: '../data/index.json',
+    output: './selfj-judge-lora',
+    // to re-render a prompt with a shortened response and reference when it is over cutoffLen
+    templates: { withReference: o.templates.withReference, referenceFree: o.templates.referenceFree },
+    chat: o.chat,
+  };
   writeJsonAtomic(join(launchDir, 'lora-config.json'), cfg);
   writeFileAtomic(join(launchDir, 'train_selfj_lora.py'), TRAIN_SCRIPT);
   writeFileAtomic(join(launchDir, 'accelerate.yaml'), accelerateYaml(processes, nodes));

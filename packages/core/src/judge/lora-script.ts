@@ -45,13 +45,13 @@ export const TRAIN_SCRIPT = String.raw`#!/usr/bin/env python3
 """Self-J judge as the LLM itself: LoRA self-distillation on selfj's exported pairs.
 
 Input: the data shards from 'selfj export' (data/index.json + data/train-*-of-*.jsonl; one line per item:
-       teacher/student prompts, label digit, two-hot target); each process reads only its own shard files.
+       teacher/student prompts, their parts, label digit, two-hot target); each process reads only its own shard files.
 Run:   accelerate launch --config_file accelerate.yaml train_selfj_lora.py --config lora-config.json
    or: accelerate launch --config_file accelerate-deepspeed.yaml ... (DeepSpeed ZeRO-2)
    or: torchrun --nproc_per_node 8 train_selfj_lora.py --config lora-config.json
 Needs: torch, transformers, peft, accelerate (and deepspeed for the ZeRO config).
 """
-import argparse, json, math, os, random
+import argparse, json, math, os, random, re
 
 import torch
 import torch.nn.functional as F
@@ -60,26 +60,88 @@ from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup
 
 
-def render(tok, prompt, cutoff):
+def encode(tok, prompt):
     # Chat prompts (lists of {role, content}) go through the model's chat template; plain strings stay as they are.
     if isinstance(prompt, list):
         text = tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
     else:
         text = prompt
-    ids = tok(text, add_special_tokens=not isinstance(prompt, list))["input_ids"]
-    return ids[-cutoff:]  # keep the end: the answer position must survive truncation
+    return tok(text, add_special_tokens=not isinstance(prompt, list))["input_ids"]
+
+
+def fill(text, parts):
+    return re.sub(r"\{\{\s*(instruction|response|reference)\s*\}\}", lambda m: parts.get(m.group(1)) or "", text)
+
+
+def render_prompt(t, parts, chat):
+    """The prompt of one view from its template, exactly as selfj renders it."""
+    user = fill(t.get("user", ""), parts)
+    if chat:
+        return ([{"role": "system", "content": t["system"]}] if t.get("system") else []) + [{"role": "user", "content": user}]
+    return (t["system"] + "\n\n" if t.get("system") else "") + user + t.get("answerPrefix", "")
+
+
+def cap_for(lengths, total):
+    """The largest cap with sum(min(length, cap)) <= total: the longer parts are cut first, to one length."""
+    lo, hi = 0, max(lengths, default=0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(n, mid) for n in lengths) <= total:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+VIEWS = {"teacher": ("withReference", ["reference", "response"]), "student": ("referenceFree", ["response"])}
+
+
+def fit_prompt(tok, row, view, cfg):
+    """Token ids of one view of a row within cfg["cutoffLen"], and how they were made: "whole"; "trimmed" (the
+    response and the reference were shortened, the longer first, and re-rendered: the system text, the
+    instruction and the end of the prompt, where the score digit is read, stay whole); or "cut" (even without
+    them it is too long, or the export has no parts: the end is kept)."""
+    cutoff = cfg["cutoffLen"]
+    ids = encode(tok, row[view]["prompt"])
+    if len(ids) <= cutoff:
+        return ids, "whole"
+    template, names = VIEWS[view]
+    t = (cfg.get("templates") or {}).get(template)
+    parts = row.get("parts")
+    if not t or not parts:
+        return ids[-cutoff:], "cut"
+    toks = {k: tok(parts.get(k) or "", add_special_tokens=False)["input_ids"] for k in names}
+    cap = max(len(v) for v in toks.values())
+    for _ in range(16):
+        over = len(ids) - cutoff
+        if over <= 0:
+            return ids, "trimmed"
+        if cap == 0:
+            break
+        cap = cap_for([len(v) for v in toks.values()], max(0, sum(min(len(v), cap) for v in toks.values()) - over))
+        short = dict(parts)
+        for k, v in toks.items():
+            if len(v) > cap:
+                short[k] = tok.decode(v[:cap], skip_special_tokens=True) + " [...]"
+        ids = encode(tok, render_prompt(t, short, cfg.get("chat", isinstance(row[view]["prompt"], list))))
+    return ids[-cutoff:], "cut"
 
 
 def digit_ids(tok):
-    ids = []
+    """Token ids of each digit 0..9: the bare and the space-prefixed forms that are one token, each id once.
+    The score sums them, as selfj's digit read-out does."""
+    out = []
     for d in "0123456789":
         cands = [tok.convert_tokens_to_ids(t) for t in (d, "\u2581" + d, "\u0120" + d)]
+        for text in (d, " " + d):
+            enc = tok(text, add_special_tokens=False)["input_ids"]
+            if len(enc) == 1:
+                cands.append(enc[0])
         cands = [c for c in cands if c is not None and c != tok.unk_token_id]
         if not cands:
-            enc = tok(d, add_special_tokens=False)["input_ids"]
-            cands = [enc[-1]]
-        ids.append(cands[0])
-    return torch.tensor(ids)
+            cands = [tok(d, add_special_tokens=False)["input_ids"][-1]]
+        out.append(sorted(set(cands)))
+    return out
 
 
 def batches(rows, size, seed, epoch):
@@ -89,8 +151,7 @@ def batches(rows, size, seed, epoch):
         yield [rows[j] for j in order[i:i + size]]
 
 
-def last_digit_logprobs(model, tok, prompts, digits, cutoff, device):
-    seqs = [render(tok, p, cutoff) for p in prompts]
+def last_digit_logprobs(model, tok, seqs, digits, device):
     width = max(len(s) for s in seqs)
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     ids = torch.full((len(seqs), width), pad, dtype=torch.long)
@@ -100,7 +161,9 @@ def last_digit_logprobs(model, tok, prompts, digits, cutoff, device):
         mask[i, width - len(s):] = 1
     out = model(input_ids=ids.to(device), attention_mask=mask.to(device))
     logits = out.logits[:, -1, :].float()
-    return F.log_softmax(logits[:, digits.to(device)], dim=-1)
+    # a digit's probability is the sum over its token forms; renormalised over the ten digits
+    per = torch.stack([torch.logsumexp(logits[:, ids], dim=-1) for ids in digits], dim=-1)
+    return F.log_softmax(per, dim=-1)
 
 
 def load_rows(cfg, rank, world):
@@ -144,12 +207,22 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
     sched = get_linear_schedule_with_warmup(opt, cfg["warmupSteps"], steps_per_epoch * cfg["epochs"])
     model, opt, sched = acc.prepare(model, opt, sched)
+    fitted = {"whole": 0, "trimmed": 0, "cut": 0}
+
+    def fit(rows, view):
+        seqs = []
+        for r in rows:
+            ids, how = fit_prompt(tok, r, view, cfg)
+            fitted[how] += 1
+            seqs.append(ids)
+        return seqs
+
     for epoch in range(cfg["epochs"]):
         for step, b in enumerate(batches(shard, cfg["perDeviceBatchSize"], cfg["seed"], epoch)):
             with acc.accumulate(model):
                 y = torch.tensor([r["target"] for r in b], device=acc.device)
-                lt = last_digit_logprobs(model, tok, [r["teacher"]["prompt"] for r in b], digits, cfg["cutoffLen"], acc.device)
-                ls = last_digit_logprobs(model, tok, [r["student"]["prompt"] for r in b], digits, cfg["cutoffLen"], acc.device)
+                lt = last_digit_logprobs(model, tok, fit(b, "teacher"), digits, acc.device)
+                ls = last_digit_logprobs(model, tok, fit(b, "student"), digits, acc.device)
                 ce_t = -(y * lt).sum(-1).mean()
                 ce_s = -(y * ls).sum(-1).mean()
                 pt = lt.detach().exp()  # teacher detached inside the KL term
@@ -159,6 +232,7 @@ def main():
                 opt.step(); sched.step(); opt.zero_grad()
             if step % 10 == 0 and acc.is_main_process:
                 print(json.dumps({"epoch": epoch, "step": step, "loss": loss.item(), "ceTeacher": ce_t.item(), "ceStudent": ce_s.item(), "kl": kl.item()}), flush=True)
+    print(json.dumps({"rank": acc.process_index, "prompts": fitted}), flush=True)
     acc.wait_for_everyone()
     if acc.is_main_process:
         acc.unwrap_model(model).save_pretrained(cfg["output"])
