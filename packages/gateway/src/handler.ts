@@ -167,7 +167,8 @@ export class CompletionHandler {
       fallbackMs: o?.timings.fallbackMs,
       totalMs,
       ...(error ? { error: { code: errorCode(error), message: redact(error instanceof Error ? error.message.split('\n')[0] : String(error), secrets) } } : {}),
-      ...(this.d.config.log.text ? { request: r.messages ?? r.instruction, answer: o?.answer?.text, ...(o?.texts && o.texts.length > 1 ? { texts: o.texts } : {}) } : {}),
+      // With text: the request, every answer the judge scored (declined ones too), and what the client got.
+      ...(this.d.config.log.text ? { request: r.messages ?? r.instruction, texts: o?.texts, answer: o?.answer?.text } : {}),
     };
     for (const k of ['upstreamMs', 'judgeMs', 'fallbackMs', 'totalMs']) if (typeof line[k] === 'number') line[k] = Math.round((line[k] as number) * 1000) / 1000;
     try {

@@ -11,6 +11,8 @@ import { startGateway, type Gateway, type GatewayOptions, type JudgeSource } fro
 import { openParts, tempDir, testConfig, writeThreshold } from './helpers.js';
 
 export interface TestGateway {
+  registry: ReturnType<typeof openParts>['registry'];
+  ctx: ReturnType<typeof openParts>['ctx'];
   gw: Gateway;
   config: SelfjConfig;
   dir: string;
@@ -30,13 +32,16 @@ export async function startTestGateway(
   const dir = tempDir();
   const thresholdFile = join(dir, 'threshold.json');
   const logFile = join(dir, 'decisions.jsonl');
-  const config = testConfig({ ...over, gateway: { threshold: thresholdFile, log: { file: logFile }, ...over.gateway } });
+  const config = testConfig({ ...over, gateway: { threshold: thresholdFile, ...over.gateway, log: { file: logFile, ...over.gateway?.log } } });
   const { registry, ctx } = openParts(config);
   const sampler = await registry.create('samplers', 'backend', {}, ctx);
   const openJudge = () => registry.create('judges', 'zero-shot', {}, ctx);
   const judge = await openJudge();
-  await writeThreshold(thresholdFile, o.tau === undefined ? 4.5 : o.tau, judge);
   const source: JudgeSource = o.judgeSource ? o.judgeSource(openJudge) : { id: 'zero-shot', open: openJudge, stamp: () => '' };
+  // The threshold names the judge the gateway will run (another source's judge is opened once to read its identity).
+  const named = o.judgeSource ? await source.open() : judge;
+  await writeThreshold(thresholdFile, o.tau === undefined ? 4.5 : o.tau, named);
+  if (named !== judge) await named.close?.();
   const gw = await startGateway({
     config: config.gateway,
     upstream: sampler,
@@ -46,6 +51,8 @@ export async function startTestGateway(
     ...o.extra,
   });
   return {
+    registry,
+    ctx,
     gw,
     config,
     dir,

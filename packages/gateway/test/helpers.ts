@@ -69,13 +69,13 @@ export interface FaultProxy {
 
 const GENERATION = /\/v1\/(chat\/)?completions$/;
 
-/** A loopback proxy that answers generation requests with queued faults, else forwards to `target` (a base URL). */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+/** A loopback proxy that answers requests whose path matches `paths` (default: generations) with queued faults, else forwards to `target` (a base URL). */
+export async function startFaultProxy(target: string, paths: RegExp = GENERATION): Promise<FaultProxy> {
   const t = new URL(target);
   const sockets = new Set<Socket>();
   const state: FaultProxy = { url: '', faults: [], generations: 0, close: async () => undefined };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const isGen = GENERATION.test((req.url ?? '').split('?')[0]);
+    const isGen = paths.test((req.url ?? '').split('?')[0]);
     if (isGen) state.generations++;
     const fault = isGen ? state.faults.shift() : undefined;
     if (fault?.kind === 'reset') {

@@ -88,13 +88,17 @@ export default defineCommand({
     config.backend.id ||= upstreamId;
     const id = judgeId(config.judge.id);
     const { startGateway } = await import('@selfj/gateway');
+    // Operator lines (reloads, warnings) go to stderr even with --json (as JSON then): a server has no other channel.
+    const notice = (line: string) => {
+      if (!args.quiet) process.stderr.write(args.json ? `${JSON.stringify({ event: 'gateway.notice', message: line })}\n` : `selfj gateway: ${line}\n`);
+    };
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const shared = config.backend.id === upstreamId;
       // Samplers get a context whose only difference is no sampler-side concurrency cap; the policy is the same one.
       const upstreamCtx = createContext(s.registry, {
         config: { ...config, backend: { ...config.backend, concurrency: UPSTREAM_CONCURRENCY } },
         signal: s.signal,
-        notice: (m) => s.say(`selfj gateway: ${m}`),
+        notice,
         openPolicy: () => s.ctx.policy(),
       });
       const upstream = await s.registry.create('samplers', shared ? 'backend' : `backend:${upstreamId}`, {}, upstreamCtx);
@@ -124,7 +128,7 @@ export default defineCommand({
           modelName: g.modelName || modelNameOf(upstreamId),
           judgeConcurrency: config.backend.concurrency,
           secrets: upstreamSecrets([upstreamId, g.fallback, config.backend.id]),
-          notice: (line) => s.say(`selfj gateway: ${line}`),
+          notice,
         });
         const onHup = () => void gw.reload('SIGHUP');
         process.on('SIGHUP', onHup);
@@ -138,7 +142,7 @@ export default defineCommand({
         }
         await new Promise<void>((done) => (s.signal.aborted ? done() : s.signal.addEventListener('abort', () => done(), { once: true })));
         process.off('SIGHUP', onHup);
-        s.say('selfj gateway: draining (requests in flight finish, then it stops)');
+        notice('draining: requests in flight finish, then it stops');
         await gw.close();
       } finally {
         await Promise.all([upstream.close?.(), fallback?.close?.()]);
