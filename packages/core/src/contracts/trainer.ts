@@ -18,6 +18,8 @@ export interface TrainRequest {
   progress?: boolean;
   force?: boolean;
   onBadRecord?: 'fail' | 'skip';
+  /** Work found made with other settings: refuse (default) or redo. */
+  onConfigChange?: 'refuse' | 'redo';
 }
 
 export interface TrainOutcome {

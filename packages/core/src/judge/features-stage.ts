@@ -82,6 +82,8 @@ export async function runFeatures(o: FeaturesStageOptions): Promise<StageRunResu
     batchSize: o.batchSize ?? 4,
     concurrency: o.concurrency,
     onBadRecord: o.onBadRecord,
+    onConfigChange: o.onConfigChange,
+    shard: o.shard,
     signal: o.signal,
     logger: o.logger,
     progress: { enabled: o.progress, total: o.onlySplit ? undefined : () => countLines(o.input) },

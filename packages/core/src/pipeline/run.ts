@@ -75,7 +75,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const { config: c, deps } = o;
   const logger = o.logger ?? silentLogger;
   const templates = mergeTemplates(c.templates);
-  const common = { signal: o.signal, logger, progress: o.progress, onBadRecord: c.onBadRecord, force: o.force };
+  // A changed config redoes the stages it changed (selfj run is the place where that is expected); a lone stage
+  // command refuses instead (it may be pointed at the wrong directory).
+  const common = { signal: o.signal, logger, progress: o.progress, onBadRecord: c.onBadRecord, force: o.force, onConfigChange: 'redo' as const };
   const dir = (s: string) => join(c.out, s);
   const recs = (s: string) => join(dir(s), RECORDS_FILE);
   const stages: StageSummary[] = [];

@@ -4,6 +4,8 @@ import type { ModelBackend } from '../contracts/backend.js';
 import { fileFingerprint, hashOf } from '../infra/hash.js';
 import { assertReadable, countLines } from '../infra/jsonl.js';
 import { BadRecord, type OnBadRecord } from '../infra/stage-runner.js';
+import type { OnConfigChange } from '../infra/artifact-state.js';
+import type { StageShard } from '../infra/shard.js';
 import type { Logger } from '../infra/logger.js';
 import { upstreamHash, type ModelInfo } from '../infra/manifest.js';
 
@@ -16,6 +18,10 @@ export interface StageCommon {
   progress?: boolean;
   onBadRecord?: OnBadRecord;
   force?: boolean;
+  /** What to do when the directory holds work made with other settings: refuse (default) or redo it. */
+  onConfigChange?: OnConfigChange;
+  /** Run only this part of the stage (merged later with `selfj merge`). */
+  shard?: StageShard;
 }
 
 /** The runner options a stage passes through unchanged; the progress bar's total is the input's line count. */
@@ -26,6 +32,8 @@ export function runnerCommon(o: StageCommon & { input: string }) {
     logger: o.logger,
     progress: { enabled: o.progress, total: () => countLines(o.input) },
     force: o.force,
+    onConfigChange: o.onConfigChange,
+    shard: o.shard,
   };
 }
 

@@ -42,6 +42,8 @@ export async function runData(o: DataStageOptions): Promise<StageRunResult> {
     process: async (batch) => batch,
     batchSize: 256,
     onBadRecord: o.onBadRecord,
+    onConfigChange: o.onConfigChange,
+    shard: o.shard,
     signal: o.signal,
     logger: o.logger,
     progress: { enabled: o.progress },

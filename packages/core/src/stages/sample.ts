@@ -113,6 +113,8 @@ export async function runSample(o: SampleStageOptions): Promise<StageRunResult> 
     },
     concurrency: o.concurrency,
     onBadRecord: o.onBadRecord,
+    onConfigChange: o.onConfigChange,
+    shard: o.shard,
     signal: o.signal,
     logger: o.logger,
     progress: { enabled: o.progress, total: async () => Math.min(await countLines(o.input), o.limit ?? Infinity) * o.config.samples },
