@@ -100,12 +100,14 @@ export function describeDigitMass(s: DigitMassSummary): string {
 
 /**
  * Computes the summary of a complete, whole (not shard) self-eval or judge artifact and records it in its
- * manifest as `extra.digitMass`, holding the directory's lock while it writes.
+ * manifest as `extra.digitMass`, holding the directory's lock while it writes. `floor` defaults to the one the
+ * self-eval manifest records (e.g. after `selfj merge`).
  */
-export async function recordDigitMass(dir: string, floor: number, logger?: Logger): Promise<DigitMassSummary | undefined> {
+export async function recordDigitMass(dir: string, floor?: number, logger?: Logger): Promise<DigitMassSummary | undefined> {
   const before = readManifest(dir);
   if (!before?.complete || before.shard) return undefined;
-  const summary = await digitMassSummary(dir, floor, before.stage);
+  const recorded = (before.config as { minDigitMass?: unknown } | undefined)?.minDigitMass;
+  const summary = await digitMassSummary(dir, floor ?? (typeof recorded === 'number' ? recorded : 0), before.stage);
   if (!summary) return undefined;
   const lock = lockDir(dir, { purpose: `${before.stage} digit-mass summary`, logger });
   try {
