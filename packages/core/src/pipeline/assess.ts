@@ -158,7 +158,8 @@ export async function assess(judgeFile: string, outDir: string, c: AssessConfig)
     groupBy: 'id',
     seed: c.seed,
   });
-  writeJsonAtomic(join(outDir, 'calibrate', 'calibration.json'), calibration);
+  // What counted as bad travels with tau, so a report or the gateway can read the threshold file on its own.
+  writeJsonAtomic(join(outDir, 'calibrate', 'calibration.json'), { ...calibration, badBelow: cc.badBelow });
   const tau = calibration.tau;
   const labelScale = { min: c.label.clip[0], max: c.label.clip[1], badBelow: cc.badBelow };
   const cats = test.map((r) => r.category ?? 'unknown');
