@@ -1,9 +1,11 @@
 /**
  * Fair scheduling of backend work between requests. Every request gets its own queue; its work is cut into units
  * (one prompt's generation, one prompt's candidate probabilities, one step of token-by-token generation), and the
- * server's `slots` run units round-robin across the requests that have work waiting. A request of 400 prompts
- * therefore delays a newcomer by at most the units already running, not by its whole queue. With more than one
- * slot, one request may hold at most slots - 1 of them, so a newcomer finds a free slot at once.
+ * server's `slots` run units of the requests that have work waiting: the request with the least work left goes
+ * first (a 4-token request waits for the units already running, not for a queue of 400 prompts; and of a client's
+ * equal requests one finishes after another, so the client can send more while the server stays busy), and every
+ * 4th unit goes to the request that has waited longest since its last unit, so no request starves. With more than
+ * one slot, one request may hold at most slots - 1 of them, so a newcomer finds a free slot at once.
  */
 import { abortError, type Embedder, type ModelBackend } from '@selfj/core';
 
@@ -17,6 +19,8 @@ export class RequestQueue {
   readonly units: Unit[] = [];
   running = 0;
   closed = false;
+  /** Pick count when this request last started a unit (or joined): its place in the "longest waiting" order. */
+  lastServed = -1;
 
   constructor(
     private readonly scheduler: FairScheduler,
@@ -44,7 +48,8 @@ export class RequestQueue {
 export class FairScheduler {
   private running = 0;
   private readonly queues: RequestQueue[] = [];
-  private next = 0;
+  /** Units started so far (every 4th goes to the longest-waiting request). */
+  private picks = 0;
   /** Most slots one request may hold (all of them when there is only one). */
   private readonly perRequest: number;
 
@@ -63,18 +68,16 @@ export class FairScheduler {
     return new RequestQueue(this, signal);
   }
 
-  /** Puts a request with work into the rotation (once): a newcomer's turn is next, so it waits for the units already running, not for another round of the others. */
+  /** Puts a request with work among the candidates (once). */
   join(q: RequestQueue): void {
     if (this.queues.includes(q)) return;
-    this.queues.splice(this.next, 0, q);
+    q.lastServed = this.picks - 1; // it has waited since now
+    this.queues.push(q);
   }
 
   forget(q: RequestQueue): void {
     const i = this.queues.indexOf(q);
-    if (i < 0) return;
-    this.queues.splice(i, 1);
-    if (i < this.next) this.next--;
-    if (this.next >= this.queues.length) this.next = 0;
+    if (i >= 0) this.queues.splice(i, 1);
   }
 
   /** Starts units while slots are free, taking the requests in turn. */
@@ -97,17 +100,21 @@ export class FairScheduler {
   }
 
   private pickQueue(): RequestQueue | undefined {
-    const n = this.queues.length;
-    for (let i = 0; i < n; i++) {
-      const idx = (this.next + i) % n;
-      const q = this.queues[idx];
-      if (q.units.length && q.running < this.perRequest) {
-        this.next = (idx + 1) % n;
-        return q;
-      }
+    const oldestTurn = this.picks % 4 === 3;
+    let best: RequestQueue | undefined;
+    for (const q of this.queues) {
+      if (q.units.length && q.running < this.perRequest && (!best || goesBefore(q, best, oldestTurn))) best = q;
     }
-    return undefined;
+    if (best) best.lastServed = this.picks++;
+    return best;
   }
+}
+
+/** Least work left first (then longest waiting); on the longest-waiting turn the other way round. */
+function goesBefore(a: RequestQueue, b: RequestQueue, oldestTurn: boolean): boolean {
+  const work = a.units.length - b.units.length;
+  const wait = a.lastServed - b.lastServed;
+  return oldestTurn ? wait < 0 || (wait === 0 && work < 0) : work < 0 || (work === 0 && wait < 0);
 }
 
 /** The backend as one request sees it: each call is a unit of that request's queue; prompts are units of their own. */
