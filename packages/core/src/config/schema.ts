@@ -203,7 +203,7 @@ export const gatewaySchema = z
     batch: z
       .strictObject({
         maxSize: z.int().min(1).default(16).describe('Most answers scored in one judge call'),
-        maxWaitMs: z.number().min(0).default(2).describe('Longest an answer waits for others to share its judge call'),
+        maxWaitMs: z.number().min(0).default(0).describe('Longest an answer waits for others to share its judge call while the judge is idle (0: none; answers that arrive while a call runs always leave together when it ends). A few ms can fill batches on a GPU judge'),
       })
       .prefault({})
       .describe('Micro-batching of concurrent requests\' judge scoring'),
