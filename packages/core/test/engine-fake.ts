@@ -50,7 +50,9 @@ export class FakeBackend implements ModelBackend {
     const digitTotal = digits.reduce((a, b) => a + b, 0);
     const others = VOCAB.map((c, j) => (/\d/.test(c) ? 0 : 1 + (h32(t, 200 + j) % 100)));
     const otherTotal = others.reduce((a, b) => a + b, 0);
-    VOCAB.forEach((c, j) => (p[j] = /\d/.test(c) ? (0.5 * digits[Number(c)]) / digitTotal : (0.5 * others[j]) / otherTotal));
+    VOCAB.forEach((c, j) => {
+      p[j] = /\d/.test(c) ? (0.5 * digits[Number(c)]) / digitTotal : (0.5 * others[j]) / otherTotal;
+    });
     return p;
   }
   async generate(prompt: Prompt, o: GenerateOptions = {}): Promise<GenerateResult> {

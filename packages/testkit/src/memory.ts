@@ -12,7 +12,10 @@ let gcFn: (() => void) | null | undefined;
 export function garbageCollector(): (() => void) | null {
   if (gcFn !== undefined) return gcFn;
   const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return (gcFn = g);
+  if (typeof g === 'function') {
+    gcFn = g;
+    return gcFn;
+  }
   try {
     setFlagsFromString('--expose-gc');
     const f = runInNewContext('gc') as unknown;
