@@ -16,7 +16,8 @@ struct TuneResult {
 };
 
 // Times every kernel on every candidate in up to `reps` rounds and keeps each one's fastest call (the machine is
-// shared); starts no new round once budgetMs (set-up included) is spent, but always times one.
+// shared); starts no new round once budgetMs of this thread's CPU time (set-up included) is spent, but always times
+// two.
 TuneResult tuneKernels(int reps, double budgetMs);
 
 }  // namespace selfj

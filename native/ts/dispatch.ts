@@ -13,9 +13,9 @@ import type { RawAddon } from './loader.js';
 import type { DispatchInfo, KernelName } from './types.js';
 
 export const KERNEL_NAMES: readonly KernelName[] = ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep'];
-/** Timed rounds per candidate (the fastest one counts) and the time they may take together. */
+/** Timed rounds per candidate (the fastest one counts) and the CPU time after which no new round starts. */
 const TUNE_REPS = 10;
-const TUNE_BUDGET_MS = 70;
+const TUNE_BUDGET_MS = 50;
 export const CACHE_FORMAT = 1;
 
 /** XDG_CACHE_HOME/selfj or ~/.cache/selfj; SELFJ_NATIVE_CACHE_DIR overrides (the tests point it at a temp dir). */
