@@ -114,6 +114,8 @@ describe('digit-mass floor (item 1)', () => {
     const out = join(d, 'judge');
     const r = await runJudge({ dir: out, input, judge, onBadRecord: 'skip' });
     expect(r.manifest.counts).toEqual({ records: 2, rejected: 1 });
+    // recorded as self-eval records it, so `selfj merge` of judge shards summarises with the floor they ran with
+    expect(r.manifest.config).toMatchObject({ judge: judge.id, minDigitMass: 0.05 });
     expect(jsonl(join(out, 'rejects.jsonl'))[0].reason).toMatch(/low digit mass 1\.00e-12 < floor 0\.05/);
     const s = await recordDigitMass(out, 0.05);
     expect(s!.views).toEqual({ referenceFree: { n: 2, min: 0.6, p5: 0.6, median: 0.6, max: 0.6 } });

@@ -21,7 +21,7 @@ const command: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'Merged stage directory (default: the directory holding the shards)' })
       .option('force', { type: 'boolean', default: false, describe: 'Replace an artifact in --out made with other settings' })
       .option('log-file', { type: 'string', describe: 'Append structured JSON log events to this file' })
-      .option('min-digit-mass', { type: 'number', describe: 'judge shards: the scoring.minDigitMass they ran with, for the digit-mass summary (self-eval records its own)' })
+      .option('min-digit-mass', { type: 'number', describe: 'Only for shards whose manifest does not record its digit-mass floor (judge shards from before it did): the scoring.minDigitMass they ran with, for the digit-mass summary' })
       .example('$0 sample --out run/sample --shard 0/3   # ... 1/3, 2/3 on other machines', '')
       .example('$0 merge run/sample', 'writes run/sample/records.jsonl, rejects.jsonl, manifest.json') as never,
   handler: async (args) => {

@@ -31,7 +31,8 @@ export async function runJudge(o: JudgeStageOptions): Promise<StageRunResult> {
     dir: o.dir,
     manifest: {
       configHash,
-      config: { judge: o.judge.id, fields: { instruction: fi, response: fr } },
+      // The digit-mass floor (selfj's digit judges say it), so `selfj merge` can summarise the digit mass as a run would.
+      config: { judge: o.judge.id, fields: { instruction: fi, response: fr }, ...(typeof fp.minDigitMass === 'number' ? { minDigitMass: fp.minDigitMass } : {}) },
       ...(fp.model ? { model: fp.model as ModelInfo } : {}),
       ...(typeof fp.template === 'string' ? { templates: { referenceFree: fp.template } } : {}),
       input,
