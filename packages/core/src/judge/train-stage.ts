@@ -1,11 +1,19 @@
-/** Stage 5, train: features of both views, then the head trainer, then a self-describing judge artifact. */
+/**
+ * Stage 5, train: features of both views, then the head trainer, then a self-describing judge artifact. The
+ * feature extraction is the model work and shards like any stage (runTrainFeatures with a shard, then `selfj merge`
+ * of <dir>/features); the head is one optimisation over all features and runs once, after the merge.
+ */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelBackend } from '../contracts/backend.js';
 import { SelfjError } from '../errors.js';
 import type { TrainConfig } from '../config/index.js';
 import { readJsonFile } from '../infra/atomic.js';
+import { lockDir, type DirLock } from '../infra/lock.js';
 import { silentLogger } from '../infra/logger.js';
 import { RECORDS_FILE } from '../infra/manifest.js';
+import { effectiveShard } from '../infra/shard.js';
+import type { StageRunResult } from '../infra/stage-runner.js';
 import { loadTrainData, runFeatures } from './features-stage.js';
 import { trainHead, type EpochStats } from './head-trainer.js';
 import { saveJudge, type JudgeManifest } from './judge-artifact.js';
@@ -33,10 +41,37 @@ export interface TrainStageResult {
   seconds: number;
 }
 
+/** The features of the training items, in <dir>/features (or one shard of them: <dir>/features/shard-i-of-N). */
+export function runTrainFeatures(o: TrainStageOptions): Promise<StageRunResult> {
+  return runFeatures({ ...o, dir: join(o.dir, 'features') });
+}
+
 export async function runTrain(o: TrainStageOptions): Promise<TrainStageResult> {
+  const shard = effectiveShard(o.shard);
+  if (shard) {
+    throw new SelfjError('BAD_INPUT', `A sharded train run (shard ${shard.index}/${shard.count}) extracts features only; it cannot train the head.`, {
+      solutions: ['Run the shards with runTrainFeatures (selfj train --shard i/N), merge <dir>/features, then train without a shard'],
+    });
+  }
+  const logger = o.logger ?? silentLogger;
+  try {
+    mkdirSync(o.dir, { recursive: true });
+  } catch (e) {
+    throw new SelfjError('BAD_INPUT', `Cannot use ${o.dir} as the judge directory: ${(e as Error).message}`, { solutions: ['Pass an --out path that is a directory (or does not exist yet)'], cause: e });
+  }
+  // The features directory has its own lock; this one keeps two runs from training into one judge directory.
+  const lock = lockDir(o.dir, { purpose: 'stage train', logger });
+  try {
+    return await trainLocked(o, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(o: TrainStageOptions, lock: DirLock): Promise<TrainStageResult> {
   const t0 = Date.now();
   const logger = o.logger ?? silentLogger;
-  const feats = await runFeatures({ ...o, dir: join(o.dir, 'features') });
+  const feats = await runTrainFeatures(o);
   const configHash = stageHash({ stage: 'train', features: feats.manifest.configHash, config: o.config, seed: o.seed });
   const existing = readJsonFile<JudgeManifest>(join(o.dir, 'manifest.json'), 'judge manifest');
   if (existing && existing.configHash === configHash && !o.force) {
@@ -54,6 +89,7 @@ export async function runTrain(o: TrainStageOptions): Promise<TrainStageResult> 
     o.onEpoch?.(e);
   });
   const chat = o.backend.capabilities().chatTemplate;
+  lock.check(); // a run that lost its lock (stalled past the timeout) must not overwrite the judge
   const manifest = saveJudge(
     o.dir,
     {

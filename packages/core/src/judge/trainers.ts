@@ -6,9 +6,11 @@
 import type { TrainConfig } from '../config/index.js';
 import type { ModelBackend } from '../contracts/backend.js';
 import type { TrainOutcome, TrainRequest, Trainer } from '../contracts/trainer.js';
+import type { StageShard } from '../infra/shard.js';
+import type { StageRunResult } from '../infra/stage-runner.js';
 import type { TemplateSet } from '../stages/templates.js';
 import { runExport } from './lora-export.js';
-import { runTrain } from './train-stage.js';
+import { runTrain, runTrainFeatures } from './train-stage.js';
 
 type ViewTemplates = Pick<TemplateSet, 'withReference' | 'referenceFree'>;
 
@@ -25,6 +27,14 @@ export class HeadTrainer implements Trainer {
   ) {
     this.available = Boolean(backend.features) && backend.capabilities().features;
     if (!this.available) this.unavailableReason = `backend ${backend.id} gives no hidden-state features (train a LoRA judge instead: trainer "lora" / selfj export)`;
+  }
+
+  /**
+   * One shard of the feature extraction (into <dir>/features/shard-i-of-N), without training: the head trains once,
+   * after `selfj merge <dir>/features`, with an ordinary `train` call.
+   */
+  extractFeatures(r: TrainRequest, shard: StageShard): Promise<StageRunResult> {
+    return runTrainFeatures({ ...r, backend: this.backend, templates: this.templates, config: this.config, ...this.model, shard });
   }
 
   async train(r: TrainRequest): Promise<TrainOutcome> {
