@@ -1,0 +1,160 @@
+/**
+ * What the gateway costs, measured side by side in one run (rounds alternate, medians kept; these machines are
+ * noisy), printed as ratios:
+ * 1. latency and throughput through the gateway (gate mode) against the upstream called directly, at concurrency
+ *    1, 16 and 64; target: added p50 latency <= the judge's own time + 1 ms, the judge's time being its p50 on the
+ *    same requests (from the gateway's decision log; at concurrency 1 nothing waits, so it is the scoring alone),
+ *    and for reference the judge timed alone in the gateway process on a fixed answer between the rounds;
+ * 2. shadow mode's throughput at concurrency 64 against the upstream alone; target >= 80%;
+ * 3. micro-batching at concurrency 64, judge batches of up to 16 against batches of 1: with the in-process tiny
+ *    judge (CPU-bound: a batch costs what its items cost one by one), and with a judge server that answers each
+ *    prompt after a fixed delay, many at once (how a GPU server such as vLLM behaves below saturation).
+ * The upstream is `selfj serve` over the real tiny model in its own process, each gateway another process (its
+ * judge zero-shot on its own copy of the tiny model unless said), and the load comes from this one (keep-alive HTTP).
+ * Env: SELFJ_TEST_MODEL (the tiny GGUF), BENCH_ROUNDS (3), BENCH_MAX_TOKENS (32), BENCH_SEQUENCES (4: upstream and
+ * judge llama.cpp sequences), BENCH_JUDGE_DELAY_MS (50: the latency judge server).
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'node:http';
+import { resolve } from 'node:path';
+import { judgeTime, startChild, stopChildren, type Child } from './children.js';
+
+const MODEL = resolve(process.env.SELFJ_TEST_MODEL ?? '');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 32);
+const SEQUENCES = Number(process.env.BENCH_SEQUENCES ?? 4);
+const JUDGE_DELAY = Number(process.env.BENCH_JUDGE_DELAY_MS ?? 50);
+const REQUESTS: Record<number, number> = { 1: 40, 16: 96, 64: 192 };
+
+interface Run {
+  p50: number;
+  rps: number;
+}
+
+function post(agent: Agent, url: URL, body: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => {
+      r.resume();
+      r.on('end', () => (r.statusCode === 200 ? res(performance.now() - t0) : rej(new Error(`HTTP ${r.statusCode} from ${url.host}`))));
+    });
+    req.on('error', rej);
+    req.end(body);
+  });
+}
+
+/** `n` chat requests at `concurrency`, against a base URL (…/v1): p50 latency (ms) and requests/s. */
+async function load(base: string, concurrency: number, n: number): Promise<Run> {
+  const url = new URL(`${base}/chat/completions`);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `Tell me a story number ${i % 16}.` }], max_tokens: MAX_TOKENS, temperature: 0.7, seed: i });
+        lat.push(await post(agent, url, body));
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  return { p50: lat[lat.length >> 1], rps: n / seconds };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Alternating rounds of each target at one concurrency; the median p50 and requests/s of each. */
+/** Decision-log lines of a gateway from line `from` on. */
+function logLines(file: string, from = 0): { judgeMs?: number; upstreamMs: number; totalMs: number }[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(from).map((l) => JSON.parse(l));
+}
+
+async function sideBySide(targets: Record<string, string>, concurrency: number, eachRound?: () => Promise<void>): Promise<Record<string, Run>> {
+  const runs: Record<string, Run[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+  for (const [, base] of Object.entries(targets)) await load(base, concurrency, Math.min(16, REQUESTS[concurrency])); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [k, base] of Object.entries(targets)) runs[k].push(await load(base, concurrency, REQUESTS[concurrency]));
+    await eachRound?.();
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { p50: median(rs.map((x) => x.p50)), rps: median(rs.map((x) => x.rps)) }]));
+}
+
+/** Mean judge batch size from a gateway's /metrics. */
+async function meanBatch(gatewayBase: string): Promise<number> {
+  const text = await (await fetch(`${gatewayBase.replace(/\/v1$/, '')}/metrics`)).text();
+  const sum = Number(/selfj_gateway_judge_batch_size_sum (\S+)/.exec(text)?.[1]);
+  const count = Number(/selfj_gateway_judge_batch_size_count (\S+)/.exec(text)?.[1]);
+  return sum / count;
+}
+
+const f = (x: number, d = 1) => x.toFixed(d);
+
+async function main(): Promise<void> {
+  if (!existsSync(MODEL) || !process.env.SELFJ_TEST_MODEL) {
+    throw new Error('Set SELFJ_TEST_MODEL to a GGUF model (the tiny one: Hugging Face ggml-org/models, tinyllamas/stories260K.gguf).');
+  }
+  const children: Child[] = [];
+  try {
+    const upstream = await startChild({ kind: 'upstream', model: MODEL, sequences: SEQUENCES });
+    children.push(upstream);
+    const logs = mkdtempSync(join(tmpdir(), 'selfj-gw-bench-logs-'));
+    let nLog = 0;
+    const gw = async (mode: 'gate' | 'shadow', batch: number, judge?: string) => {
+      const log = join(logs, `gateway-${nLog++}.jsonl`);
+      return { ...(await startChild({ kind: 'gateway', model: MODEL, upstream: upstream.url, mode, batch, judgeSequences: SEQUENCES, judge, log })), log };
+    };
+    const gate = await gw('gate', 16);
+    const shadow = await gw('shadow', 16);
+    const single = await gw('gate', 1);
+    const latencyJudge = await startChild({ kind: 'latency-judge', delayMs: JUDGE_DELAY, parallel: 64 });
+    children.push(gate, shadow, single, latencyJudge);
+    const remote = `openai:${latencyJudge.url}#judge;concurrency=64;adaptive=false`;
+    const remoteBatched = await gw('gate', 16, remote);
+    const remoteSingle = await gw('gate', 1, remote);
+    children.push(remoteBatched, remoteSingle);
+    console.log(`selfj gateway overhead: tiny model (stories260K), ${MAX_TOKENS} tokens per answer, llama.cpp ${SEQUENCES} sequences x 1 thread, ${ROUNDS} alternating rounds\n`);
+    console.log('conc. | direct p50 ms | gateway p50 ms | added ms | judge p50 ms (same requests / alone) | added - judge ms | gateway / direct req/s');
+    let ownAtOne = NaN;
+    let breakdown = '';
+    for (const c of [1, 16, 64]) {
+      const alone: number[] = [];
+      const from = logLines(gate.log).length;
+      const r = await sideBySide({ direct: upstream.url, gateway: gate.url }, c, async () => void alone.push(await judgeTime(gate)));
+      const lines = logLines(gate.log, from);
+      const judged = median(lines.map((l) => l.judgeMs!));
+      const extra = r.gateway.p50 - r.direct.p50;
+      // Above concurrency 1 the judge's time in a request includes waiting for the judge: only c1 isolates the gateway.
+      const own = c === 1 ? f(extra - judged, 2) : '-';
+      if (c === 1) {
+        ownAtOne = extra - judged;
+        const [up, total] = [median(lines.map((l) => l.upstreamMs)), median(lines.map((l) => l.totalMs))];
+        breakdown = `concurrency 1 inside the gateway (p50): upstream call ${f(up)} ms (direct ${f(r.direct.p50)}), judge ${f(judged)}, handling ${f(median(lines.map((l) => l.totalMs - l.upstreamMs - (l.judgeMs ?? 0))), 2)}; request in and answer out ${f(r.gateway.p50 - total, 2)} ms`;
+      }
+      console.log(
+        `${String(c).padStart(5)} | ${f(r.direct.p50).padStart(13)} | ${f(r.gateway.p50).padStart(14)} | ${f(extra).padStart(8)} | ${`${f(judged)} / ${f(median(alone))}`.padStart(37)} | ${own.padStart(16)} | ${f(r.gateway.rps / r.direct.rps, 2).padStart(22)}`,
+      );
+    }
+    console.log(breakdown);
+    const sh = await sideBySide({ direct: upstream.url, shadow: shadow.url }, 64);
+    const mb = await sideBySide({ batched: gate.url, single: single.url }, 64);
+    const rb = await sideBySide({ batched: remoteBatched.url, single: remoteSingle.url }, 64);
+    const batch = async (c: Child) => f(await meanBatch(c.url), 1);
+    console.log(`\nshadow, concurrency 64: ${f(sh.shadow.rps)} vs ${f(sh.direct.rps)} req/s direct = ${f(sh.shadow.rps / sh.direct.rps, 2)} (target >= 0.80)`);
+    console.log('micro-batching, concurrency 64, judge batches <= 16 vs batches of 1 (mean batch size in brackets):');
+    console.log(`  in-process tiny judge (CPU): ${f(mb.batched.rps)} req/s [${await batch(gate)}] vs ${f(mb.single.rps)} req/s [${await batch(single)}] = ${f(mb.batched.rps / mb.single.rps, 2)}x`);
+    console.log(
+      `  judge server, ${JUDGE_DELAY} ms per prompt, 64 at once: ${f(rb.batched.rps)} req/s [${await batch(remoteBatched)}] vs ${f(rb.single.rps)} req/s [${await batch(remoteSingle)}] = ${f(rb.batched.rps / rb.single.rps, 2)}x`,
+    );
+    console.log(`target at concurrency 1, added p50 <= judge + 1 ms: ${ownAtOne <= 1 ? 'met' : 'NOT met'} (added - judge = ${f(ownAtOne, 2)} ms)`);
+  } finally {
+    await stopChildren(children);
+  }
+}
+
+await main();
