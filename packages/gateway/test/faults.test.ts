@@ -5,6 +5,7 @@
  * Under fail-closed a judge failure declines ("judge unavailable"), under fail-open it answers marked unscored;
  * never an answer without a word about its score. The server stays up throughout.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
 import { createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '@selfj/backend-openai';
@@ -103,6 +104,31 @@ describe.skipIf(!haveModel)('gateway under upstream and judge failures', () => {
       up.faults.length = 0;
       await c.close();
       await fallback.close?.();
+    }
+  }, 60_000);
+
+  it('an upstream key never reaches the response or the decision log, even when the upstream echoes it', async () => {
+    const key = 'sk-upstream-secret-0123456789abcdef';
+    const keyed = new BackendSampler(
+      await createOpenAIBackend(`${up.url}#tiny;maxRetries=0;connectRetryMs=0`, { env: { OPENAI_API_KEY: key } }),
+      DEFAULT_TEMPLATES.sample,
+      8,
+    );
+    const g = await startTestGateway({ gateway: { log: { text: true } } }, { tau: 0, extra: { upstream: keyed, secrets: [key] } });
+    try {
+      up.faults.push({ kind: 'echo-auth' });
+      const r = await postJson(`${g.gw.url}/chat/completions`, body('Hello'));
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      expect(r.text).toMatch(/Invalid key/); // the upstream's message is passed on...
+      expect(r.text).not.toContain(key); // ...without the key
+      expect(r.text).not.toContain(key.slice(3));
+      const log = readFileSync(g.logFile, 'utf8');
+      expect(log).toMatch(/Invalid key/);
+      expect(log).not.toContain(key.slice(3));
+    } finally {
+      up.faults.length = 0;
+      await g.close();
+      await keyed.close?.();
     }
   }, 60_000);
 

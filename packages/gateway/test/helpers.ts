@@ -56,7 +56,8 @@ export async function writeThreshold(file: string, tau: number | null, judge?: J
   renameSync(`${file}.tmp`, file);
 }
 
-export type Fault = { kind: 'status'; status: number; retryAfter?: string } | { kind: 'hang' } | { kind: 'reset' };
+/** `echo-auth`: a 400 whose message repeats the Authorization header it got (servers do echo bad keys). */
+export type Fault = { kind: 'status'; status: number; retryAfter?: string } | { kind: 'hang' } | { kind: 'reset' } | { kind: 'echo-auth' };
 
 export interface FaultProxy {
   url: string;
@@ -83,6 +84,12 @@ export async function startFaultProxy(target: string, paths: RegExp = GENERATION
       return;
     }
     if (fault?.kind === 'hang') return; // never answers; the client's timeout has to act
+    if (fault?.kind === 'echo-auth') {
+      req.resume();
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `Invalid key: ${req.headers.authorization} (x-api-key ${String(req.headers.authorization).replace(/^Bearer /, '')})`, type: 'invalid_request_error', param: null, code: null } }));
+      return;
+    }
     if (fault?.kind === 'status') {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
