@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,9 +133,10 @@ describe('through selfj serve, the in-process results', () => {
 });
 
 /** Runs `selfj serve` on the test model, hands its base URL to `use`, then stops it with SIGTERM (exit code returned). */
-async function withServeCommand(use: (url: string) => Promise<void>): Promise<number | null> {
-  const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
-  const child = spawn(process.execPath, [bin, 'serve', '--model', modelPath, '--port', '0', '--threads', String(threads)], {
+const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
+
+async function withServeCommand(use: (url: string) => Promise<void>, port = 0): Promise<number | null> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--model', modelPath, '--port', String(port), '--threads', String(threads)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -190,4 +192,43 @@ describe('selfj serve (the CLI command)', () => {
       await same.close();
     }
   }, 120_000);
+
+  it.skipIf(!haveAlpaca)(`a stage started before its server waits for it, saying so, and completes${haveAlpaca ? '' : ` (skipped: ${ALPACA_MISSING})`}`, async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'selfj-serve-wait-'));
+    const stage = spawn(
+      process.execPath,
+      [BIN, 'self-eval', '--backend', `openai:http://127.0.0.1:${port}/v1#stories260K`, '--input', selfEvalInput(dir, 6), '--out', join(dir, 'out'), '--on-bad-record', 'skip', '--min-digit-mass', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } },
+    );
+    let err = '';
+    stage.stderr.on('data', (d: Buffer) => (err += d));
+    stage.stdout.resume();
+    const stageExit = new Promise<number | null>((r) => stage.on('exit', (code) => r(code)));
+    try {
+      // Nothing listens yet: the stage says it waits (the CLI starts slowly on a busy machine, hence the polling).
+      const waiting = new RegExp(`Cannot reach http://127\\.0\\.0\\.1:${port}/v1 \\(.*ECONNREFUSED.*retrying for up to 60 s`);
+      for (let t = 0; t < 300 && !waiting.test(err); t++) await new Promise((r) => setTimeout(r, 100));
+      expect(err).toMatch(waiting);
+      await withServeCommand(async () => {
+        expect(await stageExit, err).toBe(0);
+      }, port);
+      expect(err).toMatch(/answers again \(after \d+\.\d s\)/);
+      // Every record was scored (no digit-mass floor: the tiny model is not instruction-tuned).
+      const manifest = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8')) as { complete: boolean; counts: { records: number; rejected: number } };
+      expect(manifest.complete).toBe(true);
+      expect(manifest.counts).toEqual({ records: 6, rejected: 0 });
+    } finally {
+      stage.kill('SIGKILL');
+    }
+  }, 120_000);
 });
+
+/** A TCP port nothing listens on (taken and released). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}

@@ -345,10 +345,15 @@ function checkPrompt(prompt: Prompt, index: number): void {
   if (empty) throw new SelfjError('BAD_INPUT', `Prompt ${index} is empty.`, { details: { index } });
 }
 
-/** Creates and initialises a backend from `<base url>[,...]#<model>[;k=v]` plus options (the plugin factory). */
-export async function createOpenAIBackend(spec: string, options: Partial<OpenAIBackendOptions> = {}): Promise<OpenAIBackend> {
+/** Creates and initialises a backend from `<base url>[,...]#<model>[;k=v]` plus options (the plugin factory); `signal` cancels the wait for the server. */
+export async function createOpenAIBackend(spec: string, options: Partial<OpenAIBackendOptions> = {}, signal?: AbortSignal): Promise<OpenAIBackend> {
   const parsed = parseOpenAISpec(spec);
   const backend = new OpenAIBackend({ ...parsed, ...options, baseURLs: options.baseURLs ?? parsed.baseURLs, model: options.model ?? parsed.model });
-  await backend.init();
+  try {
+    await backend.init(signal); // waits for a server that is still starting (connectRetryMs); the signal ends the wait
+  } catch (e) {
+    await backend.close();
+    throw e;
+  }
   return backend;
 }

@@ -68,7 +68,7 @@ export function describeNetworkError(e: unknown): string {
   const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };
   const code = err.cause?.code ?? err.code;
   const detail = err.cause?.message ?? err.message ?? String(e);
-  return code && code !== 'ERR' ? `${code} (${detail})` : detail;
+  return code && code !== 'ERR' && !detail.includes(code) ? `${code} (${detail})` : detail;
 }
 
 /** The final error of a non-retryable status. `where` and `msg` are already redacted. */

@@ -19,7 +19,7 @@ const plugin = {
   name: '@selfj/backend-openai',
   backends: {
     openai: (spec: string, options: Record<string, unknown>, ctx?: PluginContext): Promise<OpenAIBackend> =>
-      createOpenAIBackend(spec, { onNotice: ctx?.notice, ...options }),
+      createOpenAIBackend(spec, { onNotice: ctx?.notice, ...options }, ctx?.signal),
   },
   embedders: {
     openai: (spec: string, options: Record<string, unknown>, ctx?: PluginContext): Promise<Embedder> =>
