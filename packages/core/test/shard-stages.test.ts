@@ -1,21 +1,15 @@
 /**
  * Real stages, sharded: label (z-normalised over the whole data set, with splits) and similarity (an embedder)
- * run as 3 shards and merged give the artifact of one process, byte for byte.
- * Until the stages forward StageCommon.shard to the runner, the shard is handed to the runner here (the stages'
- * parse/process code, manifests and the runner are the real ones).
+ * run as 3 shards (their own `shard` option, as `--shard i/3` passes it) and merged give the artifact of one
+ * process, byte for byte.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_COMBINE, EmbedderSimilarity, mergeStageShards, runLabel, runSimilarity, type StageShard } from '../src/index.js';
 import { FakeEmbedder } from './engine-fake.js';
 
-const state = vi.hoisted(() => ({ shard: undefined as StageShard | undefined }));
-vi.mock('../src/infra/stage-runner.js', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('../src/infra/stage-runner.js')>();
-  return { ...orig, runStage: (o: Parameters<typeof orig.runStage>[0]) => orig.runStage({ ...o, shard: o.shard ?? state.shard }) };
-});
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-shard-stage-'));
 const same = (a: string, b: string) => {
@@ -39,14 +33,12 @@ function scored(dir: string, n: number): string {
   return f;
 }
 
-async function sharded<T>(run: () => Promise<T>, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    state.shard = { index: i, count };
-    try {
-      await run();
-    } finally {
-      state.shard = undefined;
-    }
+/** Runs every shard of the split, one after the other (each writes only its own shard directory). */
+async function sharded(run: (shard: StageShard) => Promise<{ dir: string; manifest: { shard?: StageShard } }>, count: number): Promise<void> {
+  for (let index = 0; index < count; index++) {
+    const r = await run({ index, count });
+    expect(r.dir).toBe(join(dirname(r.dir), `shard-${index}-of-${count}`));
+    expect(r.manifest.shard).toEqual({ index, count });
   }
 }
 
@@ -59,7 +51,7 @@ describe('real stages sharded over 3 processes, then merged', () => {
     const single = await runLabel({ dir: join(d, 'single'), input, config, splits, seed: 3, onBadRecord: 'skip' });
     expect(single.rejected).toBeGreaterThan(5);
     expect((single.manifest.extra as { stats?: unknown }).stats).toBeDefined();
-    await sharded(() => runLabel({ dir: join(d, 'label'), input, config, splits, seed: 3, onBadRecord: 'skip' }), 3);
+    await sharded((shard) => runLabel({ dir: join(d, 'label'), input, config, splits, seed: 3, onBadRecord: 'skip', shard }), 3);
     await mergeStageShards({ inputs: [join(d, 'label')] });
     same(join(d, 'label'), single.dir);
   });
@@ -69,7 +61,7 @@ describe('real stages sharded over 3 processes, then merged', () => {
     const input = scored(d, 120);
     const sim = new EmbedderSimilarity(new FakeEmbedder());
     const single = await runSimilarity({ dir: join(d, 'single'), input, similarity: sim, batchSize: 16, onBadRecord: 'skip' });
-    await sharded(() => runSimilarity({ dir: join(d, 'sim'), input, similarity: sim, batchSize: 16, onBadRecord: 'skip' }), 3);
+    await sharded((shard) => runSimilarity({ dir: join(d, 'sim'), input, similarity: sim, batchSize: 16, onBadRecord: 'skip', shard }), 3);
     const m = await mergeStageShards({ inputs: [0, 1, 2].map((i) => join(d, 'sim', `shard-${i}-of-3`)), out: join(d, 'merged') });
     expect(m.manifest.counts).toEqual(single.manifest.counts);
     same(join(d, 'merged'), single.dir);

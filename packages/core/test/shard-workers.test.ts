@@ -54,5 +54,11 @@ describe('local shard workers', () => {
       "selfj sample --input 'my data.jsonl' --out /d/sample --shard 0/2",
       "selfj sample --input 'my data.jsonl' --out /d/sample --shard 1/2",
     ]);
+    const ups = ['openai:http://gpu1:8000/v1#p', 'openai:http://gpu2:8000/v1#p'];
+    expect(shardCommandLines(['selfj', 'judge'], 3, (s) => ['--upstream', upstreamFor(s, ups)])).toEqual([
+      "selfj judge --upstream 'openai:http://gpu1:8000/v1#p' --shard 0/3",
+      "selfj judge --upstream 'openai:http://gpu2:8000/v1#p' --shard 1/3",
+      "selfj judge --upstream 'openai:http://gpu1:8000/v1#p' --shard 2/3",
+    ]);
   });
 });

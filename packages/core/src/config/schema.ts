@@ -166,6 +166,28 @@ export const splitsSchema = z
   .refine((s) => Math.abs(s.train + s.calibrate + s.test - 1) < 1e-9, { message: 'train + calibrate + test must add up to 1' })
   .describe('Instruction ids are split by a hash of the id, so every sample of one instruction lands in one split');
 
+/** The stages `selfj run --workers N` can run as N shard processes (train: its feature extraction). */
+export const SHARDABLE_STAGES = ['sample', 'self-eval', 'similarity', 'label', 'train', 'judge'] as const;
+
+export const workersSchema = z
+  .strictObject({
+    count: z.int().min(1).max(4096).default(1).describe('Shard processes per sharded stage (1: every stage runs in the `selfj run` process)'),
+    stages: z
+      .array(z.enum(SHARDABLE_STAGES))
+      .default(['sample', 'self-eval', 'train', 'judge'])
+      .describe('The stages run as shards, then merged (train: the feature extraction; the head trains once after the merge)'),
+    upstreams: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Backend ids of servers that serve the policy model (replicas of backend.id, e.g. one vLLM each): worker i talks to upstreams[i mod M]; the artifacts record backend.id. Empty: every worker opens backend.id itself',
+      ),
+    parallel: z.int().min(1).optional().describe('Workers running at once (default: all of them)'),
+    retries: z.int().min(0).default(1).describe('Restarts of a failed worker (each resumes its shard)'),
+  })
+  .prefault({})
+  .describe('`selfj run` across local worker processes: each listed stage runs as `count` shard processes, merged before the next stage');
+
 const gatewayMode = z.enum(['gate', 'best-of-n', 'cascade', 'shadow']);
 
 export const gatewaySchema = z
@@ -247,6 +269,7 @@ export const configSchema = z
     grade: gradeSchema,
     splits: splitsSchema,
     gateway: gatewaySchema,
+    workers: workersSchema,
   })
   .describe('selfj pipeline config: one file drives `selfj run`; every stage command reads the same sections');
 
@@ -267,3 +290,5 @@ export type SplitsConfig = SelfjConfig['splits'];
 export type GradeConfig = SelfjConfig['grade'];
 export type GatewayConfig = SelfjConfig['gateway'];
 export type GatewayMode = GatewayConfig['mode'];
+export type WorkersConfig = SelfjConfig['workers'];
+export type ShardableStage = (typeof SHARDABLE_STAGES)[number];

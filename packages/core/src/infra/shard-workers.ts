@@ -51,9 +51,12 @@ export function shellQuote(arg: string): string {
   return arg !== '' && SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command line of every shard, for a scheduler or a person (the argv gets `--shard i/N` appended). */
-export function shardCommandLines(argv: string[], count: number): string[] {
-  return Array.from({ length: count }, (_, index) => [...argv, '--shard', `${index}/${count}`].map(shellQuote).join(' '));
+/**
+ * The command line of every shard, for a scheduler or a person: the argv, then `extra(shard)` (e.g. the shard's
+ * upstream server), then `--shard i/N`.
+ */
+export function shardCommandLines(argv: string[], count: number, extra: (shard: StageShard) => string[] = () => []): string[] {
+  return Array.from({ length: count }, (_, index) => [...argv, ...extra({ index, count }), '--shard', `${index}/${count}`].map(shellQuote).join(' '));
 }
 
 function runOnce(cmd: WorkerCommand, log: string, signal?: AbortSignal): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

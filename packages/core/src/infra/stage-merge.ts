@@ -6,7 +6,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SelfjError } from '../errors.js';
-import { decideArtifact } from './artifact-state.js';
+import { decideArtifact, type OnConfigChange } from './artifact-state.js';
 import { canonicalJson } from './hash.js';
 import { lockDir, type DirLock } from './lock.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -20,6 +20,8 @@ export interface MergeStageOptions {
   out?: string;
   /** Replace an artifact in `out` made with other settings. */
   force?: boolean;
+  /** An artifact in `out` made with other settings: refuse (default; needs `force`) or replace it (`selfj run`). */
+  onConfigChange?: OnConfigChange;
   logger?: Logger;
 }
 
@@ -259,7 +261,7 @@ export async function mergeStageShards(o: MergeStageOptions): Promise<MergeStage
   const shardLocks: DirLock[] = [];
   try {
     for (const d of sorted) shardLocks.push(lockDir(d, { purpose: `merge of ${count} "${next.stage}" shards (reading)` }));
-    const action = decideArtifact({ dir: out, stage: next.stage, previous: readManifest(out), next, force: o.force, logger });
+    const action = decideArtifact({ dir: out, stage: next.stage, previous: readManifest(out), next, force: o.force, onConfigChange: o.onConfigChange, logger });
     if (action === 'skip') {
       logger.info('merge.skip', { stage: next.stage, reason: 'already merged for the same config hash', dir: out });
       return { status: 'skipped', dir: out, manifest: readManifest(out)!, shards: sorted, seconds: 0 };

@@ -9,6 +9,7 @@ import { createContext, type PluginRegistry } from '../plugins/registry.js';
 import { isPlainJsonl } from '../stages/data.js';
 import { createRegistry } from './builtin-plugin.js';
 import type { PipelineDeps } from './run.js';
+import { pipelineJudge } from './stage-jobs.js';
 
 export async function openPipelineDeps(registry: PluginRegistry, ctx: PluginContext, c: SelfjConfig): Promise<PipelineDeps> {
   const [backend, sampler, similarity, trainer] = await Promise.all([
@@ -24,7 +25,7 @@ export async function openPipelineDeps(registry: PluginRegistry, ctx: PluginCont
     similarity,
     trainer,
     dataset,
-    judge: (trained) => registry.create('judges', c.judge.id || trained || 'zero-shot', {}, ctx),
+    judge: (trained) => registry.create('judges', pipelineJudge(c, trained), {}, ctx),
   };
 }
 
