@@ -17,8 +17,10 @@ import {
   type PluginContext,
   type PluginRegistry,
   type SelfjConfig,
+  type StageShard,
 } from '@selfj/core';
 import { configWithFlags, type FlagSpecs } from './options/flags.js';
+import { asReplica } from './workers/replica.js';
 
 export interface OutputArgs {
   json: boolean;
@@ -77,12 +79,13 @@ export function makeLogger(args: OutputArgs & { logFile?: string }, file?: strin
 }
 
 /** The session-relevant flags of a command (whichever it has). */
-export function sessionArgs(args: OutputArgs, own: { model?: string; threads?: number; 'log-file'?: string }): SessionOptions['args'] {
-  return { json: args.json, quiet: args.quiet, model: own.model, threads: own.threads, logFile: own['log-file'] };
+export function sessionArgs(args: OutputArgs, own: { model?: string; threads?: number; 'log-file'?: string; upstream?: string }): SessionOptions['args'] {
+  return { json: args.json, quiet: args.quiet, model: own.model, threads: own.threads, logFile: own['log-file'], upstream: own.upstream };
 }
 
 export interface SessionOptions {
-  args: OutputArgs & { logFile?: string; model?: string; threads?: number };
+  /** upstream: the backend id the policy's calls go to (a replica of the policy, which the artifacts record). */
+  args: OutputArgs & { logFile?: string; model?: string; threads?: number; upstream?: string };
   config: SelfjConfig;
   configFile?: string;
   /** Log file for the run when --log-file is not given (selfj run: <out>/events.jsonl). */
@@ -114,8 +117,11 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
     config: o.config,
     signal: ac.signal,
     notice: (m) => say(`selfj: ${m}`),
-    openPolicy: () =>
-      registry.createBackend(policyId(o.config, o.args.model), { ...o.config.backend.options, ...(o.args.threads ? { threads: o.args.threads } : {}) }, ctx),
+    openPolicy: async () => {
+      const options = { ...o.config.backend.options, ...(o.args.threads ? { threads: o.args.threads } : {}) };
+      const id = policyId(o.config, o.args.model);
+      return o.args.upstream ? asReplica(await registry.createBackend(o.args.upstream, options, ctx), id) : registry.createBackend(id, options, ctx);
+    },
   });
   try {
     return await fn({
@@ -144,6 +150,11 @@ export function stageIo(s: Session, force: boolean) {
 export function report(args: OutputArgs, result: Record<string, unknown>, human: string): void {
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else if (!args.quiet) process.stdout.write(`${human}\n`);
+}
+
+/** What a shard run adds to its result line: how to join the shards once all are done. */
+export function shardNote(shard: StageShard | undefined, out: string): string {
+  return shard && shard.count > 1 ? `\nshard ${shard.index}/${shard.count}: join the ${shard.count} shards with \`selfj merge ${out}\` once each has finished` : '';
 }
 
 export function stageLine(name: string, r: { status: string; written?: number; resumed?: number; rejected?: number; seconds: number; recordsFile?: string; dir?: string }): string {

@@ -9,7 +9,9 @@ const flags = {
   ...ioFlags('export', 'Labelled records (label output)'),
   'base-model': { schema: z.string().min(1).default('Qwen/Qwen2.5-0.5B-Instruct'), describe: 'Hugging Face model to fine-tune (id or path)' },
   chat: { schema: z.boolean().default(true), describe: 'Prompts as chat messages (rendered with the model chat template); --no-chat for plain text' },
-  processes: { schema: z.int().min(1).max(4096).default(8), describe: 'GPUs for the accelerate/torchrun config' },
+  processes: { schema: z.int().min(1).max(4096).default(8), describe: 'GPUs per machine for the accelerate/torchrun config' },
+  nodes: { schema: z.int().min(1).max(4096).default(1), describe: 'Machines for a multi-node launch (accelerate/torchrun/DeepSpeed); the launch config and batch sizes are written for nodes x processes' },
+  'data-shards': { schema: z.int().min(1).max(1_000_000).optional(), describe: 'Data files per split (row j goes to file j mod N; default nodes x processes, one per training process)' },
   seed: { setting: 'seed' },
 } as const;
 
@@ -28,6 +30,8 @@ export default defineCommand({
         chat: own.chat,
         baseModel: own['base-model'],
         processes: own.processes,
+        nodes: own.nodes,
+        dataShards: own['data-shards'],
         seed: config.seed,
         ...stageIo(s, own.force),
       });

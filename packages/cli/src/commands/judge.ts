@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { describeDigitMass, recordDigitMass, runJudge } from '@selfj/core';
+import { assertUnlocked, describeDigitMass, recordDigitMass, runJudge, stageRunDir } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
-import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
-import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
+import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';
 
 const flags = {
   ...stageFlags,
   ...modelFlags,
+  ...shardFlags,
+  ...upstreamFlags,
   ...ioFlags('judge', 'JSONL items with an instruction and a response'),
   judge: {
     setting: 'judge.id',
@@ -33,6 +35,8 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     const { config, configFile } = resolveCommandConfig(args, flags);
+    // A second run on the same directory fails here, before a model is opened.
+    assertUnlocked(stageRunDir(own.out, own.shard));
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const judge = await s.registry.create('judges', judgeId(config.judge.id), {}, s.ctx);
       try {
@@ -42,11 +46,13 @@ export default defineCommand({
           judge,
           fields: { instruction: own['instruction-field'], response: own['response-field'], reference: own['reference-field'] },
           batchSize: config.backend.batchSize,
+          shard: own.shard,
+          onConfigChange: own['on-config-change'],
           ...stageIo(s, own.force),
         });
         const digitMass = await recordDigitMass(r.dir, config.scoring.minDigitMass, s.logger);
         const mass = digitMass && Object.keys(digitMass.views).length ? `\n${describeDigitMass(digitMass)}` : '';
-        report(args, { ...r, manifest: undefined, judge: judge.id, digitMass }, `${stageLine('judge', r)} (judge ${judge.id})${mass}`);
+        report(args, { ...r, manifest: undefined, judge: judge.id, digitMass, shard: own.shard }, `${stageLine('judge', r)} (judge ${judge.id})${mass}${shardNote(own.shard, own.out)}`);
       } finally {
         await judge.close?.();
       }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { describeCombine, runLabel } from '@selfj/core';
+import { assertUnlocked, describeCombine, runLabel, stageRunDir } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
-import { ioFlags, stageFlags } from '../options/common.js';
-import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
+import { ioFlags, shardFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';
 
 const flags = {
   ...stageFlags,
+  ...shardFlags,
   ...ioFlags('label', 'Records with z1 and z2 (similarity output)'),
   w1: { setting: 'label.w1' },
   w2: { setting: 'label.w2' },
@@ -24,10 +25,11 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     const { config, configFile } = resolveCommandConfig(args, flags);
+    assertUnlocked(stageRunDir(own.out, own.shard));
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const c = config.label;
-      const r = await runLabel({ dir: own.out, input: own.input, config: c, splits: own.splits ? config.splits : undefined, seed: config.seed, ...stageIo(s, own.force) });
-      report(args, { ...r, manifest: undefined, formula: describeCombine(c) }, `${stageLine('label', r)}\nz = ${describeCombine(c)}`);
+      const r = await runLabel({ dir: own.out, input: own.input, config: c, splits: own.splits ? config.splits : undefined, seed: config.seed, shard: own.shard, onConfigChange: own['on-config-change'], ...stageIo(s, own.force) });
+      report(args, { ...r, manifest: undefined, formula: describeCombine(c), shard: own.shard }, `${stageLine('label', r)}\nz = ${describeCombine(c)}${shardNote(own.shard, own.out)}`);
     });
   },
 });

@@ -4,6 +4,7 @@ import { CONFIG_SCHEMA, PIPELINE_STAGES, SelfjError, openPipelineDeps, runPipeli
 import { defineCommand } from '../options/command.js';
 import { modelFlags, stageFlags } from '../options/common.js';
 import { resolveCommandConfig, sessionArgs, withSession } from '../session.js';
+import { describePlan, distributeStage, workerPlan, writeWorkerConfig } from '../workers/pipeline-workers.js';
 import { summaryTable } from './pipeline-summary.js';
 
 const flags = {
@@ -13,6 +14,8 @@ const flags = {
   data: { setting: 'data.source', describe: 'Data set: a JSONL/JSON/CSV/Parquet file or glob, or hf://datasets/<owner>/<name>@<revision>' },
   limit: { setting: 'data.limit' },
   until: { schema: z.enum(PIPELINE_STAGES).optional(), describe: 'Stop after this stage' },
+  workers: { setting: 'workers.count', describe: 'Run each stage listed in workers.stages as this many local shard processes, merged before the next stage (default 1: all in this process)' },
+  'print-commands': { schema: z.boolean().default(false), describe: 'Print the shard and merge commands of --workers N for a scheduler (Kubernetes, SLURM) instead of running them' },
   schema: { schema: z.boolean().default(false), describe: 'Print the JSON schema of the config file and exit' },
 } as const;
 
@@ -35,10 +38,34 @@ export default defineCommand({
     if (!config.data.source) {
       throw new SelfjError('BAD_CONFIG', `${configFile ?? 'The command line'}: data.source is required (a JSONL file, a glob, or hf://datasets/owner/name@revision).`);
     }
+    const workers = config.workers.count > 1;
+    if (own['print-commands'] && !workers) {
+      throw new SelfjError('BAD_INPUT', '--print-commands prints the commands of a run across workers: it needs --workers N (N > 1) or workers.count in the config.', {
+        solutions: ['Add --workers 8 (the number of shard processes per sharded stage)'],
+      });
+    }
+    const workerConfig = workers ? writeWorkerConfig(config, { configFile, model: own.model, threads: own.threads }) : undefined;
+    if (own['print-commands']) {
+      const steps = workerPlan(config, workerConfig!);
+      if (args.json) process.stdout.write(`${JSON.stringify({ config: workerConfig, workers: config.workers.count, steps })}\n`);
+      else process.stdout.write(`${describePlan(steps, workerConfig!, config.workers.count)}\n`);
+      return;
+    }
     await withSession({ args: sessionArgs(args, own), config, configFile, logFile: join(config.out, 'events.jsonl') }, async (s) => {
       const deps = await openPipelineDeps(s.registry, s.ctx, config);
       try {
-        const r = await runPipeline({ config, deps, signal: s.signal, logger: s.logger, progress: s.progress, until: own.until, force: own.force });
+        const r = await runPipeline({
+          config,
+          deps,
+          signal: s.signal,
+          logger: s.logger,
+          progress: s.progress,
+          until: own.until,
+          force: own.force,
+          distribute: workerConfig
+            ? (job, o) => distributeStage(job, { config, configPath: workerConfig, force: o.force, signal: s.signal, logger: s.logger, say: s.say })
+            : undefined,
+        });
         if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else if (!args.quiet) process.stdout.write(`${summaryTable(r)}\n`);
       } finally {

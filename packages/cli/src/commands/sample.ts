@@ -1,11 +1,13 @@
-import { runSample } from '@selfj/core';
+import { assertUnlocked, runSample, stageRunDir } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
-import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
-import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
+import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';
 
 const flags = {
   ...stageFlags,
   ...modelFlags,
+  ...shardFlags,
+  ...upstreamFlags,
   ...ioFlags('sample', 'Instructions JSONL: {id, instruction, reference, category?} (field names: config data.fields)'),
   samples: { setting: 'sample.samples' },
   temperature: { setting: 'sample.temperature' },
@@ -23,6 +25,8 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     const { config, configFile } = resolveCommandConfig(args, flags);
+    // A second run on the same directory fails here, before a model is opened.
+    assertUnlocked(stageRunDir(own.out, own.shard));
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const sampler = await s.registry.create('samplers', config.sample.sampler, {}, s.ctx);
       try {
@@ -35,9 +39,13 @@ export default defineCommand({
           limit: config.data.limit,
           seed: config.seed,
           concurrency: config.backend.concurrency,
+          // As `selfj run` does: an external grade in the data travels with every sample.
+          carry: config.grade.field ? [config.grade.field] : [],
+          shard: own.shard,
+          onConfigChange: own['on-config-change'],
           ...stageIo(s, own.force),
         });
-        report(args, { ...r, manifest: undefined }, stageLine('sample', r));
+        report(args, { ...r, manifest: undefined, shard: own.shard }, `${stageLine('sample', r)}${shardNote(own.shard, own.out)}`);
       } finally {
         await sampler.close?.();
       }

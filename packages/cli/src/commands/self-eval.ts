@@ -1,11 +1,13 @@
-import { describeDigitMass, mergeTemplates, recordDigitMass, runSelfEval } from '@selfj/core';
+import { assertUnlocked, describeDigitMass, mergeTemplates, recordDigitMass, runSelfEval, stageRunDir } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
-import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
-import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
+import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';
 
 const flags = {
   ...stageFlags,
   ...modelFlags,
+  ...shardFlags,
+  ...upstreamFlags,
   ...ioFlags('self-eval', 'Sample records (records.jsonl of `selfj sample`)'),
   'min-digit-mass': { setting: 'scoring.minDigitMass' },
 } as const;
@@ -17,6 +19,8 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     const { config, configFile } = resolveCommandConfig(args, flags);
+    // A second run on the same directory fails here, before a model is opened.
+    assertUnlocked(stageRunDir(own.out, own.shard));
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const r = await runSelfEval({
         dir: own.out,
@@ -26,10 +30,12 @@ export default defineCommand({
         batchSize: config.backend.batchSize,
         concurrency: config.backend.concurrency,
         minDigitMass: config.scoring.minDigitMass,
+        shard: own.shard,
+          onConfigChange: own['on-config-change'],
         ...stageIo(s, own.force),
       });
       const digitMass = await recordDigitMass(r.dir, config.scoring.minDigitMass, s.logger);
-      report(args, { ...r, manifest: undefined, digitMass }, `${stageLine('self-eval', r)}${digitMass ? `\n${describeDigitMass(digitMass)}` : ''}`);
+      report(args, { ...r, manifest: undefined, digitMass, shard: own.shard }, `${stageLine('self-eval', r)}${digitMass ? `\n${describeDigitMass(digitMass)}` : ''}${shardNote(own.shard, own.out)}`);
     });
   },
 });

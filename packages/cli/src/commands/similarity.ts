@@ -1,10 +1,11 @@
-import { runSimilarity } from '@selfj/core';
+import { assertUnlocked, runSimilarity, stageRunDir } from '@selfj/core';
 import { defineCommand } from '../options/command.js';
-import { ioFlags, stageFlags } from '../options/common.js';
-import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';
+import { ioFlags, shardFlags, stageFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';
 
 const flags = {
   ...stageFlags,
+  ...shardFlags,
   ...ioFlags('similarity', 'Records with response and reference (e.g. self-eval output)'),
   embedder: { setting: 'similarity.embedder', describe: 'Embedder id, e.g. static:/path/vectors.bin or openai:http://host/v1#model (default: static word vectors)' },
   scorer: { setting: 'similarity.scorer' },
@@ -18,11 +19,13 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     const { config, configFile } = resolveCommandConfig(args, flags);
+    // A second run on the same directory fails here, before an embedder is opened.
+    assertUnlocked(stageRunDir(own.out, own.shard));
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const similarity = await s.registry.create('similarities', config.similarity.scorer, {}, s.ctx);
       try {
-        const r = await runSimilarity({ dir: own.out, input: own.input, similarity, batchSize: config.similarity.batchSize, ...stageIo(s, own.force) });
-        report(args, { ...r, manifest: undefined }, stageLine('similarity', r));
+        const r = await runSimilarity({ dir: own.out, input: own.input, similarity, batchSize: config.similarity.batchSize, shard: own.shard, onConfigChange: own['on-config-change'], ...stageIo(s, own.force) });
+        report(args, { ...r, manifest: undefined, shard: own.shard }, `${stageLine('similarity', r)}${shardNote(own.shard, own.out)}`);
       } finally {
         await similarity.close?.();
       }

@@ -1,13 +1,16 @@
+import { join } from 'node:path';
 import { z } from 'zod';
-import { SelfjError } from '@selfj/core';
+import { HeadTrainer, SelfjError, assertUnlocked, stageRunDir, type StageShard, type TrainRequest, type Trainer } from '@selfj/core';
 import { fmt } from '../io/output.js';
 import { defineCommand } from '../options/command.js';
-import { ioFlags, modelFlags, stageFlags } from '../options/common.js';
-import { report, resolveCommandConfig, sessionArgs, stageIo, withSession } from '../session.js';
+import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
+import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession, type OutputArgs } from '../session.js';
 
 const flags = {
   ...stageFlags,
   ...modelFlags,
+  ...shardFlags,
+  ...upstreamFlags,
   ...ioFlags('train', 'Labelled records (label output)'),
   trainer: { setting: 'train.trainer' },
   epochs: { setting: 'train.epochs' },
@@ -20,6 +23,18 @@ const flags = {
   split: { schema: z.string().min(1).optional(), describe: 'Train only on records with this "split" value (e.g. train)' },
 } as const;
 
+/** A sharded train run: one shard of the head trainer's feature extraction, no training (docs/scale-out.md). */
+async function extractShard(args: OutputArgs, trainer: Trainer, request: TrainRequest, shard: StageShard, out: string): Promise<void> {
+  if (!(trainer instanceof HeadTrainer)) {
+    throw new SelfjError('BAD_INPUT', `--shard splits the feature extraction of the head trainer; trainer "${trainer.id}" does not shard.`, {
+      solutions: ['Run this trainer without --shard (the lora trainer writes its own data shards: selfj export --data-shards)', 'Or use --trainer head'],
+    });
+  }
+  const r = await trainer.extractFeatures(request, shard);
+  const next = `\nthen train the head on all of them: selfj train (the same flags, without --shard)`;
+  report(args, { ...r, manifest: undefined, shard, trained: false }, `${stageLine('train features', r)}${shardNote(shard, join(out, 'features'))}${next}`);
+}
+
 /** `selfj train`: a Trainer (default: the head trainer, self-distillation over frozen features) -> a judge. */
 export default defineCommand({
   command: 'train',
@@ -27,10 +42,15 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     const { config, configFile } = resolveCommandConfig(args, flags);
+    // A second run on the same directories fails here, before a model is opened.
+    if (own.shard && own.shard.count > 1) assertUnlocked(stageRunDir(join(own.out, 'features'), own.shard));
+    else for (const d of [own.out, join(own.out, 'features')]) assertUnlocked(d);
     await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
       const trainer = await s.registry.create('trainers', config.train.trainer, config.train.trainerOptions, s.ctx);
       if (!trainer.available) throw new SelfjError('CAPABILITY_MISSING', `Trainer ${trainer.id} cannot run: ${trainer.unavailableReason}.`);
-      const r = await trainer.train({ dir: own.out, input: own.input, seed: config.seed, onlySplit: own.split, ...stageIo(s, own.force) });
+      const request: TrainRequest = { dir: own.out, input: own.input, seed: config.seed, onlySplit: own.split, onConfigChange: own['on-config-change'], ...stageIo(s, own.force) };
+      if (own.shard && own.shard.count > 1) return extractShard(args, trainer, request, own.shard, own.out);
+      const r = await trainer.train(request);
       const m = r.metrics as { initialLoss?: number; bestLoss?: number; bestEpoch?: number; valPearson?: number };
       const summary =
         m.bestLoss !== undefined
