@@ -154,8 +154,9 @@ export class HttpTransport {
       if (f.kind === 'connection') connectionSince ??= now;
       else connectionSince = undefined;
       const withinBudget = connectionSince !== undefined && now - connectionSince < this.o.connectRetryMs;
+      // Within the connection budget a failure to connect is free; past it, it counts like any other failure.
       if (!withinBudget) counted++;
-      if (counted > this.o.maxRetries || (f.kind === 'connection' && !withinBudget)) {
+      if (counted > this.o.maxRetries) {
         const waited = connectionSince !== undefined ? now - connectionSince : 0;
         throw exhaustedError(req.path, this.urls, failures, this.redact(f.message), waited);
       }
