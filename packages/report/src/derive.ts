@@ -30,6 +30,7 @@ export function evaluate(items: ScoredItems, scores: number[] | undefined, what:
   }
   try {
     return evaluateScores(scores, items.grade, {
+      minGrade: items.minGrade,
       maxGrade: items.maxGrade,
       badBelow: items.badBelow,
       categories: items.category,
@@ -39,6 +40,40 @@ export function evaluate(items: ScoredItems, scores: number[] | undefined, what:
     notes.push(`No metrics for the ${what}: ${(e as Error).message.split('\n')[0]}`);
     return undefined;
   }
+}
+
+/**
+ * The items that carry the external grade, with it as their grade (and its scale), so every figure drawn against
+ * the label z can be drawn against it with the same code. Undefined when fewer than 2 items carry it.
+ */
+export function externalItems(items: ScoredItems): { items: ScoredItems; missing: number } | undefined {
+  const ext = items.external;
+  if (!ext) return undefined;
+  const keep: number[] = [];
+  for (let i = 0; i < ext.grade.length; i++) if (Number.isFinite(ext.grade[i])) keep.push(i);
+  if (keep.length < 2) return undefined;
+  const pick = <T>(x: T[] | undefined) => (x && x.length === items.score.length ? keep.map((i) => x[i]) : undefined);
+  const { external: _x, ...rest } = items;
+  return {
+    items: {
+      ...rest,
+      gradeName: ext.name,
+      minGrade: ext.minGrade,
+      maxGrade: ext.maxGrade,
+      badBelow: ext.badBelow,
+      badBelowSource: ext.scaleSource === 'input' ? 'input' : 'default',
+      score: keep.map((i) => items.score[i]),
+      grade: keep.map((i) => ext.grade[i]),
+      zeroShot: pick(items.zeroShot),
+      similarity: pick(items.similarity),
+      length: pick(items.length),
+      category: pick(items.category),
+      id: pick(items.id),
+      instruction: pick(items.instruction),
+      response: pick(items.response),
+    },
+    missing: items.score.length - keep.length,
+  };
 }
 
 export function deriveReportData(inputs: ReportInputs, o: DeriveOptions = {}): ReportData {
@@ -58,6 +93,25 @@ export function deriveReportData(inputs: ReportInputs, o: DeriveOptions = {}): R
   } else if (inputs.evaluation) {
     evaluation = { ...inputs.evaluation, from: 'file' };
   }
+  let external: ReportData['external'];
+  const ext = items?.score.length ? externalItems(items) : undefined;
+  if (ext) {
+    const scaleSource = items!.external!.scaleSource;
+    if (scaleSource === 'default') {
+      notes.push(`The scale of ${ext.items.gradeName} is not recorded in the inputs: the config defaults are assumed (${ext.items.minGrade} to ${ext.items.maxGrade}, bad below ${ext.items.badBelow}).`);
+    }
+    external = {
+      items: ext.items,
+      missing: ext.missing,
+      scaleSource,
+      evaluation: {
+        trained: evaluate(ext.items, ext.items.score, `${items!.scoreName} against ${ext.items.gradeName}`, notes, minCat),
+        zeroShot: evaluate(ext.items, ext.items.zeroShot, `zero-shot self-evaluation against ${ext.items.gradeName}`, notes, minCat),
+      },
+    };
+  } else if (items?.external) {
+    notes.push(`Fewer than 2 items carry ${items.external.name}: nothing is drawn against it.`);
+  }
   let digitMass: ReportData['digitMass'];
   if (inputs.digitMass) {
     const fromOption = o.digitMassFloor !== undefined;
@@ -75,6 +129,7 @@ export function deriveReportData(inputs: ReportInputs, o: DeriveOptions = {}): R
     title: o.title ?? inputs.title ?? 'selfj report',
     sources: inputs.sources ?? [],
     evaluation,
+    external,
     digitMass,
     notes,
   };

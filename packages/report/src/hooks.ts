@@ -1,10 +1,12 @@
 /**
- * What other commands call to write a report of what they just computed: `selfj eval/calibrate/rank --report`
- * hand over their in-memory data (no file is read twice), `selfj run/demo` their output directory.
+ * What other commands call to write a report of what they just computed: `selfj eval/calibrate/rank/meta-eval
+ * --report` hand over their in-memory data (no file is read twice), `selfj run/demo` their output directory.
  */
-import type { CalibrationResult } from '@selfj/core';
+import type { CalibrationResult, PairwiseAgreement } from '@selfj/core';
 import { join } from 'node:path';
 import { buildReport, type ReportOptions } from './build.js';
+import { ITEM_DEFAULTS } from './inputs/files.js';
+import { parseMetaEval } from './inputs/meta-eval.js';
 import { parseCalibration } from './inputs/parse.js';
 import { readRunDir } from './inputs/run-dir.js';
 import type { RankingInfo, ReportInputs } from './model.js';
@@ -19,7 +21,9 @@ export interface ScoredInput {
   categories?: string[];
   scoreField: string;
   graderField: string;
-  maxGrade: number;
+  /** The grade scale of the graded loss (max - grade) / (max - min); default 1 to 10 (GPT-4's ratings), as selfj eval. */
+  minGrade?: number;
+  maxGrade?: number;
   badBelow: number;
 }
 
@@ -27,7 +31,8 @@ function items(o: ScoredInput): ReportInputs['items'] {
   return {
     scoreName: o.scoreField,
     gradeName: o.graderField,
-    maxGrade: o.maxGrade,
+    minGrade: o.minGrade ?? ITEM_DEFAULTS.minGrade,
+    maxGrade: o.maxGrade ?? ITEM_DEFAULTS.maxGrade,
     badBelow: o.badBelow,
     badBelowSource: 'input',
     score: o.scores,
@@ -41,6 +46,11 @@ export function evalReportInputs(o: ScoredInput): ReportInputs {
   return { title: `selfj eval: ${o.input}`, sources: [o.input], items: items(o) };
 }
 
+/** `selfj eval --pairs ... --report`: the agreement on preference pairs (a table: pairs have no per-item curve). */
+export function pairsReportInputs(o: { input: string; pairwise: PairwiseAgreement }): ReportInputs {
+  return { title: `selfj eval: ${o.input}`, sources: [o.input], pairwise: o.pairwise };
+}
+
 /** `selfj calibrate --report`: the calibration items and the result, grid candidates included. */
 export function calibrateReportInputs(o: ScoredInput & { result: CalibrationResult }): ReportInputs {
   return { title: `selfj calibrate: ${o.input}`, sources: [o.input], items: items(o), calibration: parseCalibration(o.result as unknown as Record<string, unknown>) };
@@ -49,6 +59,11 @@ export function calibrateReportInputs(o: ScoredInput & { result: CalibrationResu
 /** `selfj rank --report`: the models with their mean scores (and reference means, with the agreement). */
 export function rankReportInputs(o: { input: string; models: RankingInfo['models']; agreement?: { spearman: number; kendallTauB: number } }): ReportInputs {
   return { title: `selfj rank: ${o.input}`, sources: [o.input], ranking: { models: o.models, agreement: o.agreement } };
+}
+
+/** `selfj meta-eval --report`: the result object it just computed (format selfj.meta-eval/v1). */
+export function metaEvalReportInputs(result: object, source = 'selfj meta-eval'): ReportInputs {
+  return { title: 'selfj meta-eval', sources: [source], metaEval: parseMetaEval(result as Record<string, unknown>, source) };
 }
 
 export interface SavedReport extends WrittenReport {

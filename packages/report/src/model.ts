@@ -11,8 +11,10 @@ export interface ScoredItems {
   gradeName: string;
   /** What the score is: "trained judge", "judge (zero-shot)" or the score field. */
   scoreName: string;
-  /** The best possible grade (9 for the label z); loss = 1 - grade / maxGrade. */
+  /** The best possible grade (9 for the label z, 10 for GPT-4's 1-10 ratings). */
   maxGrade: number;
+  /** The worst possible grade (0 for the label z, 1 for GPT-4's ratings); graded loss = (max - grade) / (max - min). */
+  minGrade: number;
   /** A grade strictly below this is a bad answer. */
   badBelow: number;
   /** Where badBelow came from, said in the report when it was assumed. */
@@ -32,6 +34,19 @@ export interface ScoredItems {
   id?: string[];
   instruction?: string[];
   response?: string[];
+  /** An external grade of the same items (a run's config grade.field, e.g. gpt4_score), NaN where an item lacks it. */
+  external?: ExternalGrade;
+}
+
+/** A grade from the data beside the run's own label: its field, its scale and one value per item. */
+export interface ExternalGrade {
+  name: string;
+  grade: number[];
+  minGrade: number;
+  maxGrade: number;
+  badBelow: number;
+  /** Where the scale came from: the run's eval/report.json, or the config defaults (said in the report). */
+  scaleSource: 'input' | 'default';
 }
 
 export interface EpochPoint {
@@ -95,6 +110,47 @@ export interface RankingInfo {
   agreement?: { spearman: number; kendallTauB: number };
 }
 
+/** One number the authors of a meta-evaluation set published, with where it was read. */
+export interface PublishedNumber {
+  judge: string;
+  metric: string;
+  value: number;
+  source: string;
+}
+
+/** A set of a `selfj meta-eval` result (format selfj.meta-eval/v1), read defensively. */
+export interface MetaEvalSet {
+  name: string;
+  title: string;
+  /** pointwise, pairwise, ranking or bon (best-of-N); anything else is drawn as its own kind. */
+  kind: string;
+  protocol?: string;
+  /** The metric to plot for this set. */
+  primary: string;
+  tieRule?: string;
+  items?: number;
+  skipped?: number;
+  published: PublishedNumber[];
+  error?: string;
+}
+
+export interface MetaEvalRow {
+  set: string;
+  judge: string;
+  usesReference?: boolean;
+  status: string;
+  reason?: string;
+  n: number;
+  rejected: number;
+  metrics: Record<string, number | null>;
+}
+
+export interface MetaEvalInfo {
+  createdAt?: string;
+  sets: MetaEvalSet[];
+  rows: MetaEvalRow[];
+}
+
 export interface PipelineStageRow {
   stage: string;
   status?: string;
@@ -128,6 +184,7 @@ export interface ReportInputs {
   training?: TrainingInfo;
   digitMass?: Omit<DigitMassInfo, 'floor' | 'floorSource'> & { floor?: number };
   ranking?: RankingInfo;
+  metaEval?: MetaEvalInfo;
   pipeline?: PipelineInfo;
   /** The model that wrote and rated the answers. */
   model?: { id: string; fileHash?: string };
@@ -139,6 +196,8 @@ export interface ReportData extends Omit<ReportInputs, 'digitMass' | 'notes'> {
   title: string;
   sources: string[];
   evaluation?: { trained?: EvaluationReport; zeroShot?: EvaluationReport; from: 'items' | 'file' };
+  /** The items scored against their external grade (only those that carry it), with the metrics on them. */
+  external?: { items: ScoredItems; evaluation: { trained?: EvaluationReport; zeroShot?: EvaluationReport }; missing: number; scaleSource: ExternalGrade['scaleSource'] };
   digitMass?: DigitMassInfo;
   notes: string[];
 }

@@ -1,17 +1,16 @@
 /**
  * The plain statement at the top of a report: are these scores signal or noise? Two documented rules
  * (docs/reports.md, "Is it noise?"):
- * 1. Correlation: the 95% confidence interval of the judge's Pearson r with the grade (Fisher z: atanh(r) +- 1.96 /
- *    sqrt(n - 3)) contains 0, or r is undefined (constant scores), or n < 4: the judge's scores cannot be told
- *    apart from noise.
+ * 1. Correlation: the 95% confidence interval of the judge's Pearson r with the grade (Fisher z, @selfj/core's
+ *    pearsonInterval) contains 0, or r is undefined (constant scores), or n < 4: the judge's scores cannot be told
+ *    apart from noise. When a run carries an external grade (config grade.field), the rule is applied to it too.
  * 2. Digit mass: the median probability the model gives the ten digits when it rates an answer is below the floor
  *    (the run's, else the project's `scoring.minDigitMass`), counting items a stage rejected for low mass. Its
  *    self-evaluation is then a renormalised remainder: noise. This is what marks a tiny or non-instruction model
  *    without a list of model names.
  */
+import { pearsonInterval, type EvaluationReport } from '@selfj/core';
 import type { ReportData } from './model.js';
-
-export const Z_975 = 1.959963984540054;
 
 export interface CorrelationCheck {
   r: number;
@@ -36,15 +35,9 @@ export interface Verdict {
   /** One sentence per rule that fired (or that passed), in plain words. */
   statements: string[];
   correlation?: CorrelationCheck;
+  /** The same check against the data's external grade (a run's config grade.field), when it has one. */
+  externalCorrelation?: CorrelationCheck;
   digitMass: DigitMassCheck[];
-}
-
-/** Fisher-z 95% confidence interval of a Pearson correlation r over n items. */
-export function pearsonInterval(r: number, n: number): { low: number; high: number } | undefined {
-  if (!Number.isFinite(r) || n < 4) return undefined;
-  const z = Math.atanh(Math.max(-0.999999999, Math.min(0.999999999, r)));
-  const se = 1 / Math.sqrt(n - 3);
-  return { low: Math.tanh(z - Z_975 * se), high: Math.tanh(z + Z_975 * se) };
 }
 
 export function checkCorrelation(r: number, n: number): CorrelationCheck {
@@ -60,29 +53,45 @@ function median(x: number[]): number {
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'undefined');
 
+/** Rule 1 for one grade: the judge's Pearson r with it, and the sentence that says what it means. */
+function correlationRule(e: EvaluationReport, who: string, grade: string): { check: CorrelationCheck; noise: boolean; statement: string } {
+  const check = checkCorrelation(e.pearson, e.n);
+  if (check.distinguishableFromZero) {
+    return {
+      check,
+      noise: false,
+      statement: `${who.charAt(0).toUpperCase()}${who.slice(1)} tracks ${grade}: Pearson r = ${f3(e.pearson)}, 95% interval [${f3(check.low!)}, ${f3(check.high!)}] over ${e.n} items excludes 0.`,
+    };
+  }
+  const why =
+    check.low === undefined
+      ? Number.isFinite(e.pearson)
+        ? `only ${e.n} items, too few for a confidence interval`
+        : 'the correlation is undefined (constant scores or grades)'
+      : `Pearson r = ${f3(e.pearson)} with ${grade}, 95% interval [${f3(check.low)}, ${f3(check.high!)}] over ${e.n} items contains 0`;
+  return { check, noise: true, statement: `These scores are noise: ${who} (against ${grade}) cannot be told apart from random scores (${why}).` };
+}
+
 export function verdictOf(data: ReportData): Verdict {
   const statements: string[] = [];
   let noise = false;
-  const trained = data.evaluation?.trained;
+  const who = data.items?.scoreName ?? 'the judge';
   let correlation: CorrelationCheck | undefined;
+  const trained = data.evaluation?.trained;
   if (trained) {
-    correlation = checkCorrelation(trained.pearson, trained.n);
-    const who = data.items?.scoreName ?? 'the judge';
-    const grade = data.items?.gradeName ?? 'the grade';
-    if (!correlation.distinguishableFromZero) {
-      noise = true;
-      const why =
-        correlation.low === undefined
-          ? Number.isFinite(trained.pearson)
-            ? `only ${trained.n} items, too few for a confidence interval`
-            : 'the correlation is undefined (constant scores or grades)'
-          : `Pearson r = ${f3(trained.pearson)} with ${grade}, 95% interval [${f3(correlation.low)}, ${f3(correlation.high!)}] over ${trained.n} items contains 0`;
-      statements.push(`These scores are noise: ${who} (against ${grade}) cannot be told apart from random scores (${why}).`);
-    } else {
-      statements.push(
-        `${who.charAt(0).toUpperCase()}${who.slice(1)} tracks ${grade}: Pearson r = ${f3(trained.pearson)}, 95% interval [${f3(correlation.low!)}, ${f3(correlation.high!)}] over ${trained.n} items excludes 0.`,
-      );
-    }
+    const r = correlationRule(trained, who, data.items?.gradeName ?? 'the grade');
+    correlation = r.check;
+    noise ||= r.noise;
+    statements.push(r.statement);
+  }
+  // the same rule against the data's own grade (config grade.field), when the run carries one
+  let externalCorrelation: CorrelationCheck | undefined;
+  const ext = data.external;
+  if (ext?.evaluation.trained) {
+    const r = correlationRule(ext.evaluation.trained, who, ext.items.gradeName);
+    externalCorrelation = r.check;
+    noise ||= r.noise;
+    statements.push(r.statement);
   }
   const digitMass: DigitMassCheck[] = [];
   const dm = data.digitMass;
@@ -110,5 +119,5 @@ export function verdictOf(data: ReportData): Verdict {
       `${most ? "The model's self-evaluation is noise: the" : 'The'} ${r.stage} stage rejected ${r.count}${share} item(s) whose digits got less than ${dm!.floor} of the probability (the model did not answer those with a digit).`,
     );
   }
-  return { noise, statements, correlation, digitMass };
+  return { noise, statements, correlation, externalCorrelation, digitMass };
 }

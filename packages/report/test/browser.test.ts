@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYNTHETIC_CATEGORIES, writeSyntheticRun } from '../bench/synthetic-run.js';
 import { buildReport, loadReportInputs, SCATTER_MAX_POINTS, writeReport } from '../src/index.js';
 import { HOSTILE } from './hostile.js';
+import { metaEvalResult } from './meta-eval-result.js';
 
 const CHROMIUM = process.env.SELFJ_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -42,16 +43,21 @@ describe.skipIf(!haveChromium)(title, () => {
   const requests: string[] = [];
   let facts: FigureFacts[];
   let testItems: number;
+  let gradedItems: number;
+  const meta = metaEvalResult(HOSTILE);
 
   beforeAll(async () => {
     const d = mkdtempSync(join(tmpdir(), 'selfj-report-browser-'));
     const run = join(d, 'run');
-    const w = await writeSyntheticRun(run, { records: 3000, seed: 7, hostile: HOSTILE });
+    const w = await writeSyntheticRun(run, { records: 3000, seed: 7, hostile: HOSTILE, external: { field: 'gpt4_score', missingEvery: 9 } });
     testItems = w.test.length;
+    gradedItems = w.test.filter((t) => t.ext !== undefined).length;
+    const metaFile = join(d, 'meta-eval.json');
+    writeFileSync(metaFile, JSON.stringify(meta));
     const rank = join(d, 'rank.json');
     const models = [...HOSTILE, 'model-a', 'model-b'].map((m, i) => ({ model: m, items: 20, meanScore: 6 - i * 0.3, meanReference: 5 + ((i * 3) % 5) }));
     writeFileSync(rank, JSON.stringify({ models, agreement: { spearman: 0.1, kendallTauB: 0.05 } }));
-    const report = await buildReport(await loadReportInputs([run, rank]));
+    const report = await buildReport(await loadReportInputs([run, rank, metaFile]));
     const out = join(d, 'report.html');
     writeReport(report, out);
     pageUrl = pathToFileURL(out).href;
@@ -107,7 +113,22 @@ describe.skipIf(!haveChromium)(title, () => {
 
   it('draws every figure as a non-empty SVG with its series and axis titles', () => {
     const drawn = facts.filter((f) => f.svgWidth > 0).map((f) => f.id);
-    expect(drawn).toEqual(['risk-coverage', 'reliability', 'score-histograms', 'scatter', 'training', 'digit-mass', 'categories', 'ranking']);
+    expect(drawn).toEqual([
+      'risk-coverage',
+      'risk-coverage-external',
+      'reliability',
+      'score-histograms',
+      'scatter',
+      'scatter-external',
+      'training',
+      'digit-mass',
+      'categories',
+      'ranking',
+      'meta-eval-pointwise',
+      'meta-eval-pairwise',
+      'meta-eval-ranking',
+      'meta-eval-bon',
+    ]);
     for (const id of drawn) expect(fig(id).svgHeight, id).toBeGreaterThan(100);
 
     const rc = fig('risk-coverage');
@@ -116,6 +137,12 @@ describe.skipIf(!haveChromium)(title, () => {
     expect(rc.marks.series_marks).toBe(curves.length);
     expect(rc.marks.tau_marks).toBe(2);
     expect(rc.axisTitles).toEqual(['coverage (share answered)', 'risk (bad share of answered)']);
+
+    const rce = fig('risk-coverage-external');
+    expect(rce.legend).toEqual(curves);
+    expect(rce.marks.series_marks).toBe(curves.length);
+    expect(rce.marks.tau_marks).toBe(1); // tau on these items only: the calibration point is a label-z number
+    expect(rce.axisTitles).toEqual(['coverage (share answered)', 'risk (bad share of answered)']);
 
     const rel = fig('reliability');
     expect(rel.legend).toEqual(['trained judge', 'zero-shot self-evaluation']);
@@ -129,6 +156,10 @@ describe.skipIf(!haveChromium)(title, () => {
     const sc = fig('scatter');
     expect(sc.marks.series_marks).toBe(Math.min(testItems, SCATTER_MAX_POINTS));
     expect(sc.axisTitles).toEqual(['trained judge', 'label z']);
+
+    const sce = fig('scatter-external');
+    expect(sce.marks.series_marks).toBe(Math.min(gradedItems, SCATTER_MAX_POINTS));
+    expect(sce.axisTitles).toEqual(['trained judge', 'gpt4_score']);
 
     const tr = fig('training');
     expect(tr.marks.series_loss_marks).toBe(2);
@@ -147,6 +178,19 @@ describe.skipIf(!haveChromium)(title, () => {
     const rk = fig('ranking');
     expect(rk.marks.series_marks).toBe(HOSTILE.length + 2);
     expect(rk.axisTitles).toEqual(['reference rank (1 = best)', 'judge rank (1 = best)']);
+
+    // meta-evaluation: one bar per judge row with a value, one diamond per published number of the primary metric
+    const sum = (f: FigureFacts, prefix: string) => Object.entries(f.marks).filter(([k]) => k.startsWith(prefix)).reduce((a, [, n]) => a + n, 0);
+    for (const kind of ['pointwise', 'pairwise', 'ranking', 'bon']) {
+      const sets = meta.sets.filter((x) => x.kind === kind && !('error' in x));
+      const f = fig(`meta-eval-${kind}`);
+      const bars = meta.rows.filter((r) => sets.some((x) => x.name === r.set && r.status === 'ok' && typeof (r.metrics as Record<string, unknown>)[x.primary] === 'number'));
+      expect(sum(f, 'series_'), kind).toBe(bars.length);
+      expect(sum(f, 'published_'), kind).toBe(sets.flatMap((x) => x.published.filter((p) => p.metric === x.primary)).length);
+      expect(f.legend, kind).toEqual([...new Set(bars.map((r) => r.judge))]);
+    }
+    expect(sum(fig('meta-eval-bon'), 'baseline_')).toBe(2);
+    expect(fig('meta-eval-pairwise').axisTitles).toEqual(['primary metric (agreement, accuracy)']);
   });
 
   it('shows hostile strings as text, in tables and in the SVG, and runs none of them', async () => {
@@ -158,6 +202,13 @@ describe.skipIf(!haveChromium)(title, () => {
     for (const h of HOSTILE) expect(cells, h).toContain(h);
     const svgText = await page.$$eval('#fig-ranking svg text', (ts) => ts.map((t) => t.textContent));
     for (const h of HOSTILE) expect(svgText, h).toContain(h);
+    // a set name, a judge name and a skip reason from a meta-evaluation result, in its chart; a source in its table
+    const metaText = (await page.$$eval('#fig-meta-eval-pointwise svg text', (ts) => ts.map((t) => t.textContent))).join('\n');
+    expect(metaText).toContain(`${HOSTILE[0]} · pearson`);
+    expect(metaText).toContain(HOSTILE[1]);
+    expect(metaText).toContain(`n/a (skipped: ${HOSTILE[2]}`);
+    const metaCells = await page.$$eval('#fig-meta-eval td', (tds) => tds.map((t) => t.textContent));
+    expect(metaCells).toContain(`[1] ${HOSTILE[3]}`);
   });
 
   it('states the guarantee and the reading guide under the risk-coverage figure', async () => {

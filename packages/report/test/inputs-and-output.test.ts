@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateThreshold, evaluateScores, isSelfjError, modelRankingAgreement } from '@selfj/core';
+import { calibrateThreshold, evaluateScores, isSelfjError, modelRankingAgreement, pearsonInterval } from '@selfj/core';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticRun } from '../bench/synthetic-run.js';
 import { HOSTILE } from './hostile.js';
@@ -14,7 +14,6 @@ import {
   escapeMarkdownCell,
   figures,
   loadReportInputs,
-  pearsonInterval,
   toHtml,
   verdictOf,
   writeReport,
@@ -67,7 +66,26 @@ describe('inputs', () => {
     expect(inputs.items!.grade).toEqual(grades);
     expect(inputs.notes![0]).toMatch(/1 line\(s\) .* left out/);
     const data = deriveReportData(inputs);
-    expect(data.evaluation!.trained).toEqual(evaluateScores(scores, grades, { maxGrade: 10, badBelow: 6, categories: inputs.items!.category, minCategorySize: 5 }));
+    // the scale of selfj eval: 1 to 10 by default, so the graded AURC is the one selfj eval prints
+    expect(data.evaluation!.trained).toEqual(evaluateScores(scores, grades, { minGrade: 1, maxGrade: 10, badBelow: 6, categories: inputs.items!.category, minCategorySize: 5 }));
+  });
+
+  it('reads a JSONL on the grade scale given, leaving out (and counting) grades off it, as selfj eval does', async () => {
+    const d = tmp();
+    const f = join(d, 'scored.jsonl');
+    // grades 0..4 on a 0-4 scale, plus two lines off it
+    const g = scores.map((_, i) => i % 5);
+    writeFileSync(f, `${[...scores.map((s, i) => ({ score: s, grade: g[i] })), { score: 1, grade: 5 }, { score: 2, grade: -1 }].map((x) => JSON.stringify(x)).join('\n')}\n`);
+    const inputs = await loadReportInputs([f], { minGrade: 0, maxGrade: 4, badBelow: 2 });
+    expect(inputs.items).toMatchObject({ minGrade: 0, maxGrade: 4, score: scores, grade: g });
+    expect(inputs.notes).toContain(`2 line(s) of ${f} with grade outside the scale [0, 4] were left out (set --min-grade and --max-grade to the grader's scale).`);
+    const want = evaluateScores(scores, g, { minGrade: 0, maxGrade: 4, badBelow: 2, minCategorySize: 5 });
+    expect(deriveReportData(inputs).evaluation!.trained!.aurc).toBe(want.aurc);
+    // on the default 1-10 scale the 0 grades and the -1 are off it and the 5 is on it: the scale decides what counts
+    const byDefault = await loadReportInputs([f], { badBelow: 2 });
+    expect(byDefault.items!.score).toHaveLength(scores.length - g.filter((x) => x === 0).length + 1);
+    const e = await loadReportInputs([f], { minGrade: 4, maxGrade: 4 }).then(() => undefined, (x: unknown) => x);
+    expect(isSelfjError(e) && e.code).toBe('BAD_INPUT');
   });
 
   it('refuses what it cannot read with a typed error that says what to do', async () => {
@@ -89,10 +107,9 @@ describe('inputs', () => {
 });
 
 describe('the verdict', () => {
-  it('uses the Fisher-z interval of Pearson r', () => {
+  it("uses core's Fisher-z interval of Pearson r", () => {
     const ci = pearsonInterval(0.5, 28)!;
-    expect(ci.low).toBeCloseTo(Math.tanh(Math.atanh(0.5) - 1.959963984540054 / 5), 12);
-    expect(ci.high).toBeCloseTo(Math.tanh(Math.atanh(0.5) + 1.959963984540054 / 5), 12);
+    expect(checkCorrelation(0.5, 28)).toMatchObject({ low: ci.low, high: ci.high });
     expect(checkCorrelation(0.5, 28).distinguishableFromZero).toBe(true);
     expect(checkCorrelation(0.3, 20).distinguishableFromZero).toBe(false);
     expect(checkCorrelation(0.99, 3).distinguishableFromZero).toBe(false);

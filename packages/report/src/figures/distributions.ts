@@ -1,6 +1,6 @@
 /** How the judge's scores relate to the grade: reliability diagram (binned means) and good/bad score histograms. */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ReportData, ScoredItems } from '../model.js';
+import type { ScoredItems } from '../model.js';
 import { binCounts, fmt, HEIGHT, q, SCHEMA, scoreRange, WIDTH } from './common.js';
 import type { Figure } from './types.js';
 
@@ -50,12 +50,12 @@ export const reliabilityFigure: Figure = {
     const range = scoreRange(it.score);
     const names = [...new Set(rows.map((r) => r.series))];
     const X = q('mid', `${it.scoreName} (bin middle)`, { scale: { domain: [range.lo, range.hi] } });
-    const Y = q('meanGrade', `mean ${it.gradeName}`, { scale: { domain: [0, it.maxGrade] } });
+    const Y = q('meanGrade', `mean ${it.gradeName}`, { scale: { domain: [it.minGrade, it.maxGrade] } });
     const layers: Record<string, unknown>[] = [];
     if (range.digitScale) {
       // perfect agreement when the score and the grade share the scale (the grade rescaled to 0..9)
       layers.push({
-        data: { values: [{ x: 0, y: 0 }, { x: 9, y: it.maxGrade }] },
+        data: { values: [{ x: 0, y: it.minGrade }, { x: 9, y: it.maxGrade }] },
         mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
         encoding: { x: { ...X, field: 'x' }, y: { ...Y, field: 'y' } },
       });

@@ -1,6 +1,5 @@
 /** Table-only figures: the headline metrics, the calibration as recorded, the pipeline's stages, telling examples. */
 import type { EvaluationReport } from '@selfj/core';
-import type { ReportData } from '../model.js';
 import { fmt } from './common.js';
 import type { Cell, Figure, Table } from './types.js';
 
@@ -18,8 +17,13 @@ export const summaryFigure: Figure = {
     if (!e?.trained && !e?.zeroShot && !p) return null;
     const rows: Cell[][] = [];
     if (e?.trained || e?.zeroShot) {
-      const cols: [string, EvaluationReport | undefined][] = [[data.items?.scoreName ?? 'judge', e.trained]];
-      if (e.zeroShot) cols.push(['zero-shot self-evaluation', e.zeroShot]);
+      // the same metrics against the data's external grade, when the run carries one (each column then says its grade)
+      const x = data.external;
+      const vs = x && data.items ? ` vs ${data.items.gradeName}` : '';
+      const cols: [string, EvaluationReport | undefined][] = [[`${data.items?.scoreName ?? 'judge'}${vs}`, e.trained]];
+      if (e.zeroShot) cols.push([vs ? `zero-shot${vs}` : 'zero-shot self-evaluation', e.zeroShot]);
+      if (x?.evaluation.trained) cols.push([`${data.items?.scoreName ?? 'judge'} vs ${x.items.gradeName}`, x.evaluation.trained]);
+      if (x?.evaluation.zeroShot) cols.push([`zero-shot vs ${x.items.gradeName}`, x.evaluation.zeroShot]);
       const row = (label: string, f: (m: EvaluationReport) => string | number) => rows.push([label, ...cols.map(([, m]) => (m ? f(m) : 'n/a'))]);
       row('items', (m) => m.n);
       row('Pearson', (m) => fmt(m.pearson));

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { SelfjError, readJsonl, type PairwiseAgreement } from '@selfj/core';
 import type { ReportInputs, ScoredItems } from '../model.js';
+import { META_EVAL_FORMAT_PREFIX, parseMetaEval } from './meta-eval.js';
 import { isObj, num, parseCalibration, parseEvaluation, parseRanking, parseTraining, str, type Json } from './parse.js';
 
 export interface ItemFieldOptions {
@@ -13,11 +14,13 @@ export interface ItemFieldOptions {
   graderField?: string;
   categoryField?: string;
   maxGrade?: number;
+  /** The grader's worst score: with maxGrade the scale of the graded loss (max - grade) / (max - min). */
+  minGrade?: number;
   badBelow?: number;
 }
 
-/** The defaults of `selfj eval`, so the same file reads the same way in both commands. */
-export const ITEM_DEFAULTS = { scoreField: 'score', graderField: 'grade', maxGrade: 10, badBelow: 6 } as const;
+/** The defaults of `selfj eval` (GPT-4's 1-10 ratings), so the same file reads the same way in both commands. */
+export const ITEM_DEFAULTS = { scoreField: 'score', graderField: 'grade', minGrade: 1, maxGrade: 10, badBelow: 6 } as const;
 
 function getPath(record: unknown, path: string): unknown {
   let cur: unknown = record;
@@ -33,10 +36,18 @@ const asNumber = (v: unknown) => num(typeof v === 'string' && v.trim() !== '' ? 
 export async function readItemsFile(file: string, o: ItemFieldOptions = {}): Promise<ReportInputs> {
   const scoreField = o.scoreField ?? ITEM_DEFAULTS.scoreField;
   const graderField = o.graderField ?? ITEM_DEFAULTS.graderField;
+  const minGrade = o.minGrade ?? ITEM_DEFAULTS.minGrade;
+  const maxGrade = o.maxGrade ?? ITEM_DEFAULTS.maxGrade;
+  if (!(maxGrade > minGrade)) {
+    throw new SelfjError('BAD_INPUT', `The grade scale needs the best grade above the worst: got --min-grade ${minGrade}, --max-grade ${maxGrade}.`, {
+      solutions: ["Give the grader's scale, e.g. --min-grade 1 --max-grade 10 for GPT-4's 1-10 ratings"],
+    });
+  }
   const it: ScoredItems = {
     scoreName: scoreField,
     gradeName: graderField,
-    maxGrade: o.maxGrade ?? ITEM_DEFAULTS.maxGrade,
+    minGrade,
+    maxGrade,
     badBelow: o.badBelow ?? ITEM_DEFAULTS.badBelow,
     badBelowSource: o.badBelow !== undefined ? 'option' : 'default',
     score: [],
@@ -47,12 +58,18 @@ export async function readItemsFile(file: string, o: ItemFieldOptions = {}): Pro
     response: [],
   };
   let skipped = 0;
+  let offScale = 0;
   for await (const l of readJsonl(file)) {
     const v = l.value;
     const s = asNumber(getPath(v, scoreField));
     const g = asNumber(getPath(v, graderField));
     if (!v || s === undefined || g === undefined) {
       skipped++;
+      continue;
+    }
+    // as `selfj eval` does: a grade off the scale is a bad record (it would put the graded loss outside [0, 1])
+    if (g < minGrade || g > maxGrade) {
+      offScale++;
       continue;
     }
     it.score.push(s);
@@ -68,6 +85,7 @@ export async function readItemsFile(file: string, o: ItemFieldOptions = {}): Pro
     });
   }
   const notes = skipped ? [`${skipped} line(s) of ${file} without a numeric ${scoreField} and ${graderField} were left out.`] : [];
+  if (offScale) notes.push(`${offScale} line(s) of ${file} with ${graderField} outside the scale [${minGrade}, ${maxGrade}] were left out (set --min-grade and --max-grade to the grader's scale).`);
   if (it.instruction!.every((x) => !x) && it.response!.every((x) => !x)) {
     delete it.instruction;
     delete it.response;
@@ -75,9 +93,10 @@ export async function readItemsFile(file: string, o: ItemFieldOptions = {}): Pro
   return { title: `selfj report: ${file}`, sources: [file], items: it, notes };
 }
 
-export type JsonKind = 'eval' | 'eval-pairs' | 'run-eval' | 'calibration' | 'ranking' | 'judge-manifest';
+export type JsonKind = 'eval' | 'eval-pairs' | 'run-eval' | 'calibration' | 'ranking' | 'judge-manifest' | 'meta-eval';
 
 export function jsonKind(v: Json): JsonKind | undefined {
+  if (typeof v.format === 'string' && v.format.startsWith(META_EVAL_FORMAT_PREFIX)) return 'meta-eval';
   if (isObj(v.items) && parseEvaluation(v.items)) return 'eval';
   if (isObj(v.pairwise)) return 'eval-pairs';
   if (('trained' in v || 'zeroShot' in v) && isObj(v.selection)) return 'run-eval';
@@ -103,6 +122,7 @@ export function readJsonInput(file: string): ReportInputs {
         'selfj eval --input ... --out eval.json (or --json)',
         'selfj calibrate ... --out threshold.json, or a run\'s calibrate/calibration.json',
         'selfj rank ... --out ranking.json (or --json)',
+        'selfj meta-eval ... --out meta-eval.json',
         'A run directory itself (selfj run / selfj demo --out)',
       ],
     });
@@ -126,5 +146,7 @@ export function readJsonInput(file: string): ReportInputs {
     }
     case 'judge-manifest':
       return { ...base, training: parseTraining(v) };
+    case 'meta-eval':
+      return { ...base, title: `selfj meta-eval: ${file}`, metaEval: parseMetaEval(v, file) };
   }
 }

@@ -7,7 +7,7 @@ import { readRunDir } from './run-dir.js';
 
 export type LoadOptions = ItemFieldOptions;
 
-const PARTS = ['items', 'evaluation', 'pairwise', 'calibration', 'training', 'digitMass', 'ranking', 'pipeline', 'model'] as const;
+const PARTS = ['items', 'evaluation', 'pairwise', 'calibration', 'training', 'digitMass', 'ranking', 'metaEval', 'pipeline', 'model'] as const;
 
 export async function loadInput(path: string, o: LoadOptions = {}): Promise<ReportInputs> {
   if (!existsSync(path)) {

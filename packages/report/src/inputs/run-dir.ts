@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG, PIPELINE_STAGES, SelfjError, readJsonl } from '@selfj/core';
-import type { DigitMassItem, PipelineStageRow, ReportInputs, ScoredItems } from '../model.js';
+import type { DigitMassItem, ExternalGrade, PipelineStageRow, ReportInputs, ScoredItems } from '../model.js';
 import { isObj, num, parseCalibration, parseEvaluation, parseTraining, str, type Json } from './parse.js';
 
 export interface RunDirOptions {
@@ -89,6 +89,33 @@ export function findDigitMassFloor(v: unknown, depth = 0): number | undefined {
   return undefined;
 }
 
+/** The label's scale [low, high] as the label stage clipped it (its manifest's config), else the config default. */
+function labelScale(label: Json | undefined): [number, number] {
+  const clip = isObj(label?.config) ? label.config.clip : undefined;
+  if (Array.isArray(clip) && clip.length === 2 && num(clip[0]) !== undefined && num(clip[1]) !== undefined && clip[1] > clip[0]) return [clip[0], clip[1]];
+  return [...DEFAULT_CONFIG.label.clip] as [number, number];
+}
+
+type ExternalSpec = Omit<ExternalGrade, 'grade'>;
+
+/**
+ * The external grade a run carries (config grade.field): its field and scale from eval/report.json's `external`,
+ * else the field the sample stage carried (its manifest's config.carry) on the config's default scale.
+ */
+function externalSpec(evalFile: Json | undefined, sample: Json | undefined): ExternalSpec | undefined {
+  const ext = isObj(evalFile?.external) ? evalFile.external : undefined;
+  const field = str(ext?.field);
+  if (ext && field) {
+    const sc = isObj(ext.scale) ? ext.scale : {};
+    const [min, max, bad] = [num(sc.min), num(sc.max), num(sc.badBelow)];
+    if (min !== undefined && max !== undefined && bad !== undefined && max > min) return { name: field, minGrade: min, maxGrade: max, badBelow: bad, scaleSource: 'input' };
+  }
+  const carry = isObj(sample?.config) && Array.isArray(sample.config.carry) ? sample.config.carry.find((c): c is string => typeof c === 'string' && c !== '') : undefined;
+  const name = field ?? carry;
+  if (!name) return undefined;
+  const g = DEFAULT_CONFIG.grade;
+  return { name, minGrade: g.min, maxGrade: g.max, badBelow: g.badBelow, scaleSource: 'default' };
+}
 
 export async function readRunDir(dirArg: string, o: RunDirOptions = {}): Promise<ReportInputs> {
   const dir = resolve(dirArg);
@@ -137,7 +164,10 @@ export async function readRunDir(dirArg: string, o: RunDirOptions = {}): Promise
   }
   for (const m of manifests.values()) floor ??= findDigitMassFloor({ config: m.config });
   const badBelow = o.badBelow ?? num(calFile?.badBelow);
-  const read = await readRecords(dir, {
+  const [minGrade, maxGrade] = labelScale(manifests.get('label'));
+  const read = await readRecords(dir, externalSpec(evalFile, manifests.get('sample')), {
+    minGrade,
+    maxGrade,
     badBelow: badBelow ?? DEFAULT_CONFIG.calibrate.badBelow,
     badBelowSource: o.badBelow !== undefined ? 'option' : badBelow !== undefined ? 'input' : 'default',
     scoreName: judgeMode === 'zero-shot' ? 'judge (zero-shot, untrained)' : 'trained judge',
@@ -175,13 +205,22 @@ interface Row {
   category: string;
   instruction: string;
   response: string;
+  /** The external grade; NaN when the record lacks it. */
+  ext: number;
 }
 
-async function readRecords(dir: string, s: Pick<ScoredItems, 'badBelow' | 'badBelowSource' | 'scoreName'>): Promise<RecordRead> {
+/** A grade as the pipeline reads it: a number, or a numeric string. */
+function gradeOf(x: unknown): number {
+  if (typeof x === 'string' && x.trim() !== '') return Number.isFinite(Number(x)) ? Number(x) : NaN;
+  return num(x) ?? NaN;
+}
+
+async function readRecords(dir: string, ext: ExternalSpec | undefined, s: Pick<ScoredItems, 'badBelow' | 'badBelowSource' | 'scoreName' | 'minGrade' | 'maxGrade'>): Promise<RecordRead> {
   const stage = RECORD_STAGES.find((st) => existsSync(join(dir, st, 'records.jsonl')));
   const out: RecordRead = { digitMass: [], notes: [] };
   if (!stage) return out;
-  const it: ScoredItems = { ...s, gradeName: 'label z', maxGrade: 9, score: [], grade: [], zeroShot: [], similarity: [], length: [], category: [], id: [], instruction: [], response: [] };
+  const it: ScoredItems = { ...s, gradeName: 'label z', score: [], grade: [], zeroShot: [], similarity: [], length: [], category: [], id: [], instruction: [], response: [] };
+  const extGrades: number[] = [];
   const tokens: (number | undefined)[] = [];
   let bad = 0;
   let noSplit = 0;
@@ -203,7 +242,7 @@ async function readRecords(dir: string, s: Pick<ScoredItems, 'badBelow' | 'badBe
     }
     if (stage !== 'judge' || num(v.score) === undefined || num(v.z) === undefined) continue;
     if (str(v.split) === undefined) noSplit++;
-    rows.push({ id, split: str(v.split), score: num(v.score)!, z: num(v.z)!, z0: num(v.z0) ?? NaN, z2: num(v.z2) ?? NaN, tokens: num(v.tokens), category: str(v.category) ?? 'unknown', instruction: str(v.instruction) ?? '', response: str(v.response) ?? '' });
+    rows.push({ id, split: str(v.split), score: num(v.score)!, z: num(v.z)!, z0: num(v.z0) ?? NaN, z2: num(v.z2) ?? NaN, tokens: num(v.tokens), category: str(v.category) ?? 'unknown', instruction: str(v.instruction) ?? '', response: str(v.response) ?? '', ext: ext ? gradeOf(v[ext.name]) : NaN });
   }
   if (bad) out.notes.push(`${bad} unreadable line(s) in ${stage}/records.jsonl were left out.`);
   if (!rows.length) return out;
@@ -222,6 +261,7 @@ async function readRecords(dir: string, s: Pick<ScoredItems, 'badBelow' | 'badBe
     it.id!.push(r.id);
     it.instruction!.push(r.instruction);
     it.response!.push(r.response);
+    extGrades.push(r.ext);
   }
   if (!it.score.length) {
     out.notes.push('No judge record is in the test split: nothing to measure the judge on.');
@@ -232,6 +272,7 @@ async function readRecords(dir: string, s: Pick<ScoredItems, 'badBelow' | 'badBe
   it.lengthUnit = byTokens ? 'tokens' : 'characters';
   if (!it.zeroShot!.some(Number.isFinite)) delete it.zeroShot;
   if (!it.similarity!.some(Number.isFinite)) delete it.similarity;
+  if (ext) it.external = { ...ext, grade: extGrades };
   out.items = it;
   return out;
 }
