@@ -101,7 +101,7 @@ export async function distributeStage(job: StageJob, o: DistributeOptions): Prom
   await mergeStageShards({ inputs, out: job.shardsDir, force: o.force, onConfigChange: 'redo', logger: o.logger });
 }
 
-export type PlanStep = { stage: ShardableStage; shards: string[]; merge: string } | { run: string };
+export type PlanStep = { stage: ShardableStage; shards: string[]; merge: string } | { run: string; note: string };
 
 const PROGRAM = 'selfj';
 
@@ -122,20 +122,25 @@ export function workerPlan(config: SelfjConfig, configPath: string): PlanStep[] 
   const run = (until?: string) => [PROGRAM, 'run', '--config', configPath, '--workers', '1', ...(until ? ['--until', until] : [])].map(shellQuote).join(' ');
   const steps: PlanStep[] = [];
   let pending: string | undefined = loaded ? 'data' : undefined;
+  let headNext = false;
+  const flush = () => {
+    if (pending) steps.push({ run: run(pending), note: headNext && pending === 'train' ? 'train the head once, on the merged features' : `the stages up to ${pending}` });
+    pending = undefined;
+    headNext = false;
+  };
   for (const stage of ['sample', 'self-eval', 'similarity', 'label', 'train', 'judge'] as const) {
     if (!config.workers.stages.includes(stage)) {
       pending = stage;
       continue;
     }
-    if (pending) steps.push({ run: run(pending) });
-    pending = undefined;
+    flush();
     const job = stageJob(config, stage, { source, trainedJudge });
     const shards = shardCommandLines([PROGRAM, ...stageArgv(job, configPath)], count, shardExtra(config, stage));
     steps.push({ stage, shards, merge: [PROGRAM, 'merge', job.shardsDir].map(shellQuote).join(' ') });
     // The head trains once, on the merged features.
-    if (stage === 'train') pending = 'train';
+    if (stage === 'train') [pending, headNext] = ['train', true];
   }
-  steps.push({ run: run() });
+  steps.push({ run: run(), note: 'the rest of the pipeline' });
   return steps;
 }
 
@@ -144,10 +149,11 @@ export function describePlan(steps: PlanStep[], configPath: string, count: numbe
   const lines = [
     `# selfj run with ${count} shard processes per sharded stage, as commands for a scheduler (docs/scale-out.md).`,
     '# Run the steps in order, each after the one before has finished; the shard commands of a step may run at the',
-    `# same time, on any machines that see the same paths. Every command reads ${configPath}.`,
+    `# same time, on any machines that see the same paths (relative ones from this directory). Every command reads`,
+    `# ${configPath}.`,
   ];
   steps.forEach((s, i) => {
-    if ('run' in s) lines.push(`# ${i + 1}. the stages in between, in one process (complete ones are skipped)`, s.run);
+    if ('run' in s) lines.push(`# ${i + 1}. ${s.note}, in one process (complete stages are skipped)`, s.run);
     else lines.push(`# ${i + 1}. ${s.stage}: ${s.shards.length} shards, then merge`, ...s.shards, s.merge);
   });
   return lines.join('\n');
