@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(REPO, 'packages/cli/dist/bin.js');
-export const TINY_MODEL = resolve(REPO, '../shared/models/stories260K.gguf');
-export const VECTORS = resolve(REPO, '../shared/models/glove-20k-100d.i8.bin');
+export const TINY_MODEL = process.env.SELFJ_TEST_MODEL ?? resolve(REPO, '../shared/models/stories260K.gguf');
+export const VECTORS = process.env.SELFJ_TEST_VECTORS ?? resolve(REPO, '../shared/models/glove-20k-100d.i8.bin');
 export const haveAssets = existsSync(TINY_MODEL) && existsSync(VECTORS) && existsSync(BIN);
 
 export const ENV = { ...process.env, SELFJ_MODEL: TINY_MODEL, SELFJ_VECTORS: VECTORS, HF_HUB_OFFLINE: '1', CI: 'true', SELFJ_NATIVE_THREADS: '1' };
