@@ -21,8 +21,10 @@ export class AdaptiveLimit {
   private slowStart = true;
   /** Baseline latency per unit of work: follows a new minimum at once, drifts up slowly (the server may get slower). */
   private baseline = Infinity;
-  /** Answers to wait after a cut before the next one may happen (about one round trip). */
-  private holdOff = 0;
+  /** Answers to wait after a cut before the next cut of that kind (about one round trip). A latency cut never
+   * holds off an overload cut: a burst of 429s right after a mild latency cut still halves the limit. */
+  private latencyHold = 0;
+  private overloadHold = 0;
   readonly max: number;
   private readonly tolerance: number;
 
@@ -40,11 +42,12 @@ export class AdaptiveLimit {
   /** A successful answer after `ms`, for a request of `weight` units of work (prompts), with `inFlight` running. */
   onSuccess(ms: number, weight: number, inFlight: number): void {
     if (!this.o.adaptive) return;
-    if (this.holdOff > 0) this.holdOff--;
+    if (this.latencyHold > 0) this.latencyHold--;
+    if (this.overloadHold > 0) this.overloadHold--;
     const unit = ms / Math.max(1, weight);
     this.baseline = unit < this.baseline ? unit : this.baseline + (unit - this.baseline) * 0.0005;
     if (unit > this.baseline * this.tolerance && this.value > 1) {
-      this.cut(0.9);
+      if (this.latencyHold === 0) this.cut(0.9);
       return;
     }
     // Grow only when the limit is what holds requests back (no growth on an idle server).
@@ -54,13 +57,15 @@ export class AdaptiveLimit {
   /** Overload (429, 5xx, timeout, connection failure): multiplicative decrease. */
   onOverload(): void {
     if (!this.o.adaptive) return;
+    this.slowStart = false;
+    if (this.overloadHold > 0) return;
     this.cut(0.5);
+    this.overloadHold = this.limit;
   }
 
   private cut(factor: number): void {
     this.slowStart = false;
-    if (this.holdOff > 0) return;
     this.value = Math.max(1, this.value * factor);
-    this.holdOff = this.limit;
+    this.latencyHold = this.limit;
   }
 }

@@ -232,16 +232,20 @@ describe('a server that restarts', () => {
 describe('adaptive concurrency against a server', () => {
   it('raises the limit while the server keeps up and halves it on 429s, honouring Retry-After', async () => {
     const b = backend({ concurrency: 32, promptBatch: 1 });
-    fake.delayMs = 20;
-    const prompts = Array.from({ length: 200 }, (_, i) => `q${i}`);
+    const limit = () => (b as unknown as { http: { limits: number[] } }).http.limits[0];
+    // A server latency well above a busy machine's event-loop jitter, so that only queueing would look like congestion.
+    fake.delayMs = 50;
+    const prompts = Array.from({ length: 300 }, (_, i) => `q${i}`);
     await b.nextTokenProbabilities(prompts, DIGITS);
-    const grown = (b as unknown as { http: { limits: number[] } }).http.limits[0];
-    expect(grown).toBeGreaterThan(8);
+    const grown = limit();
+    expect(grown).toBeGreaterThanOrEqual(8); // from 4
     fake.faults.push(...Array.from({ length: 8 }, () => ({ kind: 'status' as const, status: 429, retryAfter: '0.3' })));
     const t0 = Date.now();
     await b.nextTokenProbabilities(prompts.slice(0, 16), DIGITS);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
-    expect((b as unknown as { http: { limits: number[] } }).http.limits[0]).toBeLessThanOrEqual(Math.ceil(grown / 2) + 3);
+    // One cut for the burst (not eight), then a little additive growth on the 16 answers.
+    expect(limit()).toBeLessThanOrEqual(Math.ceil(grown / 2) + 4);
+    expect(limit()).toBeGreaterThanOrEqual(Math.floor(grown / 4));
     fake.delayMs = 0;
   });
 });

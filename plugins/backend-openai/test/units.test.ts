@@ -50,6 +50,13 @@ describe('adaptive concurrency (AIMD)', () => {
     queueing.onSuccess(10, 4, 19); // 2.5 ms per prompt: the baseline
     for (let i = 0; i < 200; i++) queueing.onSuccess(40, 4, queueing.limit - 1); // 10 ms per prompt: queueing
     expect(queueing.limit).toBeLessThan(10);
+    // A mild latency cut does not hold off the halving for a burst of 429s that follows it.
+    const both = new AdaptiveLimit({ adaptive: true, max: 64, initial: 20 });
+    both.onSuccess(10, 4, 19);
+    both.onSuccess(40, 4, 19); // latency cut: 20 -> 18
+    expect(both.limit).toBe(18);
+    both.onOverload();
+    expect(both.limit).toBe(9);
     const fixed = new AdaptiveLimit({ adaptive: false, max: 7 });
     fixed.onOverload();
     fixed.onSuccess(1, 1, 6);
