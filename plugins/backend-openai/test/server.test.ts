@@ -337,7 +337,7 @@ describe('selfj serve: request limits and bad requests', () => {
     const slowGenerate = slowBackend.generate.bind(slowBackend);
     const finished: string[] = [];
     slowBackend.generate = async (prompt, options) => {
-      await new Promise((r) => setTimeout(r, 15));
+      await new Promise((r) => setTimeout(r, 25));
       const out = await slowGenerate(prompt, options);
       finished.push(text(prompt));
       return out;
@@ -350,9 +350,10 @@ describe('selfj serve: request limits and bad requests', () => {
       const small = await (await fetch(`${s.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: 'small', max_tokens: 4 }) })).json();
       const waited = Date.now() - t0;
       expect((small as any).choices[0].text).toBe('echo:small');
-      // FIFO would have put it after all 40 (>= 600 ms); fair turns start it after the big prompt that runs.
+      // First come, first served would have put it after all 40 (>= 1 s); it starts after the big prompt that runs.
       expect(finished.indexOf('small')).toBeLessThan(6);
-      expect(waited).toBeLessThan(400);
+      expect(finished.indexOf('small')).toBeGreaterThanOrEqual(2);
+      expect(waited).toBeLessThan(700);
       expect((await big).status).toBe(200);
     } finally {
       await s.close();
