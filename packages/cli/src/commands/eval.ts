@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { SelfjError, evaluateScores, pairwiseAgreement, writeFileAtomic, type EvaluationReport, type Preference } from '@selfj/core';
+import { evalReportInputs, pairsReportInputs } from '@selfj/report';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';
+import { printReportLine, reportFlag, writeCommandReport } from '../io/report-hook.js';
 import { defineCommand, type OwnValues } from '../options/command.js';
 import { scoredItemFlags } from './calibrate.js';
 
@@ -25,6 +27,7 @@ const flags = {
   'label-b': { schema: z.string().default('b'), describe: 'Pairs: label value meaning B is better (e.g. 2)' },
   'label-tie': { schema: z.string().default('tie'), describe: 'Pairs: label value meaning a tie' },
   out: { schema: z.string().min(1).optional(), describe: 'Also write the report as JSON to this file' },
+  ...reportFlag,
 } as const;
 
 type EvalArgs = OwnValues<typeof flags>;
@@ -36,21 +39,25 @@ export default defineCommand({
   flags,
   run: async ({ args, own }) => {
     if (!own.input === !own.pairs) throw new SelfjError('BAD_INPUT', 'Give exactly one of --input (scored items) or --pairs (preference pairs).');
-    const report = own.input ? await evalItems(own) : await evalPairs(own);
+    const cols = { scores: [] as number[], grades: [] as number[], categories: [] as string[] };
+    const report = own.input ? await evalItems(own, cols) : await evalPairs(own);
     if (own.out) writeFileAtomic(own.out, `${JSON.stringify(report, null, 2)}\n`);
-    if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    const fields = { scoreField: own['score-field'], graderField: own['grader-field'] };
+    const inputs = 'items' in report ? evalReportInputs({ ...cols, categories: own['category-field'] ? cols.categories : undefined, input: report.input, ...fields, ...report.scale }) : pairsReportInputs(report);
+    const file = own.report ? await writeCommandReport(inputs, own.report) : undefined;
+    if (args.json) process.stdout.write(`${JSON.stringify(file ? { ...report, report: file } : report)}\n`);
     else process.stdout.write(`${'items' in report ? renderItems(report.items, report.skipped, report.scale) : renderPairs(report)}\n`);
+    printReportLine(args, file);
   },
 });
 
 type Scale = { minGrade: number; maxGrade: number; badBelow: number };
 
-async function evalItems(args: EvalArgs): Promise<{ input: string; skipped: { lines: number; records: number }; scale: Scale; items: EvaluationReport }> {
+/** `cols` receives the items evaluated (for --report). */
+async function evalItems(args: EvalArgs, cols: { scores: number[]; grades: number[]; categories: string[] }): Promise<{ input: string; skipped: { lines: number; records: number }; scale: Scale; items: EvaluationReport }> {
   const [min, max] = [args['min-grade'], args['max-grade']];
   if (!(max > min)) throw new SelfjError('BAD_INPUT', `--max-grade (${max}) must be above --min-grade (${min}).`);
-  const scores: number[] = [];
-  const grades: number[] = [];
-  const categories: string[] = [];
+  const { scores, grades, categories } = cols;
   const skipped = { lines: 0, records: 0 };
   for await (const { line, record } of readJsonlRecords(args.input!, args['on-bad-record'], skipped)) {
     const where = `${args.input}:${line}`;
