@@ -1,8 +1,10 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SelfjError, calibrateThreshold, readManifest, writeFileAtomic, type CalibrationResult, type ModelInfo } from '@selfj/core';
+import { calibrateReportInputs } from '@selfj/report';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';
+import { printReportLine, reportFlag, writeCommandReport } from '../io/report-hook.js';
 import { defineCommand } from '../options/command.js';
 import { configWithFlags } from '../options/flags.js';
 
@@ -32,6 +34,7 @@ const flags = {
     describe: 'Field naming the cluster of each item, e.g. id when there are several samples per instruction: one item per cluster is used (correlated samples make the guarantee too optimistic)',
   },
   seed: { setting: 'seed', describe: 'Seed of the choice of one item per cluster (with --group-field)' },
+  ...reportFlag,
 } as const;
 
 /** The file `selfj select` and `selfj rerank` read: the threshold and the guarantee it comes with. */
@@ -85,6 +88,7 @@ export default defineCommand({
     }
     const scores: number[] = [];
     const bad: boolean[] = [];
+    const grades: number[] = [];
     const groups: string[] = [];
     const ids = new Map<string, number>();
     const skipped = { lines: 0, records: 0 };
@@ -96,6 +100,7 @@ export default defineCommand({
         const group = groupField ? clusterOf(record, groupField, where) : undefined;
         scores.push(s);
         bad.push(g < own['bad-below']);
+        grades.push(g);
         if (group !== undefined) groups.push(group);
         const id = record.id;
         if (typeof id === 'string' || typeof id === 'number') ids.set(String(id), (ids.get(String(id)) ?? 0) + 1);
@@ -119,8 +124,10 @@ export default defineCommand({
     const { candidates: _candidates, ...result } = r;
     const file: ThresholdFile = { ...result, scoreField: own['score-field'], graderField: own['grader-field'], badBelow: own['bad-below'], skipped, judge: judgeOf(own.input) };
     writeFileAtomic(own.out, `${JSON.stringify(file, null, 2)}\n`);
+    const items = { input: own.input, scores, grades, scoreField: own['score-field'], graderField: own['grader-field'], badBelow: own['bad-below'] };
+    const report = own.report ? await writeCommandReport(calibrateReportInputs({ ...items, result: r }), own.report) : undefined;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(file)}\n`);
+      process.stdout.write(`${JSON.stringify(report ? { ...file, report } : file)}\n`);
       return;
     }
     process.stdout.write(
@@ -137,5 +144,6 @@ export default defineCommand({
         ['written to', own.out],
       ])}\n`,
     );
+    printReportLine(args, report);
   },
 });
