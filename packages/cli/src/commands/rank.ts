@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { SelfjError, modelRankingAgreement, writeFileAtomic } from '@selfj/core';
+import { rankReportInputs } from '@selfj/report';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';
+import { printReportLine, reportFlag, writeCommandReport } from '../io/report-hook.js';
 import { defineCommand } from '../options/command.js';
 
 const flags = {
@@ -11,6 +13,7 @@ const flags = {
   'reference-field': { schema: z.string().min(1).optional(), describe: 'Reference score field: report rank agreement with it' },
   'on-bad-record': { schema: z.enum(['fail', 'skip']).default('fail'), describe: 'Stop at a bad line or record (fail), or pass over it and count it (skip)' },
   out: { schema: z.string().min(1).optional(), describe: 'Also write the ranking as JSON' },
+  ...reportFlag,
 } as const;
 
 interface ModelRow {
@@ -66,8 +69,9 @@ export default defineCommand({
         : undefined;
     const result = { input: args.input, models: rows, agreement, skipped };
     if (args.out) writeFileAtomic(args.out, `${JSON.stringify(result, null, 2)}\n`);
+    const report = args.report ? await writeCommandReport(rankReportInputs({ input: args.input, models: rows, agreement }), args.report) : undefined;
     if (cli.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.stdout.write(`${JSON.stringify(report ? { ...result, report } : result)}\n`);
       return;
     }
     const header = ['rank', 'model', 'items', 'mean judge score', ...(args['reference-field'] ? ['mean reference'] : [])];
@@ -76,5 +80,6 @@ export default defineCommand({
     if (agreement) text += `\n\nagreement with the reference ranking: Spearman ${fmt(agreement.spearman)}, Kendall tau-b ${fmt(agreement.kendallTauB)}`;
     if (skipped.lines + skipped.records) text += `\nskipped: ${skipped.lines} bad line(s), ${skipped.records} bad record(s)`;
     process.stdout.write(`${text}\n`);
+    printReportLine(cli, report);
   },
 });
