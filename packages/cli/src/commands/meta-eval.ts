@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '@selfj/core';
 import { GROUPS, knownSets, plugin as metaEvalPlugin, readSetFile, renderTable, runMetaEval, type SetSpec } from '@selfj/meta-eval';
+import { metaEvalReportInputs } from '@selfj/report';
+import { printReportLine, reportFlag, writeCommandReport } from '../io/report-hook.js';
 import { defineCommand } from '../options/command.js';
 import { configFlags, modelFlags } from '../options/common.js';
 import { resolveCommandConfig, sessionArgs, withSession } from '../session.js';
@@ -28,6 +30,7 @@ const flags = {
   out: { schema: z.string().min(1).optional(), describe: 'Also write the result JSON here (what `selfj report` reads)' },
   list: { schema: z.boolean().default(false), describe: 'List the known sets (with --json: their full definitions) and exit' },
   offline: { schema: z.boolean().default(false), describe: 'Hub files only from the local cache (as HF_HUB_OFFLINE=1)' },
+  ...reportFlag,
 } as const;
 
 export default defineCommand({
@@ -61,8 +64,10 @@ export default defineCommand({
         onProgress: s.say,
       });
       if (own.out) writeFileAtomic(own.out, `${JSON.stringify(result, null, 2)}\n`);
-      if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      const report = own.report ? await writeCommandReport(metaEvalReportInputs(result), own.report) : undefined;
+      if (args.json) process.stdout.write(`${JSON.stringify(report ? { ...result, report } : result)}\n`);
       else if (!args.quiet) process.stdout.write(renderTable(result));
+      printReportLine(args, report);
     });
   },
 });
