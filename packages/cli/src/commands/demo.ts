@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SelfjError, openPipelineDeps, runPipeline } from '@selfj/core';
+import { runReportFlag, writeRunReport } from '../io/report-hook.js';
 import { defineCommand } from '../options/command.js';
 import { configFlags, modelFlags } from '../options/common.js';
 import { makeLogger, resolveCommandConfig, sessionArgs, withSession } from '../session.js';
@@ -21,6 +22,7 @@ const flags = {
   seed: { setting: 'seed' },
   'min-digit-mass': { setting: 'scoring.minDigitMass', describe: 'Floor on the digit mass (default 0 in the demo so that any model runs, the tiny dev model included; 0.05 elsewhere)' },
   force: { schema: z.boolean().default(false), describe: 'Redo every stage' },
+  ...runReportFlag,
 } as const;
 
 /** What the demo changes from the defaults: a small, quick run that still shows every stage. */
@@ -73,8 +75,9 @@ export default defineCommand({
           },
         });
         r.seconds = (Date.now() - t0) / 1000;
-        if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (!args.quiet) process.stdout.write(`\n${summaryTable(r)}\n\nArtifacts: ${resolve(config.out)} (judge: ${join(config.out, 'train')})\n`);
+        const rep = own.report ? await writeRunReport(config.out, s.say) : {};
+        if (args.json) process.stdout.write(`${JSON.stringify({ ...r, ...rep })}\n`);
+        else if (!args.quiet) process.stdout.write(`\n${summaryTable(r)}\n\nArtifacts: ${resolve(config.out)} (judge: ${join(config.out, 'train')})\n${rep.report ? `Report: ${rep.report}\n` : ''}`);
       } finally {
         await Promise.all([deps.sampler.close?.(), deps.similarity.close?.()]);
       }
