@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CONFIG_SCHEMA, PIPELINE_STAGES, SelfjError, openPipelineDeps, runPipeline } from '@selfj/core';
+import { runReportFlag, writeRunReport } from '../io/report-hook.js';
 import { defineCommand } from '../options/command.js';
 import { modelFlags, stageFlags } from '../options/common.js';
 import { resolveCommandConfig, sessionArgs, withSession } from '../session.js';
@@ -17,6 +18,7 @@ const flags = {
   workers: { setting: 'workers.count', describe: 'Run each stage listed in workers.stages as this many local shard processes, merged before the next stage (default 1: all in this process)' },
   'print-commands': { schema: z.boolean().default(false), describe: 'Print the shard and merge commands of --workers N for a scheduler (Kubernetes, SLURM) instead of running them' },
   schema: { schema: z.boolean().default(false), describe: 'Print the JSON schema of the config file and exit' },
+  ...runReportFlag,
 } as const;
 
 /** `selfj run`: the whole pipeline from one config file; complete stages are skipped, partial ones resumed. */
@@ -66,8 +68,9 @@ export default defineCommand({
             ? (job, o) => distributeStage(job, { config, configPath: workerConfig, force: o.force, signal: s.signal, logger: s.logger, say: s.say })
             : undefined,
         });
-        if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (!args.quiet) process.stdout.write(`${summaryTable(r)}\n`);
+        const rep = own.report ? await writeRunReport(config.out, s.say) : {};
+        if (args.json) process.stdout.write(`${JSON.stringify({ ...r, ...rep })}\n`);
+        else if (!args.quiet) process.stdout.write(`${summaryTable(r)}\n${rep.report ? `Report: ${rep.report}\n` : ''}`);
       } finally {
         await Promise.all([deps.sampler.close?.(), deps.similarity.close?.()]);
       }
