@@ -18,8 +18,11 @@ describe.skipIf(!haveAssets)('selfj report of a tiny-model demo', () => {
   let html = '';
 
   it('writes report.html into the run directory and says the scores are noise', async () => {
-    const demo = await run(['demo', '--out', out, '--limit', '12', '--samples', '2', '--max-tokens', '16', '--quiet']);
+    const demo = await run(['demo', '--out', out, '--limit', '12', '--samples', '2', '--max-tokens', '16', '--json']);
     expect(demo.code, demo.stderr).toBe(0);
+    // the demo writes its own report at the end; selfj report rewrites it from the directory
+    expect(JSON.parse(demo.stdout).report).toBe(join(out, 'report.html'));
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
     const r = await run(['report', out]);
     expect(r.code, r.stderr).toBe(0);
     const file = join(out, 'report.html');
