@@ -4,6 +4,7 @@
  * launch and watch a job elsewhere. What comes back names the judge to use next (a judge id).
  */
 import type { Logger } from '../infra/logger.js';
+import type { StageShard } from '../infra/shard.js';
 
 export interface TrainRequest {
   /** Labelled records (the label stage's records.jsonl). */
@@ -20,6 +21,8 @@ export interface TrainRequest {
   onBadRecord?: 'fail' | 'skip';
   /** Work found made with other settings: refuse (default) or redo. */
   onConfigChange?: 'refuse' | 'redo';
+  /** Run only this part of the work (trainers that can: the head trainer extracts one shard of its features). */
+  shard?: StageShard;
 }
 
 export interface TrainOutcome {
