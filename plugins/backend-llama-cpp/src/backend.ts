@@ -14,6 +14,7 @@ import {
   type ModelBackend,
   type NextTokenOptions,
   type Prompt,
+  type TokenAccess,
   type TopToken,
 } from '@selfj/core';
 import { continuationTokens, scoreOnSequence } from './continuation.js';
@@ -21,6 +22,7 @@ import { generateOnSequence } from './generate.js';
 import { loadGguf, type LoadOptions } from './load.js';
 import { PromptRenderer, type RenderedPrompt } from './prompt.js';
 import { SequencePool, mapConcurrent } from './sequence-pool.js';
+import { llamaTokenAccess } from './token-access.js';
 
 export interface LlamaCppBackendOptions extends LoadOptions {
   /** Tokens per sequence (default: the model's training context, at most 4096). */
@@ -121,6 +123,10 @@ export class LlamaCppBackend implements ModelBackend {
 
   vocabSize(): number {
     return this.model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length ?? 0;
+  }
+
+  tokenAccess(): TokenAccess {
+    return llamaTokenAccess(this);
   }
 
   /** Renders and length-checks a prompt (BAD_INPUT, PROMPT_TOO_LONG) before any work starts. */

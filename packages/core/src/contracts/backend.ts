@@ -79,6 +79,25 @@ export interface ContinuationScore {
   tokens: number;
 }
 
+/**
+ * Token-level access to a model, for servers that report log-probabilities of every generated token (chat
+ * included) and `echo` (the prompt's own tokens): the rendered prompt's token ids, the whole next-token
+ * distribution after any token sequence, and token text.
+ */
+export interface TokenAccess {
+  /** The prompt as the backend evaluates it: token ids (BOS included) and the chat template's stop sequences. */
+  render(prompt: Prompt): { tokens: number[]; stopTokens: number[][] };
+  /** The whole next-token distribution after `tokens`: id -> probability, most likely first. */
+  next(tokens: number[], signal?: AbortSignal): Promise<Map<number, number>>;
+  /** Text of one token after the tokens before it (so a leading space shows). */
+  text(id: number, before: number[]): string;
+  /** Text of a generated sequence (as the backend's generate decodes it). */
+  decode(ids: number[]): string;
+  isEog(id: number): boolean;
+  /** Leading tokens of render().tokens that are not prompt text (BOS). */
+  specialPrefix(tokens: number[]): number;
+}
+
 export interface ModelBackend {
   /** A stable id, e.g. "llama-cpp:/models/x.gguf" or "openai:http://host:8000/v1#model". */
   readonly id: string;
@@ -100,6 +119,8 @@ export interface ModelBackend {
    * in order). Backends that cannot give it leave it out; callers say so rather than guess.
    */
   scoreContinuation?(items: { prompt: Prompt; continuation: string }[], options?: NextTokenOptions): Promise<ContinuationScore[]>;
+  /** Optional: token-level access (in-process backends); `selfj serve` uses it for per-token log-probs and echo. */
+  tokenAccess?(): TokenAccess;
   /** Token ids of a text, in the backend's own tokenizer (throws CAPABILITY_MISSING where unknown). */
   tokenize(text: string): Promise<number[]>;
   /** Hidden-state feature vector per prompt (capabilities().features). */
