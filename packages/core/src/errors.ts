@@ -51,8 +51,13 @@ export class SelfjError extends Error {
   }
 }
 
+/**
+ * A SelfjError, also one made by another copy of @selfj/core (a plugin that bundles its own): recognised by its
+ * name and code, not by instanceof, so a plugin's per-record errors are treated as such everywhere.
+ */
 export function isSelfjError(e: unknown, code?: SelfjErrorCode): e is SelfjError {
-  return e instanceof SelfjError && (code === undefined || e.code === code);
+  const ok = e instanceof SelfjError || (e instanceof Error && e.name === 'SelfjError' && typeof (e as { code?: unknown }).code === 'string');
+  return ok && (code === undefined || (e as SelfjError).code === code);
 }
 
 /** Thrown when an AbortSignal fires; `code` is always ABORTED. */

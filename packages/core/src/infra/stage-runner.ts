@@ -6,7 +6,7 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SelfjError, abortError } from '../errors.js';
+import { SelfjError, abortError, isSelfjError } from '../errors.js';
 import { AppendLog, recoverJsonl, recoverOrderedJsonl } from './append-log.js';
 import { decideArtifact, type OnConfigChange } from './artifact-state.js';
 import { where, type JsonlLine } from './jsonl.js';
@@ -164,11 +164,11 @@ async function runRecords<I, O extends object>(opts: StageRunOptions<I, O>, ctx:
   const reject = (e: Entry, err: Error) => {
     const l = e.line;
     // A SelfjError's own solutions come first in a fatal message; the reject keeps only the reason.
-    const reason = err instanceof SelfjError ? err.message.split('\nPossible solutions:')[0] : err.message;
+    const reason = isSelfjError(err) ? err.message.split('\nPossible solutions:')[0] : err.message;
     if (policy === 'fail') {
       const key = e.recordKey ?? (e.key === where(l) ? undefined : e.key);
       throw new SelfjError('BAD_RECORD', `${where(l)}: ${reason}${key !== undefined ? ` (record "${key}")` : ''}`, {
-        solutions: [...(err instanceof SelfjError ? err.solutions : []), 'Fix the record', 'Or pass --on-bad-record skip to write bad records to rejects.jsonl and go on'],
+        solutions: [...(isSelfjError(err) ? err.solutions : []), 'Fix the record', 'Or pass --on-bad-record skip to write bad records to rejects.jsonl and go on'],
         details: { file: l.file, line: l.line, key },
       });
     }
@@ -191,7 +191,7 @@ async function runRecords<I, O extends object>(opts: StageRunOptions<I, O>, ctx:
     for (const e of head.entries) {
       const r = e.error ?? results[j++];
       if (r instanceof Error) {
-        if (r instanceof BadRecord || (r instanceof SelfjError && (r.code === 'BAD_RECORD' || r.code === 'PROMPT_TOO_LONG'))) {
+        if (r instanceof BadRecord || (isSelfjError(r) && (r.code === 'BAD_RECORD' || r.code === 'PROMPT_TOO_LONG'))) {
           reject(e, r);
         } else throw r;
       } else {

@@ -1,12 +1,12 @@
 /** Scoring prompts in batches, falling back to one by one so that a single bad prompt is blamed alone. */
 import type { ModelBackend, Prompt } from '../contracts/backend.js';
 import { scoreDigitsSettled, type DigitScore } from './digit-scoring.js';
-import { SelfjError } from '../errors.js';
+import { SelfjError, isSelfjError } from '../errors.js';
 import type { Semaphore } from '../infra/limiter.js';
 
 /** Errors that belong to one item (reject it) rather than to the run (stop it). */
 export function perItemError(e: unknown): boolean {
-  return e instanceof SelfjError && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
+  return isSelfjError(e) && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
 }
 
 /**

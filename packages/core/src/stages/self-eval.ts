@@ -5,7 +5,7 @@
  */
 import type { ModelBackend } from '../contracts/backend.js';
 import type { DigitScore } from './digit-scoring.js';
-import { SelfjError } from '../errors.js';
+import { SelfjError, isSelfjError } from '../errors.js';
 import { readJsonl } from '../infra/jsonl.js';
 import { backendLimiter } from '../infra/limiter.js';
 import { BadRecord, runStage, type StageRunResult } from '../infra/stage-runner.js';
@@ -40,7 +40,7 @@ type Item = Record<string, unknown> & { instruction: string; reference: string; 
 
 /** A digit problem of an item names its record and the view it came from (the runner adds file:line). */
 function itemError(e: Error, key: string, view: 'teacher' | 'student'): Error {
-  if (!(e instanceof SelfjError) || e.details.kind === undefined) return e;
+  if (!isSelfjError(e) || e.details.kind === undefined) return e;
   const which = view === 'teacher' ? 'teacher view (with reference)' : 'student view (reference-free)';
   return new SelfjError(e.code, `record "${key}", ${which}: ${e.message}`, { details: { ...e.details, key, view }, cause: e });
 }

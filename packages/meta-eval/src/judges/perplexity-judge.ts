@@ -4,7 +4,7 @@
  * scores higher. Needs ModelBackend.scoreContinuation; a backend without it is refused with CAPABILITY_MISSING
  * (meta-evaluation reports the row as skipped with that reason).
  */
-import { SelfjError, type Judge, type JudgeItem, type JudgeScore, type ModelBackend, type Prompt } from '@selfj/core';
+import { SelfjError, isSelfjError, type Judge, type JudgeItem, type JudgeScore, type ModelBackend, type Prompt } from '@selfj/core';
 
 export const NO_SCORE_CONTINUATION = 'backend has no scoreContinuation';
 
@@ -57,7 +57,7 @@ export class PerplexityJudge implements Judge {
 }
 
 function perItem(e: unknown): boolean {
-  return e instanceof SelfjError && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
+  return isSelfjError(e) && (e.code === 'PROMPT_TOO_LONG' || e.code === 'BAD_RECORD' || e.code === 'BAD_INPUT');
 }
 
 function toScores(rs: { logprob: number; tokens: number }[]): (JudgeScore | Error)[] {
