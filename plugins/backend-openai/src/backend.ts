@@ -164,6 +164,7 @@ export class OpenAIBackend implements ModelBackend {
     throwIfAborted(options.signal);
     if (!candidates.length) throw new SelfjError('BAD_INPUT', 'nextTokenProbabilities needs at least one candidate string.');
     prompts.forEach(checkPrompt);
+    if (prompts.length === 0) return []; // nothing to ask the server
     if (!this.ready) await this.init(options.signal);
     if (this.extension) return candidatesViaExtension(this.http, this.model, this.extensionBatches, prompts, candidates, options.signal);
     const map = (alts: Alternative[], complete: boolean) => mapCandidates(alts, candidates, { complete, mergeSpaceVariants: this.options.mergeSpaceVariants });
