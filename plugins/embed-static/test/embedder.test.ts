@@ -92,10 +92,32 @@ describe('StaticEmbedder on the real GloVe table', () => {
     for (let i = 0; i < 3; i++) expect(s[i]).toBeCloseTo(ref[i], 5);
   });
 
-  it('the plugin object exposes the static factory', async () => {
+  it('the plugin object exposes the static factory: static:<path>, or the path option', async () => {
     expect(plugin.name).toBe('@selfj/embed-static');
-    const e = await plugin.embedders.static({ path: requireVectors() });
-    expect(e.dim).toBe(100);
+    const ctx = { registry: undefined as never, policy: () => Promise.reject(new Error('no policy')) };
+    const byId = await plugin.embedders.static(requireVectors(), {}, ctx);
+    expect(byId.dim).toBe(100);
+    const byOption = await plugin.embedders.static('default', { path: requireVectors() }, ctx);
+    expect(byOption.dim).toBe(100);
+    const [a, b] = [await byId.embed(['a small cat']), await byOption.embed(['a small cat'])];
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('with no table anywhere it says how to get one (and builds one only when asked)', async () => {
+    const saved = { v: process.env.SELFJ_VECTORS, x: process.env.XDG_CACHE_HOME };
+    delete process.env.SELFJ_VECTORS;
+    process.env.XDG_CACHE_HOME = '/nonexistent-selfj-cache';
+    try {
+      const ctx = { registry: undefined as never, policy: () => Promise.reject(new Error('no policy')) };
+      const err = await plugin.embedders.static('default', {}, ctx).catch((e) => e);
+      expect(err.code).toBe('BAD_CONFIG');
+      expect(err.message).toMatch(/selfj build-vectors/);
+    } finally {
+      if (saved.v === undefined) delete process.env.SELFJ_VECTORS;
+      else process.env.SELFJ_VECTORS = saved.v;
+      if (saved.x === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved.x;
+    }
   });
 });
 
