@@ -181,7 +181,7 @@ describe('HHH alignment (real fixture) and PandaLM NaN rows', () => {
     expect(r.rows[0].metrics.accuracy).toBeCloseTo(expected, 12);
   });
 
-  it('PandaLM: rows whose JSON has NaN are counted as left out, the majority vote labels the rest', async () => {
+  it('PandaLM: a NaN input (as its file writes missing ones) reads as missing, and the majority vote labels every pair', async () => {
     const spec = preset('pandalm');
     const part = spec.sources[0].parts.rows;
     const text =
@@ -190,9 +190,10 @@ describe('HHH alignment (real fixture) and PandaLM NaN rows', () => {
       '{"idx":2,"instruction":"Name a color","input":"","response1":"red","response2":"blue","annotator1":0,"annotator2":1,"annotator3":2}]';
     place(env.dir, part.repo, part.files[0], text);
     const r = await runMetaEval({ registry: env.registry, sets: ['pandalm'], judges: ['length'], dataDir: env.dir });
-    expect(r.sets[0]).toMatchObject({ items: 2, skipped: 1 });
-    // pair 0: label a (2 of 3), length a (7 > 5) right; pair 2: label tie (first vote), length b (4 > 3) wrong
-    expect(r.rows[0].metrics.accuracy).toBe(0.5);
-    expect(renderTable(r)).toMatch(/1 unreadable row/);
+    expect(r.sets[0]).toMatchObject({ items: 3, skipped: 0 });
+    // pair 0: label a (2 of 3), length a (7 > 5) right; pair 1 (input NaN = none): label b (3 of 3), length b (5 > 3)
+    // right; pair 2: label tie (first vote), length b (4 > 3) wrong
+    expect(r.rows[0].metrics.accuracy).toBeCloseTo(2 / 3, 12);
+    expect(renderTable(r)).not.toMatch(/unreadable row/);
   });
 });
