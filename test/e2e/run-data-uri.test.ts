@@ -57,4 +57,29 @@ describe.skipIf(!haveAssets)('selfj run reads any data set URI the loaders know'
     ]);
     expect(jsonl(join(dir, 'csv', 'sample', 'records.jsonl'))).toHaveLength(2);
   });
+
+  it('recorded answers with their external grade: the loader keeps the fields, the recorded sampler answers from them', async () => {
+    // Real Auto-J rows (a query, a model's response, GPT-4's 1-10 rating), with a reference written for the test.
+    const autoj = readFileSync(join(FIXTURES, 'autoj_single_gpt4_rated.dev.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 4);
+    const rows = autoj.map((l) => JSON.parse(l) as { query: string; response: string; gpt4_score: number });
+    const file = join(dir, 'rated.json');
+    writeFileSync(file, JSON.stringify(rows.map((r) => ({ task: r.query, gold: 'a helpful, correct answer', answer: r.response, rating: r.gpt4_score }))));
+    const cfg = join(dir, 'rated.json.config.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        out: join(dir, 'rated'),
+        data: { source: file, options: { mapping: { instruction: 'task', reference: 'gold' } } },
+        sample: { sampler: 'recorded:answer' },
+        grade: { field: 'rating' },
+      }),
+    );
+    const r = await selfj(['run', '--config', cfg, '--until', 'sample'], {});
+    expect(r.code, r.stderr).toBe(0);
+    const data = jsonl(join(dir, 'rated', 'data', 'records.jsonl'));
+    expect(data.map((d) => [d.answer, d.rating])).toEqual(rows.map((x) => [x.response, x.gpt4_score]));
+    const sampled = jsonl(join(dir, 'rated', 'sample', 'records.jsonl'));
+    expect(sampled.map((s) => [s.response, s.rating])).toEqual(rows.map((x) => [x.response.trim(), x.gpt4_score]));
+    expect(JSON.parse(readFileSync(join(dir, 'rated', 'sample', 'manifest.json'), 'utf8')).extra).toMatchObject({ sampler: 'recorded:answer' });
+  });
 });

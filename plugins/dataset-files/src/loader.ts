@@ -6,6 +6,7 @@
 import { SelfjError, throwIfAborted, type DatasetLoader, type InstructionRecord } from '@selfj/core';
 import { badRecord, RecordProblem, type Where } from './errors.js';
 import { formatOf, openFile, type FileFormat } from './format.js';
+import { getPath } from './fieldpath.js';
 import { expandLocal } from './glob.js';
 import { idMaker } from './id.js';
 import { compileMapping, detectPreset, presetMapper, PRESET_NAMES, type FieldMapping, type Mapper, type PresetName } from './mapping.js';
@@ -35,6 +36,11 @@ export interface FilesDatasetOptions {
   mapping?: FieldMapping;
   /** Category for every record (else the mapping's `category`, if any). */
   category?: string;
+  /**
+   * Other fields of each row to keep on the record (`fields`, by the path given): a recorded response, an external
+   * grade such as gpt4_score. Dotted paths read nested values.
+   */
+  keep?: string[];
   onBadRecord?: 'fail' | 'skip';
   /** A JSONL file path or a callback that receives each skipped record. */
   rejects?: string | RejectSink;
@@ -154,7 +160,9 @@ export class FilesDataset implements DatasetLoader {
             throw new RecordProblem(`another schema: the file's columns are [${opened.fields.join(', ')}] but the ${mapper.name} mapping needs [${missing.join(', ')}]`, 'schema', true);
           }
         }
-        for await (const raw of opened.rows(mapper?.columns) as AsyncIterable<RawRow>) {
+        const keep = o.keep ?? [];
+        const columns = mapper ? [...new Set([...mapper.columns, ...keep.map((k) => k.split('.')[0])])] : undefined;
+        for await (const raw of opened.rows(columns) as AsyncIterable<RawRow>) {
           throwIfAborted(signal);
           nextRow = raw.row + 1;
           this.stats.rows++;
@@ -179,6 +187,14 @@ export class FilesDataset implements DatasetLoader {
           const category = o.category ?? mapped.category;
           const rec: InstructionRecord = { id: idOf(raw.row), instruction: mapped.instruction, reference: mapped.reference, source: this.source };
           if (category !== undefined) rec.category = category;
+          if (keep.length) {
+            const fields: Record<string, unknown> = {};
+            for (const k of keep) {
+              const v = getPath(raw.value, k);
+              if (v !== undefined) fields[k] = v;
+            }
+            rec.fields = fields;
+          }
           this.stats.records++;
           yield rec;
           if (this.stats.records >= limit) return;

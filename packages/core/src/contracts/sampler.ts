@@ -11,6 +11,8 @@ export interface SampleRequest {
   messages?: ChatMessage[];
   /** Per-request seed: the same seed gives the same answer where the sampler can promise it. */
   seed?: number;
+  /** The input record as read (every field): for samplers that answer from the data, e.g. a recorded response. */
+  record?: Readonly<Record<string, unknown>>;
 }
 
 export interface SampleSettings {

@@ -1,7 +1,8 @@
 /**
  * The plugin core ships: the built-in Sampler, Judges, Similarity and Trainers, registered in every registry the
  * commands build (see createRegistry). Ids: sampler "backend[:<backend id>]"; judges "zero-shot[:<backend id>]"
- * (the policy, or another model as an LLM judge) and "head:<judge dir>"; similarity "embedder[:<embedder id>]";
+ * (the policy, or another model as an LLM judge) and "head:<judge dir>"; sampler "recorded[:<field>]" (answers from
+ * the data); similarity "embedder[:<embedder id>]";
  * trainers "head" and "lora".
  */
 import { resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { DEFAULT_IDS } from '../plugins/default-plugins.js';
 import { definePlugin, type PluginContext } from '../plugins/plugin.js';
 import { PluginRegistry, type RegistryOptions } from '../plugins/registry.js';
 import { BackendSampler } from '../stages/backend-sampler.js';
+import { RecordedSampler } from '../stages/recorded-sampler.js';
 import { EmbedderSimilarity } from '../stages/embedder-similarity.js';
 import { mergeTemplates } from '../stages/templates.js';
 
@@ -32,6 +34,9 @@ function closing<T extends object>(thing: T, backend: { close(): Promise<void> }
 export const builtinPlugin = definePlugin({
   name: '@selfj/core (built-in)',
   samplers: {
+    async recorded(spec) {
+      return new RecordedSampler(spec || 'response');
+    },
     async backend(spec, _options, ctx) {
       const c = ctx.config ?? DEFAULT_CONFIG;
       const { backend, owned } = await backendFor(spec, ctx);

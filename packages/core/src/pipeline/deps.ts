@@ -8,6 +8,7 @@ import type { PluginContext } from '../plugins/plugin.js';
 import { createContext, type PluginRegistry } from '../plugins/registry.js';
 import { isPlainJsonl } from '../stages/data.js';
 import { createRegistry } from './builtin-plugin.js';
+import { loaderOptions } from './loader-options.js';
 import type { PipelineDeps } from './run.js';
 import { pipelineJudge } from './stage-jobs.js';
 
@@ -18,7 +19,7 @@ export async function openPipelineDeps(registry: PluginRegistry, ctx: PluginCont
     registry.create('similarities', c.similarity.scorer, {}, ctx),
     registry.create('trainers', c.train.trainer, c.train.trainerOptions, ctx),
   ]);
-  const dataset = c.data.source && !isPlainJsonl(c.data.source, c.data.options) ? await registry.createDataset(c.data.source, c.data.options, ctx) : undefined;
+  const dataset = c.data.source && !isPlainJsonl(c.data.source, c.data.options) ? await registry.createDataset(c.data.source, loaderOptions(c), ctx) : undefined;
   return {
     backend,
     sampler,

@@ -26,6 +26,7 @@ import { recordDigitMass } from '../stages/digit-mass.js';
 import { runSimilarity } from '../stages/similarity.js';
 import { mergeTemplates } from '../stages/templates.js';
 import { assess, type Assessment } from './assess.js';
+import { loaderOptions } from './loader-options.js';
 import { LOADED_FIELDS, stageJob, type StageJob } from './stage-jobs.js';
 
 /** What the pipeline runs on: the four contracts, the policy that rates itself, and the data set when it needs a loader. */
@@ -139,7 +140,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       'data',
       async () => {
         if (!deps.dataset) return done('data', { status: 'skipped', seconds: 0 }, c.data.source, { reason: 'plain JSONL, read in place' });
-        const r = await runData({ ...common, dir: dir('data'), source: c.data.source, loader: deps.dataset, options: c.data.options, limit: c.data.limit });
+        const r = await runData({ ...common, dir: dir('data'), source: c.data.source, loader: deps.dataset, options: loaderOptions(c), limit: c.data.limit });
         input = r.recordsFile;
         fields = LOADED_FIELDS;
         return done('data', r, dir('data'));

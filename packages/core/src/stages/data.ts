@@ -23,7 +23,9 @@ async function* lines(o: DataStageOptions): AsyncGenerator<JsonlLine> {
   for await (const r of o.loader.records({ signal: o.signal })) {
     if (o.limit !== undefined && n >= o.limit) return;
     n++;
-    yield { file: o.source, line: n, value: { ...r } as Record<string, unknown> };
+    // Kept source fields sit beside the record's own (a field named like one of those does not replace it).
+    const { fields, ...own } = r;
+    yield { file: o.source, line: n, value: { ...(fields ?? {}), ...own } as Record<string, unknown> };
   }
 }
 

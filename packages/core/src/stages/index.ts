@@ -12,3 +12,4 @@ export * from './views.js';
 export * from './backend-sampler.js';
 export * from './embedder-similarity.js';
 export * from './data.js';
+export * from './recorded-sampler.js';

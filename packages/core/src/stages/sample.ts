@@ -67,6 +67,8 @@ export async function runSample(o: SampleStageOptions): Promise<StageRunResult> 
   const configHash = stageHash({ stage: 'sample', config, sampler: fp, input: input.configHash });
   const settings = { n: 1, maxTokens: o.config.maxTokens, temperature: o.config.temperature, topP: o.config.topP, stop: o.config.stop };
   const f = o.fields;
+  // The whole input record goes to the sampler (a recorded-answer sampler reads it) without being written out.
+  const inputs = new WeakMap<SampleRecord, Record<string, unknown>>();
   return runStage<SampleRecord, SampleRecord>({
     stage: 'sample',
     dir: o.dir,
@@ -96,11 +98,13 @@ export async function runSample(o: SampleStageOptions): Promise<StageRunResult> 
         seed: seedFor(o.seed, key),
       };
       for (const c of carry) if (v[c] !== undefined) (value as unknown as Record<string, unknown>)[c] = v[c];
+      const { __sample: _s, ...record } = v;
+      inputs.set(value, record);
       return { key, value };
     },
     async process(batch) {
       const answers = await o.sampler.sample(
-        batch.map((r) => ({ instruction: r.instruction, seed: r.seed })),
+        batch.map((r) => ({ instruction: r.instruction, seed: r.seed, record: inputs.get(r) })),
         settings,
         { signal: o.signal },
       );
