@@ -34,13 +34,19 @@ export interface ChildResult {
   stderr: string;
 }
 
-/** Runs a fixture script with Node under extra env (inherits the rest, minus our selection variables). */
-export function runFixture(script: string, env: Record<string, string | undefined> = {}, timeoutMs = 300_000): ChildResult {
+/** The environment of a fixture: ours minus the selection variables, plus `env`. */
+export function fixtureEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const k of ['SELFJ_NATIVE_BACKEND', 'SELFJ_NATIVE_PATH', 'SELFJ_NATIVE_ISA', 'SELFJ_NATIVE_WARN', 'SELFJ_NATIVE_THREADS',
     'SELFJ_NATIVE_PREBUILDS', 'SELFJ_NATIVE_VERIFY', 'SELFJ_NATIVE_TUNE']) delete base[k];
+  return { ...base, ...env };
+}
+
+/** Runs a fixture script with Node under extra env (inherits the rest, minus our selection variables). */
+export function runFixture(script: string, env: Record<string, string | undefined> = {}, timeoutMs = 300_000, input?: string): ChildResult {
   const r = spawnSync(process.execPath, [path.join(FIXTURES, script)], {
-    env: { ...base, ...env },
+    env: fixtureEnv(env),
+    input,
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,

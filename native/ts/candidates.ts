@@ -6,11 +6,12 @@
  * process that loads it; the verdict is cached per file, Node ABI and CPU, so this costs one child per new file.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dispatchCacheDir } from './dispatch.js';
+import { dispatchCacheDir } from './dispatch-cache.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,6 +50,8 @@ interface Verdict {
   ok: boolean;
   reason?: string;
   signal?: string;
+  /** SHA-256 of the file (the dispatch cache is keyed by content, so copies of one build share a choice). */
+  sha256?: string;
 }
 
 const verdictFile = () => path.join(dispatchCacheDir(), 'native-verified.json');
@@ -73,14 +76,38 @@ function saveVerdict(file: string, v: Verdict): void {
   }
 }
 
+function verdictId(file: string): string {
+  const st = statSync(file);
+  return [st.size, Math.round(st.mtimeMs), process.versions.modules, process.arch, os.cpus()[0]?.model ?? ''].join(':');
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/**
+ * SHA-256 of an addon file: from its verdict when the file is unchanged (hashing 4 MB costs ~10 ms of CPU), else
+ * computed (and remembered when the file has a verdict).
+ */
+export function addonDigest(file: string): string {
+  let id: string | undefined;
+  try {
+    id = verdictId(file);
+    const v = readVerdicts()[file];
+    if (v?.id === id && v.sha256) return v.sha256;
+    const digest = sha256(file);
+    if (v?.id === id) saveVerdict(file, { ...v, sha256: digest });
+    return digest;
+  } catch {
+    return 'unknown'; // unreadable: loaded all the same, so one shared key is the best that can be done
+  }
+}
+
 /** Loads `file` in a child process (cached verdict); SELFJ_NATIVE_VERIFY=0 skips the child and trusts the file. */
 export function verifyCandidate(c: Candidate): Failure | null {
   if (!existsSync(c.file)) return { candidate: c, reason: `${c.file} does not exist` };
   if (process.env.SELFJ_NATIVE_VERIFY === '0') return null;
   let id: string;
   try {
-    const st = statSync(c.file);
-    id = [st.size, Math.round(st.mtimeMs), process.versions.modules, process.arch, os.cpus()[0]?.model ?? ''].join(':');
+    id = verdictId(c.file);
   } catch (e) {
     return { candidate: c, reason: `${c.file} cannot be read: ${(e as Error).message}` };
   }
@@ -92,6 +119,7 @@ export function verifyCandidate(c: Candidate): Failure | null {
   try {
     const out = JSON.parse(r.stdout) as { ok: boolean; reason?: string };
     v = { id, ok: out.ok === true && r.status === 0, reason: out.reason ?? (r.status !== 0 ? `the test load exited with ${r.status}` : undefined) };
+    if (v.ok) v.sha256 = sha256(c.file);
   } catch {
     const last = `${r.stderr ?? ''}`.trim().split('\n').filter(Boolean).pop();
     const how = r.signal ? `was killed by ${r.signal}${r.signal === 'SIGILL' ? ' (an instruction this CPU does not have)' : ''}`

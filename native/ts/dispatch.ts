@@ -1,98 +1,48 @@
 /**
  * Dispatch by measurement: each kernel runs on whichever ISA was fastest on this machine (AVX-512 is not always
- * faster than AVX2: Zen 4/5 split 512-bit work differently from Intel). The addon times every candidate on a small
- * problem (tuneKernels, bounded well under 100 ms); the choice is cached per machine (CPU model, flags, addon
- * version and file) in the user cache directory, so later processes only read one small file.
- * SELFJ_NATIVE_ISA forces one ISA for every kernel; SELFJ_NATIVE_TUNE=0 skips the measurement (widest ISA).
+ * faster than AVX2: Zen 4/5 split 512-bit work differently from Intel). The first process on a machine times every
+ * candidate on a small problem (tuneKernels, bounded well under 100 ms of CPU) and caches the choice, under load or
+ * not; every later process uses that choice. The ISAs round differently (another reduction order), so one choice per
+ * machine is what keeps a resumed stage byte-identical to an uninterrupted one: processes that measure at the same
+ * time race to create the cache file, and the losers adopt the winner's choice before any kernel runs.
+ * SELFJ_NATIVE_ISA forces one ISA for every kernel; SELFJ_NATIVE_TUNE=0 skips the measurement (widest ISA);
+ * SELFJ_NATIVE_TUNE=force measures again and replaces the cached choice.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { RawAddon } from './loader.js';
-import type { DispatchInfo, KernelName } from './types.js';
+import { addonDigest } from './candidates.js';
+import {
+  CACHE_FORMAT, KERNEL_NAMES, addonId, cacheFileName, createExclusive, dispatchCacheDir, machineId, pruneOldBuilds, readEntry, removeBad,
+  replaceEntry, type CacheEntry,
+} from './dispatch-cache.js';
+import type { DispatchInfo, KernelName, RawAddon } from './types.js';
 
-export const KERNEL_NAMES: readonly KernelName[] = ['cosineRows', 'cosineMatrix', 'judgeHeadForward', 'judgeHeadTrainStep'];
+export { CACHE_FORMAT, KERNEL_NAMES, addonId, cacheFileName, dispatchCacheDir, machineId, type CacheEntry } from './dispatch-cache.js';
+
 /** Timed rounds per candidate (the fastest one counts) and the CPU time after which no new round starts. */
 const TUNE_REPS = 10;
 const TUNE_BUDGET_MS = 50;
-export const CACHE_FORMAT = 1;
+/** Below this share of its wall time on a CPU, a measurement is marked as taken under load. */
+const LOADED_SHARE = 0.5;
 
-/** XDG_CACHE_HOME/selfj or ~/.cache/selfj; SELFJ_NATIVE_CACHE_DIR overrides (the tests point it at a temp dir). */
-export function dispatchCacheDir(): string {
-  if (process.env.SELFJ_NATIVE_CACHE_DIR) return path.resolve(process.env.SELFJ_NATIVE_CACHE_DIR);
-  const base = process.env.XDG_CACHE_HOME ? path.resolve(process.env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
-  return path.join(base, 'selfj');
+/** SELFJ_NATIVE_TUNE: unset (or 1/auto) = use the cached choice or measure once; 0 = widest ISA; force = measure again. */
+export type TuneMode = 'auto' | 'off' | 'force';
+export function tuneMode(): TuneMode | { invalid: string } {
+  const v = (process.env.SELFJ_NATIVE_TUNE ?? '').trim().toLowerCase();
+  if (v === '' || v === '1' || v === 'auto') return 'auto';
+  if (v === '0' || v === 'off') return 'off';
+  if (v === 'force') return 'force';
+  return { invalid: v };
 }
 
-function cpuFlags(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
-    if (line) return line.split(':')[1].trim().split(/\s+/).sort().join(' ');
-  } catch {
-    // not Linux: the model name and architecture stand in for the flags
-  }
-  return `${os.arch()} ${os.platform()}`;
+/** The cache file for this machine and addon build. */
+export function dispatchCacheFile(addonPath: string | undefined, version: string): { file: string; machine: string; addon: string } {
+  const machine = machineId();
+  const addon = addonId(version, addonPath ? addonDigest(addonPath) : 'unknown');
+  return { file: path.join(dispatchCacheDir(), cacheFileName(machine, addon)), machine, addon };
 }
 
-/** What a measured choice depends on: the machine (CPU model and flags) and the addon (version and file). */
-export function machineKey(addonPath: string | undefined, version: string): { machine: string; addon: string } {
-  let file = 'unknown';
-  try {
-    if (addonPath) {
-      const st = statSync(addonPath);
-      file = `${st.size}:${Math.round(st.mtimeMs)}`;
-    }
-  } catch {
-    // keyed without the file
-  }
-  const cpu = os.cpus()[0]?.model ?? 'unknown';
-  return { machine: `${cpu} | ${createHash('sha256').update(cpuFlags()).digest('hex').slice(0, 16)}`, addon: `${version} | ${file}` };
-}
-
-/** The cache file name of one machine (its key from machineKey), in dispatchCacheDir(). */
-export function cacheFileName(machine: string): string {
-  return `native-dispatch-${createHash('sha256').update(machine).digest('hex').slice(0, 16)}.json`;
-}
-
-export interface CacheEntry {
-  kernels: Record<string, string>;
-  timingsMs: Record<string, Record<string, number>>;
-  measuredAt: string;
-}
-/** One file per machine; one entry per addon build (a few kept, so alternating builds do not measure each time). */
-export interface CacheFile {
-  format: number;
-  machine: string;
-  entries: Record<string, CacheEntry>;
-}
-const MAX_ENTRIES = 8;
-
-function readCache(file: string, machine: string): CacheFile | null {
-  try {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as CacheFile;
-    return c.format === CACHE_FORMAT && c.machine === machine && typeof c.entries === 'object' && c.entries ? c : null;
-  } catch {
-    return null; // missing or unreadable: measure again
-  }
-}
-
-function usable(e: CacheEntry | undefined, isas: string[]): e is CacheEntry {
-  return !!e && KERNEL_NAMES.every((k) => isas.includes(e.kernels?.[k]));
-}
-
-function writeCache(file: string, machine: string, addonKey: string, entry: CacheEntry): string | undefined {
-  try {
-    const entries = { ...(readCache(file, machine)?.entries ?? {}), [addonKey]: entry };
-    const keep = Object.entries(entries).sort((x, y) => y[1].measuredAt.localeCompare(x[1].measuredAt)).slice(0, MAX_ENTRIES);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ format: CACHE_FORMAT, machine, entries: Object.fromEntries(keep) }, null, 2)}\n`);
-    renameSync(tmp, file); // atomic: a concurrent reader sees the old file or the new one
-    return undefined;
-  } catch (e) {
-    return `could not write ${file}: ${(e as Error).message}`;
-  }
+function fromEntry(e: CacheEntry): Pick<DispatchInfo, 'timingsMs' | 'measuredAt' | 'underLoad' | 'cpuShare'> {
+  return { timingsMs: e.timingsMs, measuredAt: e.measuredAt, underLoad: e.underLoad, cpuShare: e.cpuShare };
 }
 
 /** Picks and applies each kernel's ISA (never throws: on any failure the addon keeps its widest ISA). */
@@ -103,31 +53,67 @@ export function applyDispatch(addon: RawAddon, addonPath: string | undefined): D
     return { source: 'unavailable', kernels: current(), reason: 'this addon build has no per-kernel dispatch' };
   }
   if (info.forcedIsa) return { source: 'forced', kernels: current(), reason: `SELFJ_NATIVE_ISA=${info.forcedIsa}` };
-  if (process.env.SELFJ_NATIVE_TUNE === '0') return { source: 'off', kernels: current(), reason: 'SELFJ_NATIVE_TUNE=0' };
+  const mode = tuneMode();
+  if (mode === 'off') return { source: 'off', kernels: current(), reason: `SELFJ_NATIVE_TUNE=${process.env.SELFJ_NATIVE_TUNE}` };
+  const note = typeof mode === 'object' ? `ignored SELFJ_NATIVE_TUNE=${mode.invalid} (expected 0, force or unset)` : undefined;
+  const setKernelIsa = addon.setKernelIsa.bind(addon);
+  const apply = (kernels: Record<KernelName, string>): void => {
+    for (const k of KERNEL_NAMES) setKernelIsa(k, kernels[k]);
+  };
+  const reasons = (...r: (string | undefined)[]): { reason?: string } => {
+    const s = [...r, note].filter(Boolean).join('; ');
+    return s ? { reason: s } : {};
+  };
   const isas = info.isas ?? [info.isa];
-  const key = machineKey(addonPath, info.version ?? 'unknown');
-  const file = path.join(dispatchCacheDir(), cacheFileName(key.machine));
-  const cached = readCache(file, key.machine)?.entries[key.addon];
   try {
-    if (usable(cached, isas)) {
-      for (const k of KERNEL_NAMES) addon.setKernelIsa(k, cached.kernels[k]);
-      return { source: 'cache', kernels: current(), timingsMs: cached.timingsMs, cacheFile: file };
+    const { file, machine, addon: build } = dispatchCacheFile(addonPath, info.version ?? 'unknown');
+    const before = mode === 'force' ? null : readEntry(file, machine, build, isas);
+    if (before && 'entry' in before) {
+      apply(before.entry.kernels);
+      return { source: 'cache', kernels: current(), ...fromEntry(before.entry), cacheFile: file, ...reasons() };
     }
     const t = addon.tuneKernels(TUNE_REPS, TUNE_BUDGET_MS);
     const chosen = {} as Record<KernelName, string>;
-    for (const k of KERNEL_NAMES) {
-      const times = Object.entries(t.ms[k] ?? {}).sort((x, y) => x[1] - y[1]);
-      chosen[k] = times[0]?.[0] ?? info.isa;
-      addon.setKernelIsa(k, chosen[k]);
+    for (const k of KERNEL_NAMES) chosen[k] = Object.entries(t.ms[k] ?? {}).sort((x, y) => x[1] - y[1])[0]?.[0] ?? info.isa;
+    const cpuShare = t.cpuMs !== undefined && t.totalMs > 0 ? Math.min(1, t.cpuMs / t.totalMs) : 1;
+    const entry: CacheEntry = {
+      format: CACHE_FORMAT, machine, addon: build, kernels: chosen, timingsMs: t.ms, measuredAt: new Date().toISOString(), tuneMs: t.totalMs,
+      ...(t.cpuMs !== undefined ? { tuneCpuMs: t.cpuMs } : {}), cpuShare, underLoad: cpuShare < LOADED_SHARE, pid: process.pid,
+      forced: mode === 'force',
+    };
+    const measured = (why?: string): DispatchInfo => {
+      apply(chosen);
+      return { source: 'measured', kernels: current(), ...fromEntry(entry), tuneMs: t.totalMs, tuneCpuMs: t.cpuMs, cacheFile: file,
+        ...reasons(why) };
+    };
+    const adopt = (e: CacheEntry, why: string): DispatchInfo => {
+      apply(e.kernels);
+      return { source: 'cache', kernels: current(), ...fromEntry(e), cacheFile: file,
+        ...reasons(`measured too (${Math.round(t.totalMs)} ms), but ${why}: using its choice, so that every process computes the same`) };
+    };
+    if (mode === 'force') {
+      const failed = replaceEntry(file, entry);
+      return measured(failed ?? 'SELFJ_NATIVE_TUNE=force: measured again, the cached choice replaced');
     }
-    // Timed while other processes held the cores (under half of the wall time on this thread's CPU): too noisy to
-    // keep; the next process measures again.
-    const share = t.cpuMs !== undefined && t.totalMs > 0 ? t.cpuMs / t.totalMs : 1;
-    const note = share < 0.5
-      ? `not cached: measured under load (${Math.round(share * 100)}% of the wall time on a CPU)`
-      : writeCache(file, key.machine, key.addon, { kernels: chosen, timingsMs: t.ms, measuredAt: new Date().toISOString() });
-    return { source: 'measured', kernels: current(), timingsMs: t.ms, tuneMs: t.totalMs, tuneCpuMs: t.cpuMs, cacheFile: file,
-      ...(note ? { reason: note } : {}) };
+    if (before && 'bad' in before) {
+      // Another process may have replaced the bad file while this one measured: its choice is the one to share.
+      const again = readEntry(file, machine, build, isas);
+      if ('entry' in again) return adopt(again.entry, `the cache file was ${before.bad}; another process replaced it first`);
+      if ('bad' in again) removeBad(file);
+    }
+    const created = createExclusive(file, entry);
+    if (created === 'created') {
+      pruneOldBuilds(path.dirname(file), machine);
+      return measured(before && 'bad' in before ? `replaced a cache file that was ${before.bad}` : undefined);
+    }
+    if (created === 'exists') {
+      const winner = readEntry(file, machine, build, isas);
+      if ('entry' in winner) return adopt(winner.entry, 'another process cached its measurement first');
+      return measured(`another process created ${file} first, but it is ${'bad' in winner ? winner.bad : 'gone'}: this process ` +
+        'uses its own measurement, and processes on this machine may choose differently until it is fixed');
+    }
+    return measured(`${created.error}: nothing cached, so every process on this machine measures for itself and may ` +
+      'choose differently (set SELFJ_NATIVE_CACHE_DIR to a writable directory)');
   } catch (e) {
     return { source: 'unavailable', kernels: current(), reason: `measurement failed: ${(e as Error).message}` };
   }

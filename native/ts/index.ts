@@ -3,16 +3,15 @@
  * backend (CUDA, CPU SIMD addon, or the TS reference; see loader.ts and docs/native.md).
  */
 import { NativeError, badInput } from './errors.js';
-import { loadBackend, type LoadedBackend, type RawAddon } from './loader.js';
+import { loadBackend, type LoadedBackend } from './loader.js';
 import * as ref from './reference/index.js';
-import type { AdamWState, JudgeHeadForwardArgs, JudgeHeadForwardResult, JudgeHeadLoss, JudgeHeadTrainStepArgs, NativeInfo } from './types.js';
+import type { AdamWState, JudgeHeadForwardArgs, JudgeHeadForwardResult, JudgeHeadLoss, JudgeHeadTrainStepArgs, NativeInfo, RawAddon } from './types.js';
 import { allFinite, throwNonFinite, validateCosineMatrix, validateCosineRows, validateForward, validateTrainStep } from './validate.js';
 
 export { NativeError, isNativeError } from './errors.js';
 export type { NativeErrorCode, NativeErrorOptions } from './errors.js';
 export type * from './types.js';
 export { DEFAULT_HYPER } from './types.js';
-export type { RawAddon } from './loader.js';
 
 /** The plain-TS implementations (always available, validated); `lossAndGrad` exposes the float64 loss+gradient. */
 export const reference = Object.freeze({
@@ -25,7 +24,8 @@ export const reference = Object.freeze({
 
 let loaded: LoadedBackend | undefined;
 function active(): LoadedBackend {
-  return (loaded ??= loadBackend());
+  loaded ??= loadBackend();
+  return loaded;
 }
 
 /** The raw addon when one is loaded (internal: tests and the benchmark use it), else null. */
@@ -129,6 +129,8 @@ export function info(): NativeInfo {
   const backend = i.backend === 'cuda' || i.backend === 'cpu' ? i.backend : l.backend;
   const out: NativeInfo = { backend, isa: i.isa, threads: i.threads, cudaCompiled: !!i.cudaCompiled, addonPath: l.addonPath };
   if (i.version) out.version = i.version;
+  if (i.isas) out.isas = [...i.isas];
+  if (i.forcedIsa) out.forcedIsa = i.forcedIsa;
   if (i.kernels) out.kernels = { ...i.kernels } as NativeInfo['kernels'];
   if (l.dispatch) out.dispatch = { ...l.dispatch, kernels: { ...(out.kernels ?? l.dispatch.kernels) } };
   if (i.cudaDevice) out.cudaDevice = i.cudaDevice;

@@ -5,35 +5,11 @@
  * possible solutions (silence with SELFJ_NATIVE_WARN=0 or SELFJ_NATIVE_BACKEND=js), then the TS reference.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { candidates, localBuildPath, solutionsFor, verifyCandidate, type Failure } from './candidates.js';
-import { applyDispatch } from './dispatch.js';
-import type { BackendName, DispatchInfo } from './types.js';
+import { applyDispatch, tuneMode } from './dispatch.js';
+import type { BackendName, DispatchInfo, RawAddon } from './types.js';
 
-/** The raw N-API addon (see docs/dev/NATIVE-CONTRACT.md); every function validates its own arguments. */
-export interface RawAddon {
-  cosineRows(a: Float32Array, b: Float32Array, dim: number, out?: Float32Array): Float32Array;
-  cosineMatrix(a: Float32Array, b: Float32Array, dim: number, out?: Float32Array): Float32Array;
-  judgeHeadForward(h: Float32Array, w: Float32Array, bias: Float32Array, offset: Float32Array | null, dim: number,
-    bins: number, probsOut: Float32Array | null, scoresOut: Float32Array | null): { probs: Float32Array; scores: Float32Array };
-  judgeHeadTrainStep(args: Record<string, unknown>): { loss: number; ceTeacher: number; ceStudent: number; kl: number };
-  info(): {
-    backend: string; isa: string; threads: number; cudaCompiled: boolean; cudaDevice?: string; version?: string;
-    kernels?: Record<string, string>; isas?: string[]; forcedIsa?: string;
-  };
-  setBackend(name: 'cpu' | 'cuda'): boolean;
-  setThreads(n: number): void;
-  /** Best GB/s over `runs` STREAM-style reads of a `bytes` buffer on `threads` threads. */
-  readBandwidthProbe(bytes: number, runs: number, threads: number): number;
-  /** Best GFLOP/s of register-only FMAs on `threads` threads (the widest ISA, or `isa`; null when unsupported). */
-  fmaPeakProbe?(threads: number, isa?: string): number | null;
-  tuneKernels?(reps: number, budgetMs: number):
-    { isas: string[]; ms: Record<string, Record<string, number>>; totalMs: number; cpuMs?: number };
-  setKernelIsa?(kernel: string, isa: string): boolean;
-  benchDevice?(kernel: string, n: number, nb: number, dim: number, bins: number, iters: number):
-    { msPerCall: number; bytesPerCall: number } | null;
-}
+export type { RawAddon } from './types.js';
 
 export interface LoadedBackend {
   backend: BackendName;
@@ -66,9 +42,10 @@ export function tryLoadAddon(file: string): { addon: RawAddon } | { error: strin
 }
 
 /** Emits each kind of loader warning once per process (even if this module is loaded twice, from ts/ and dist/). */
-export function warnOnce(kind: 'fallback' | 'cuda' | 'env', message: string): void {
+export function warnOnce(kind: 'fallback' | 'cuda' | 'env' | 'tune', message: string): void {
   const g = globalThis as Record<symbol, Set<string> | undefined>;
-  const seen = (g[WARNED] ??= new Set<string>());
+  g[WARNED] ??= new Set<string>();
+  const seen = g[WARNED];
   if (seen.has(kind) || process.env.SELFJ_NATIVE_WARN === '0') return;
   seen.add(kind);
   process.emitWarning(message, { type: 'SelfjNativeWarning', code: `SELFJ_NATIVE_${kind.toUpperCase()}` });
@@ -117,6 +94,10 @@ export function loadBackend(): LoadedBackend {
     const reason = `${file} loaded but info() failed: ${e instanceof Error ? e.message : String(e)}`;
     warnOnce('fallback', fallbackMessage([{ candidate: { file, kind: 'build' }, reason }]));
     return { backend: 'js', addon: null, fallbackReason: reason };
+  }
+  const tune = tuneMode();
+  if (typeof tune === 'object') {
+    warnOnce('tune', `@selfj/native: ignoring SELFJ_NATIVE_TUNE=${tune.invalid} (expected 0 or force); using the cached ISA choice.`);
   }
   const dispatch = applyDispatch(addon, file);
   const setBackend = (name: 'cpu' | 'cuda'): boolean => {

@@ -59,7 +59,7 @@ function cpuRows(probe: RooflineProbe): Measurement[] {
     for (const g of groups) {
       const t = timeInterleaved(g.map((isa) => ({ before: () => raw.setKernelIsa?.(k, isa), call })),
         g[0] === 'scalar' ? { minReps: 3, maxReps: 5, budgetMs: 1000 } : { minReps: 7, maxReps: 25, budgetMs: 2500 });
-      g.forEach((isa, i) => out.push({ ...toMeasurement(k, `cpu-${isa}`, t[i], shapes, rows, fullRows), isa }));
+      for (const [i, isa] of g.entries()) out.push({ ...toMeasurement(k, `cpu-${isa}`, t[i], shapes, rows, fullRows), isa });
     }
     raw.setKernelIsa(k, dispatched[k]);
     const chosen = out.find((m) => m.kernel === k && m.isa === dispatched[k]);
