@@ -110,6 +110,8 @@ describe('MinHash + LSH', () => {
     for (const [numPerm, bins] of [[32, 30], [32, 32], [30, 30], [7, 5], [256, 256]]) {
       const simd = new MinHasher({ numPerm });
       const js = new MinHasher({ numPerm }, false);
+      // The kernel must really run: without @selfj/native's minhash.wasm both would be the JS loop and agree trivially.
+      expect(simd.simd, 'the WebAssembly SIMD kernel did not load: build it with npx nx run @selfj/native:build').toBe(true);
       expect(js.simd).toBe(false);
       for (const t of texts) {
         const s = t.toLowerCase();
