@@ -1,4 +1,6 @@
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -17,6 +19,8 @@ export default defineConfig({
       SELFJ_FIXTURES: process.env.SELFJ_FIXTURES ?? shared('fixtures'),
       SELFJ_TEST_MODEL: process.env.SELFJ_TEST_MODEL ?? shared('models/stories260K.gguf'),
       SELFJ_TEST_VECTORS: process.env.SELFJ_TEST_VECTORS ?? shared('models/glove-20k-100d.i8.bin'),
+      // @selfj/native caches its per-machine ISA choice: a temp dir for the tests, never the user's ~/.cache.
+      SELFJ_NATIVE_CACHE_DIR: process.env.SELFJ_NATIVE_CACHE_DIR ?? mkdtempSync(join(tmpdir(), 'selfj-native-cache-')),
     },
   },
 });
