@@ -14,6 +14,8 @@ export type ChildConfig =
   | { kind: 'upstream'; model: string; sequences: number }
   /** A judge server that answers every prompt after a fixed delay, up to `parallel` at once: how a GPU server behaves below saturation. */
   | { kind: 'latency-judge'; delayMs: number; parallel: number }
+  /** A bare keep-alive HTTP proxy to `upstream`: what one more process hop costs on this machine, with no work. */
+  | { kind: 'proxy'; upstream: string }
   /** `judge`: a remote zero-shot judge backend id; else zero-shot in-process on the tiny model. */
   | { kind: 'gateway'; model: string; upstream: string; mode: 'gate' | 'shadow'; batch: number; judgeSequences: number; judge?: string; log: string };
 
@@ -41,6 +43,14 @@ export function judgeTime(c: Child, n = 20): Promise<number> {
   return new Promise((resolve) => {
     c.process.once('message', (m) => resolve((m as { judgeP50Ms: number }).judgeP50Ms));
     c.process.send({ timeJudge: n });
+  });
+}
+
+/** CPU time (user + system, ms) a gateway child has used so far. */
+export function cpuOf(c: Child): Promise<number> {
+  return new Promise((resolve) => {
+    c.process.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs));
+    c.process.send({ cpu: true });
   });
 }
 
@@ -93,9 +103,37 @@ async function latencyJudgeMain(c: Extract<ChildConfig, { kind: 'latency-judge' 
     tokenize: async (text) => [...text].map((ch) => ch.charCodeAt(0)),
     close: async () => undefined,
   };
-  const server = await startOpenAIServer({ backend, modelName: 'judge', host: '127.0.0.1', port: 0, parallel: c.parallel });
+  const server = await startOpenAIServer({ backend, modelName: 'bench', host: '127.0.0.1', port: 0, parallel: c.parallel });
   process.send!({ url: server.url } satisfies ChildInfo);
   process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+}
+
+async function proxyMain(c: Extract<ChildConfig, { kind: 'proxy' }>): Promise<void> {
+  const { Agent, createServer, request } = await import('node:http');
+  const target = new URL(c.upstream);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Whole bodies each way (one write each), the way the gateway itself receives and answers.
+  const server = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (d: Buffer) => body.push(d));
+    req.on('end', () => {
+      const data = Buffer.concat(body);
+      const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, agent, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (r) => {
+        const out: Buffer[] = [];
+        r.on('data', (d: Buffer) => out.push(d));
+        r.on('end', () => {
+          const answer = Buffer.concat(out);
+          res.writeHead(r.statusCode ?? 502, { 'content-type': 'application/json', 'content-length': answer.length });
+          res.end(answer);
+        });
+      });
+      up.on('error', () => res.destroy());
+      up.end(data);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  process.send!({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1` } satisfies ChildInfo);
+  process.on('disconnect', () => process.exit(0));
 }
 
 async function gatewayMain(c: Extract<ChildConfig, { kind: 'gateway' }>): Promise<void> {
@@ -128,8 +166,12 @@ async function gatewayMain(c: Extract<ChildConfig, { kind: 'gateway' }>): Promis
   });
   process.send!({ url: gw.url } satisfies ChildInfo);
   // The parent asks for the judge's own time for one item between its load rounds, so both see the same machine.
-  process.on('message', (m: { timeJudge?: number }) => {
+  process.on('message', (m: { timeJudge?: number; cpu?: boolean }) => {
     if (m.timeJudge) void timeJudge(judge, m.timeJudge).then((p50) => process.send!({ judgeP50Ms: p50 }));
+    if (m.cpu) {
+      const u = process.cpuUsage();
+      process.send!({ cpuMs: (u.user + u.system) / 1000 });
+    }
   });
   process.on('disconnect', () =>
     void gw
@@ -142,5 +184,6 @@ async function gatewayMain(c: Extract<ChildConfig, { kind: 'gateway' }>): Promis
 
 if (process.argv[1] === self && process.argv[2]) {
   const c = JSON.parse(process.argv[2]) as ChildConfig;
-  await (c.kind === 'upstream' ? upstreamMain(c) : c.kind === 'latency-judge' ? latencyJudgeMain(c) : gatewayMain(c));
+  const main = { upstream: upstreamMain, 'latency-judge': latencyJudgeMain, proxy: proxyMain, gateway: gatewayMain }[c.kind] as (c: ChildConfig) => Promise<void>;
+  await main(c);
 }

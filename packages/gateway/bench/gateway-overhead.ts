@@ -4,8 +4,10 @@
  * 1. latency and throughput through the gateway (gate mode) against the upstream called directly, at concurrency
  *    1, 16 and 64; target: added p50 latency <= the judge's own time + 1 ms, the judge's time being its p50 on the
  *    same requests (from the gateway's decision log; at concurrency 1 nothing waits, so it is the scoring alone),
- *    and for reference the judge timed alone in the gateway process on a fixed answer between the rounds;
- * 2. shadow mode's throughput at concurrency 64 against the upstream alone; target >= 80%;
+ *    and for reference the judge timed alone in the gateway process on a fixed answer between the rounds, and a
+ *    bare HTTP proxy process in front of the upstream (what one more process hop costs on this machine);
+ * 2. shadow mode's throughput at concurrency 64 against the upstream alone, with the judge on a server of its own
+ *    and with the judge in the gateway process (sharing this machine's cores with the upstream); target >= 80%;
  * 3. micro-batching at concurrency 64, judge batches of up to 16 against batches of 1: with the in-process tiny
  *    judge (CPU-bound: a batch costs what its items cost one by one), and with a judge server that answers each
  *    prompt after a fixed delay, many at once (how a GPU server such as vLLM behaves below saturation).
@@ -19,26 +21,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
-import { judgeTime, startChild, stopChildren, type Child } from './children.js';
+import { cpuOf, judgeTime, startChild, stopChildren, type Child } from './children.js';
 
 const MODEL = resolve(process.env.SELFJ_TEST_MODEL ?? '');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 32);
 const SEQUENCES = Number(process.env.BENCH_SEQUENCES ?? 4);
 const JUDGE_DELAY = Number(process.env.BENCH_JUDGE_DELAY_MS ?? 50);
-const REQUESTS: Record<number, number> = { 1: 40, 16: 96, 64: 192 };
+const REQUESTS: Record<number, number> = { 1: 60, 16: 96, 64: 192 };
+/** Concurrency 1 compares a few ms on a noisy machine: more rounds there. */
+const roundsAt = (c: number) => (c === 1 ? Math.max(ROUNDS, 5) : ROUNDS);
 
 interface Run {
   p50: number;
   rps: number;
+  /** Each request's latency (ms) by the X-Request-Id it was answered with. */
+  byId: Map<string, number>;
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<number> {
+function post(agent: Agent, url: URL, body: string): Promise<{ ms: number; id: string }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => {
       r.resume();
-      r.on('end', () => (r.statusCode === 200 ? res(performance.now() - t0) : rej(new Error(`HTTP ${r.statusCode} from ${url.host}`))));
+      const id = String(r.headers['x-request-id'] ?? '');
+      r.on('end', () => (r.statusCode === 200 ? res({ ms: performance.now() - t0, id }) : rej(new Error(`HTTP ${r.statusCode} from ${url.host}`))));
     });
     req.on('error', rej);
     req.end(body);
@@ -50,6 +57,7 @@ async function load(base: string, concurrency: number, n: number): Promise<Run> 
   const url = new URL(`${base}/chat/completions`);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const lat: number[] = [];
+  const byId = new Map<string, number>();
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -57,32 +65,36 @@ async function load(base: string, concurrency: number, n: number): Promise<Run> 
       while (next < n) {
         const i = next++;
         const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: `Tell me a story number ${i % 16}.` }], max_tokens: MAX_TOKENS, temperature: 0.7, seed: i });
-        lat.push(await post(agent, url, body));
+        const r = await post(agent, url, body);
+        lat.push(r.ms);
+        byId.set(r.id, r.ms);
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   lat.sort((a, b) => a - b);
-  return { p50: lat[lat.length >> 1], rps: n / seconds };
+  return { p50: lat[lat.length >> 1], rps: n / seconds, byId };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Alternating rounds of each target at one concurrency; the median p50 and requests/s of each. */
 /** Decision-log lines of a gateway from line `from` on. */
-function logLines(file: string, from = 0): { judgeMs?: number; upstreamMs: number; totalMs: number }[] {
+function logLines(file: string, from = 0): { id: string; judgeMs?: number; upstreamMs: number; totalMs: number }[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(from).map((l) => JSON.parse(l));
 }
 
 async function sideBySide(targets: Record<string, string>, concurrency: number, eachRound?: () => Promise<void>): Promise<Record<string, Run>> {
   const runs: Record<string, Run[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
   for (const [, base] of Object.entries(targets)) await load(base, concurrency, Math.min(16, REQUESTS[concurrency])); // warm-up
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < roundsAt(concurrency); r++) {
     for (const [k, base] of Object.entries(targets)) runs[k].push(await load(base, concurrency, REQUESTS[concurrency]));
     await eachRound?.();
   }
-  return Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { p50: median(rs.map((x) => x.p50)), rps: median(rs.map((x) => x.rps)) }]));
+  return Object.fromEntries(
+    Object.entries(runs).map(([k, rs]) => [k, { p50: median(rs.map((x) => x.p50)), rps: median(rs.map((x) => x.rps)), byId: new Map(rs.flatMap((x) => [...x.byId])) }]),
+  );
 }
 
 /** Mean judge batch size from a gateway's /metrics. */
@@ -109,15 +121,18 @@ async function main(): Promise<void> {
       const log = join(logs, `gateway-${nLog++}.jsonl`);
       return { ...(await startChild({ kind: 'gateway', model: MODEL, upstream: upstream.url, mode, batch, judgeSequences: SEQUENCES, judge, log })), log };
     };
+    const proxy = await startChild({ kind: 'proxy', upstream: upstream.url });
+    children.push(proxy);
     const gate = await gw('gate', 16);
     const shadow = await gw('shadow', 16);
     const single = await gw('gate', 1);
     const latencyJudge = await startChild({ kind: 'latency-judge', delayMs: JUDGE_DELAY, parallel: 64 });
     children.push(gate, shadow, single, latencyJudge);
-    const remote = `openai:${latencyJudge.url}#judge;concurrency=64;adaptive=false`;
+    const remote = `openai:${latencyJudge.url}#bench;concurrency=64;adaptive=false`;
     const remoteBatched = await gw('gate', 16, remote);
     const remoteSingle = await gw('gate', 1, remote);
-    children.push(remoteBatched, remoteSingle);
+    const shadowRemote = await gw('shadow', 16, remote);
+    children.push(remoteBatched, remoteSingle, shadowRemote);
     console.log(`selfj gateway overhead: tiny model (stories260K), ${MAX_TOKENS} tokens per answer, llama.cpp ${SEQUENCES} sequences x 1 thread, ${ROUNDS} alternating rounds\n`);
     console.log('conc. | direct p50 ms | gateway p50 ms | added ms | judge p50 ms (same requests / alone) | added - judge ms | gateway / direct req/s');
     let ownAtOne = NaN;
@@ -125,7 +140,8 @@ async function main(): Promise<void> {
     for (const c of [1, 16, 64]) {
       const alone: number[] = [];
       const from = logLines(gate.log).length;
-      const r = await sideBySide({ direct: upstream.url, gateway: gate.url }, c, async () => void alone.push(await judgeTime(gate)));
+      const targets: Record<string, string> = c === 1 ? { direct: upstream.url, gateway: gate.url, proxy: proxy.url } : { direct: upstream.url, gateway: gate.url };
+      const r = await sideBySide(targets, c, async () => void alone.push(await judgeTime(gate)));
       const lines = logLines(gate.log, from);
       const judged = median(lines.map((l) => l.judgeMs!));
       const extra = r.gateway.p50 - r.direct.p50;
@@ -133,19 +149,30 @@ async function main(): Promise<void> {
       const own = c === 1 ? f(extra - judged, 2) : '-';
       if (c === 1) {
         ownAtOne = extra - judged;
-        const [up, total] = [median(lines.map((l) => l.upstreamMs)), median(lines.map((l) => l.totalMs))];
-        breakdown = `concurrency 1 inside the gateway (p50): upstream call ${f(up)} ms (direct ${f(r.direct.p50)}), judge ${f(judged)}, handling ${f(median(lines.map((l) => l.totalMs - l.upstreamMs - (l.judgeMs ?? 0))), 2)}; request in and answer out ${f(r.gateway.p50 - total, 2)} ms`;
+        // Paired by request id: what the client saw against what the gateway measured inside, request by request.
+        const inOut = median(lines.filter((l) => r.gateway.byId.has(l.id)).map((l) => r.gateway.byId.get(l.id)! - l.totalMs));
+        const handling = median(lines.map((l) => l.totalMs - l.upstreamMs - (l.judgeMs ?? 0)));
+        breakdown =
+          `concurrency 1, the gateway's own time per request (p50, paired by request id): handling ${f(handling, 2)} ms inside, request in and answer out ${f(inOut, 2)} ms; ` +
+          `its upstream call ${f(median(lines.map((l) => l.upstreamMs)))} ms (the upstream direct: ${f(r.direct.p50)}). ` +
+          `A bare HTTP proxy process in front of the upstream adds ${f(r.proxy.p50 - r.direct.p50, 2)} ms here (one more process hop, no work).`;
       }
       console.log(
         `${String(c).padStart(5)} | ${f(r.direct.p50).padStart(13)} | ${f(r.gateway.p50).padStart(14)} | ${f(extra).padStart(8)} | ${`${f(judged)} / ${f(median(alone))}`.padStart(37)} | ${own.padStart(16)} | ${f(r.gateway.rps / r.direct.rps, 2).padStart(22)}`,
       );
     }
     console.log(breakdown);
-    const sh = await sideBySide({ direct: upstream.url, shadow: shadow.url }, 64);
+    const cpu0 = await cpuOf(shadowRemote);
+    const sh = await sideBySide({ direct: upstream.url, shadow: shadow.url, remote: shadowRemote.url }, 64);
+    await new Promise((r) => setTimeout(r, 1000)); // shadow lines are written after their late scoring
+    const remoteRequests = logLines(shadowRemote.log).length;
+    const cpuPerRequest = ((await cpuOf(shadowRemote)) - cpu0) / remoteRequests;
     const mb = await sideBySide({ batched: gate.url, single: single.url }, 64);
     const rb = await sideBySide({ batched: remoteBatched.url, single: remoteSingle.url }, 64);
     const batch = async (c: Child) => f(await meanBatch(c.url), 1);
-    console.log(`\nshadow, concurrency 64: ${f(sh.shadow.rps)} vs ${f(sh.direct.rps)} req/s direct = ${f(sh.shadow.rps / sh.direct.rps, 2)} (target >= 0.80)`);
+    console.log(`\nshadow, concurrency 64, against ${f(sh.direct.rps)} req/s direct (target >= 0.80):`);
+    console.log(`  judge on a server of its own: ${f(sh.remote.rps)} req/s = ${f(sh.remote.rps / sh.direct.rps, 2)}; the gateway process used ${f(cpuPerRequest, 2)} ms of CPU per request (parse, upstream and judge calls, answer, log)`);
+    console.log(`  judge in the gateway process, on the CPU cores the upstream uses: ${f(sh.shadow.rps)} req/s = ${f(sh.shadow.rps / sh.direct.rps, 2)} (background scoring takes their CPU)`);
     console.log('micro-batching, concurrency 64, judge batches <= 16 vs batches of 1 (mean batch size in brackets):');
     console.log(`  in-process tiny judge (CPU): ${f(mb.batched.rps)} req/s [${await batch(gate)}] vs ${f(mb.single.rps)} req/s [${await batch(single)}] = ${f(mb.batched.rps / mb.single.rps, 2)}x`);
     console.log(
