@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportData } from '../model.js';
 import { fmt, pct } from './common.js';
-import { riskCoverageFigure, riskCoverageSeries, tauPoints } from './risk-coverage.js';
+import { riskCoverageFigure, tauPoints } from './risk-coverage.js';
 import { scatterFigure } from './scatter-training.js';
 import type { Figure } from './types.js';
 
@@ -53,7 +53,7 @@ export const riskCoverageExternalFigure: Figure = {
     const parts = [`Bad = ${it.gradeName} below ${it.badBelow} (${scale(data)}); ${counted(data)}.`];
     const c = d.calibration;
     if (c && c.tau !== null) {
-      const at = tauPoints(d, riskCoverageSeries(d)).at(-1);
+      const at = tauPoints(d).at(-1); // the judge's curve only, not every series again
       if (at) parts.push(`tau = ${fmt(c.tau, 2)} was calibrated against the label z (target risk ${c.targetRisk}); on these items it answers ${pct(at.coverage)} with a bad share of ${fmt(at.risk)} by ${it.gradeName}.`);
     } else if (c) {
       parts.push('No tau is certified: the judge declines everything.');
