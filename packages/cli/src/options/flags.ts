@@ -56,13 +56,18 @@ function schemaOf(f: FlagSpec): z.ZodType {
   return s;
 }
 
-/** What yargs should parse a flag as; numbers stay text here so a bad value reaches the schema as typed. */
-function yargsType(s: z.ZodType): Pick<Options, 'type' | 'array' | 'choices'> {
-  const inner = unwrapSchema(s) as z.ZodType & { _zod: { def: { type: string; element?: z.ZodType; entries?: Record<string, string> } } };
+/**
+ * What yargs should parse a flag as. Numbers get no yargs type: yargs then reads "0.5" as a number and leaves "abc"
+ * as text, so a bad value reaches the schema as typed (a yargs number type would turn it into NaN).
+ */
+function yargsType(s: z.ZodType): Pick<Options, 'type' | 'array' | 'choices'> & { hint?: string } {
+  const inner = unwrapSchema(s) as z.ZodType & { _zod: { def: { type: string; element?: z.ZodType; entries?: Record<string, string>; format?: string } } };
   const t = inner._zod.def.type;
   if (t === 'boolean') return { type: 'boolean' };
   if (t === 'array') return { type: 'string', array: true };
   if (t === 'enum') return { type: 'string', choices: Object.values(inner._zod.def.entries ?? {}) };
+  if (t === 'number') return { hint: inner._zod.def.format === 'safeint' ? '[integer]' : '[number]' };
+  if (t === 'tuple') return { hint: '[low,high]' };
   return { type: 'string' };
 }
 
@@ -85,7 +90,8 @@ function isNullable(s: z.ZodType): boolean {
 export function addFlags<T, F extends FlagSpecs>(y: Argv<T>, flags: F): Argv<T & FlagValues<F>> {
   for (const [name, f] of Object.entries(flags)) {
     const s = schemaOf(f);
-    const opt: Options = { ...yargsType(s), describe: f.describe ?? s.description ?? '' };
+    const { hint, ...parse } = yargsType(s);
+    const opt: Options = { ...parse, describe: `${f.describe ?? s.description ?? ''}${hint ? ` ${hint}` : ''}` };
     if (f.alias) opt.alias = f.alias;
     if (!isSetting(f) && f.demand) opt.demandOption = true;
     if (isSetting(f)) opt.describe = `${opt.describe} [config: ${f.setting}]`;
