@@ -8,14 +8,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, TINY_MODEL, VECTORS, haveAssets, run } from './helpers.js';
 
+const FIXTURES = process.env.SELFJ_FIXTURES ?? join(REPO, '../shared/fixtures');
+
 describe.skipIf(!haveAssets)('selfj run writes its report', () => {
   it('report.html with the pipeline, the judge and the external grade; --no-report writes none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'selfj-run-report-'));
-    // The shipped demo instructions with a stand-in grade (1-10 by position): it only follows grade.field through
-    // the real pipeline into the report; its values mean nothing.
-    const data = join(dir, 'data.jsonl');
-    const rows = readFileSync(join(REPO, 'packages/cli/data/demo-instructions.jsonl'), 'utf8').split('\n').filter(Boolean);
-    writeFileSync(data, `${rows.map((l, i) => JSON.stringify({ ...JSON.parse(l), gpt4_score: 1 + (i % 10) })).join('\n')}\n`);
+    // Real Auto-J rows: a query, a model's answer and GPT-4's 1-10 rating of that answer. The recorded sampler puts
+    // those answers through the pipeline, so the external grade rates exactly what the judge scores (the reference
+    // is written for the test: Auto-J has none). The 30 shortest answers, to keep the tiny model's prompts short.
+    const data = join(dir, 'rated.json');
+    const rated = readFileSync(join(FIXTURES, 'autoj_single_gpt4_rated.dev.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { query: string; response: string; gpt4_score: number })
+      .sort((a, b) => a.query.length + a.response.length - (b.query.length + b.response.length))
+      .slice(0, 30);
+    writeFileSync(data, JSON.stringify(rated.map((r) => ({ task: r.query, gold: 'a helpful, correct answer', answer: r.response, gpt4_score: r.gpt4_score }))));
     const out = join(dir, 'run');
     const cfg = join(dir, 'cfg.json');
     writeFileSync(
@@ -24,9 +32,9 @@ describe.skipIf(!haveAssets)('selfj run writes its report', () => {
         out,
         seed: 3,
         onBadRecord: 'skip',
-        data: { source: data, limit: 20 },
+        data: { source: data, options: { mapping: { instruction: 'task', reference: 'gold' } } },
         backend: { id: `llama-cpp:${TINY_MODEL}`, batchSize: 4, options: { threads: 1 } },
-        sample: { samples: 2, maxTokens: 12 },
+        sample: { sampler: 'recorded:answer', samples: 1 },
         similarity: { embedder: `static:${VECTORS}` },
         train: { epochs: 5, batchSize: 8 },
         calibrate: { targetRisk: 0.5, delta: 0.2, badBelow: 5 },
@@ -44,6 +52,16 @@ describe.skipIf(!haveAssets)('selfj run writes its report', () => {
     const ids = [...html.matchAll(/<section class="figure" id="fig-([^"]+)"/g)].map((m) => m[1]);
     for (const id of ['summary', 'risk-coverage', 'risk-coverage-external', 'scatter', 'scatter-external', 'training', 'digit-mass', 'pipeline']) expect(ids, id).toContain(id);
     expect(html).toMatch(/Bad = gpt4_score below 6 \(gpt4_score on its scale 1 to 10\)/);
+    // the summary's columns against GPT-4 are the pipeline's own numbers (eval/report.json's external block)
+    const ext = JSON.parse(readFileSync(join(out, 'eval', 'report.json'), 'utf8')).external;
+    expect(ext).toMatchObject({ field: 'gpt4_score', scale: { min: 1, max: 10, badBelow: 6 } });
+    const saved = await run(['report', out, '--format', 'json', '--out', join(dir, 'report.json'), '--quiet']);
+    expect(saved.code, saved.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(json.external.n).toBe(ext.n);
+    expect(ext.trained, 'the pipeline evaluated the judge against GPT-4').toBeDefined();
+    expect(json.external.evaluation.trained.pearson).toEqual(ext.trained.pearson);
+    expect(json.external.evaluation.trained.aurc).toEqual(ext.trained.aurc);
     // the tiny model's self-evaluation is noise, and the report says so
     expect(html).toMatch(/<div class="verdict noise"/);
 
