@@ -1,19 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { selfjTestConfig } from '../../vitest.shared.ts';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-
-export default defineConfig({
-  test: {
-    // Real external data for tests (read-only, next to the repository in the dev setup); tests read the folder from
-    // SELFJ_FIXTURES. Shipped code never reads it.
-    env: {
-      SELFJ_FIXTURES: process.env.SELFJ_FIXTURES ?? resolve(here, '../../../shared/fixtures'),
-      // @selfj/native caches its per-machine ISA choice: a temp dir for the tests, never the user's ~/.cache.
-      SELFJ_NATIVE_CACHE_DIR: process.env.SELFJ_NATIVE_CACHE_DIR ?? mkdtempSync(join(tmpdir(), 'selfj-native-cache-')),
-    },
-  },
-});
+// The shared test setup (environment with the real test files, timeouts): see vitest.shared.ts at the repo root.
+export default selfjTestConfig();

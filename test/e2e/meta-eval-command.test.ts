@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, REPO, TINY_MODEL, run } from './helpers.js';
 
-// the shared real fixtures: SELFJ_FIXTURES, else the dev setup's folder beside the repository
-const FIXTURES = process.env.SELFJ_FIXTURES ?? resolve(REPO, '../shared/fixtures');
+// the shared real fixtures: SELFJ_TEST_FIXTURES, else the dev setup's folder beside the repository
+const FIXTURES = process.env.SELFJ_TEST_FIXTURES ?? resolve(REPO, '../shared/fixtures');
 const LLMBAR = join(FIXTURES, 'llmbar_natural_pairwise.dev.jsonl');
 
 function dataDir(rows: number): string {

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHub } from '@selfj/hub/testing';
 import { BIN, ENV, REPO, haveAssets, jsonl } from './helpers.js';
 
-const FIXTURES = resolve(REPO, process.env.SELFJ_TEST_FIXTURES ?? '../shared/fixtures');
+const FIXTURES = process.env.SELFJ_TEST_FIXTURES ?? '';
 const alpaca = readFileSync(join(FIXTURES, 'alpaca_gpt4_instruction_reference.dev.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 6);
 
 function selfj(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

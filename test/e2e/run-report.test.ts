@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, TINY_MODEL, VECTORS, haveAssets, run } from './helpers.js';
 
-const FIXTURES = process.env.SELFJ_FIXTURES ?? join(REPO, '../shared/fixtures');
+const FIXTURES = process.env.SELFJ_TEST_FIXTURES ?? join(REPO, '../shared/fixtures');
 
 describe.skipIf(!haveAssets)('selfj run writes its report', () => {
   it('report.html with the pipeline, the judge and the external grade; --no-report writes none', async () => {

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { calibrateThreshold, evaluateScores, pairwiseAgreement } from '@selfj/core';
 import { main } from '../src/cli.js';
 
-// Real data from SELFJ_FIXTURES (vitest.config.ts sets it for the dev setup).
-const fixtures = process.env.SELFJ_FIXTURES ?? '';
+// Real data from SELFJ_TEST_FIXTURES (vitest.config.ts sets it for the dev setup).
+const fixtures = process.env.SELFJ_TEST_FIXTURES ?? '';
 if (!existsSync(join(fixtures, 'autoj_single_gpt4_rated.dev.jsonl'))) {
-  throw new Error(`SELFJ_FIXTURES (${fixtures || 'unset'}) must point at a folder with autoj_single_gpt4_rated.dev.jsonl (GAIR-NLP/auto-j, GPT-4-rated responses) and llmbar_natural_pairwise.dev.jsonl (princeton-nlp/LLMBar).`);
+  throw new Error(`SELFJ_TEST_FIXTURES (${fixtures || 'unset'}) must point at a folder with autoj_single_gpt4_rated.dev.jsonl (GAIR-NLP/auto-j, GPT-4-rated responses) and llmbar_natural_pairwise.dev.jsonl (princeton-nlp/LLMBar).`);
 }
 const dir = mkdtempSync(join(tmpdir(), 'selfj-eval-'));
 

@@ -8,11 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 
-const fixtures = process.env.SELFJ_FIXTURES ?? '';
+const fixtures = process.env.SELFJ_TEST_FIXTURES ?? '';
 const AUTOJ = join(fixtures, 'autoj_single_gpt4_rated.dev.jsonl');
 const LLMBAR = join(fixtures, 'llmbar_natural_pairwise.dev.jsonl');
 if (!existsSync(AUTOJ) || !existsSync(LLMBAR)) {
-  throw new Error(`SELFJ_FIXTURES (${fixtures || 'unset'}) must point at the shared fixtures (autoj_single_gpt4_rated.dev.jsonl, llmbar_natural_pairwise.dev.jsonl).`);
+  throw new Error(`SELFJ_TEST_FIXTURES (${fixtures || 'unset'}) must point at the shared fixtures (autoj_single_gpt4_rated.dev.jsonl, llmbar_natural_pairwise.dev.jsonl).`);
 }
 const dir = mkdtempSync(join(tmpdir(), 'selfj-report-hooks-'));
 

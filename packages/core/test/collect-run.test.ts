@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { isSelfjError } from '../src/errors.js';
 import { collect, formatStats, mergeShards, readCollectManifest, validateCollectManifest, type CollectManifest } from '../src/collect/index.js';
 
-const FIXTURES = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/fixtures');
+const FIXTURES = process.env.SELFJ_TEST_FIXTURES ?? ''; // set by the shared test setup (vitest.shared.ts)
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'selfj-collect-'));
@@ -183,7 +182,7 @@ describe('collect end to end', () => {
 
   it('reads the real fixtures (alpaca layout, self-instruct nested references)', async () => {
     const alpaca = join(FIXTURES, 'alpaca_gpt4_instruction_reference.dev.jsonl');
-    if (!existsSync(alpaca)) throw new Error(`Fixtures missing at ${FIXTURES} (../shared/fixtures)`);
+    if (!existsSync(alpaca)) throw new Error(`Fixtures missing at ${FIXTURES} (SELFJ_TEST_FIXTURES)`);
     const manifest: CollectManifest = validateCollectManifest({
       sources: [
         { name: 'seed', uri: join(FIXTURES, 'self_instruct_seed_tasks.dev.jsonl'), mapping: { id: 'id', reference: 'instances.0.output' }, priority: 1 },

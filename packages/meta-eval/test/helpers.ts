@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path';
 import { createRegistry, type PluginRegistry } from '@selfj/core';
 import { FakeHub } from '@selfj/hub/testing';
 
-/** The shared real fixtures: the folder comes from SELFJ_FIXTURES (set by vitest.config.ts). */
+/** The shared real fixtures: the folder comes from SELFJ_TEST_FIXTURES (set by vitest.config.ts). */
 export function fixture<T = Record<string, unknown>>(name: string): T[] {
-  const dir = process.env.SELFJ_FIXTURES;
+  const dir = process.env.SELFJ_TEST_FIXTURES;
   if (!dir || !existsSync(join(dir, name))) {
-    throw new Error(`Fixture ${name} not found under SELFJ_FIXTURES=${dir}. Point SELFJ_FIXTURES at the shared fixtures folder.`);
+    throw new Error(`Fixture ${name} not found under SELFJ_TEST_FIXTURES=${dir}. Point SELFJ_TEST_FIXTURES at the shared fixtures folder.`);
   }
   return readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 }

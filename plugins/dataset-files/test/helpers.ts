@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { InstructionRecord } from '@selfj/core';
 
-/** ../shared/fixtures from the repo root (read as-is, never copied). */
-export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures');
+/** The real fixtures folder, from SELFJ_TEST_FIXTURES (set by the shared test setup; read as-is, never copied). */
+export const FIXTURES = process.env.SELFJ_TEST_FIXTURES ?? '';
 
 export async function tempDir(): Promise<{ dir: string; done: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'selfj-files-'));

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import type { InstructionRecord } from '@selfj/core';
 import { FakeHub } from '@selfj/hub/testing';
 
-export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures');
+/** The real fixtures folder, from SELFJ_TEST_FIXTURES (set by the shared test setup). */
+export const FIXTURES = process.env.SELFJ_TEST_FIXTURES ?? '';
 
 export interface Alpaca {
   instruction: string;
