@@ -78,18 +78,20 @@ async function trainLocked(o: TrainStageOptions, lock: DirLock): Promise<TrainSt
     logger.info('stage.skip', { stage: 'train', reason: 'judge complete for the same config hash', dir: o.dir });
     return { status: 'skipped', dir: o.dir, manifest: existing, seconds: 0 };
   }
-  // A judge trained with other settings is replaced only when asked (--force, or selfj run's redo), like every stage.
+  // A judge trained with other train settings is replaced only when asked (--force, or selfj run's redo), like every
+  // stage. New features alone (their own stage already refused or redid them by the same policy) retrain the head.
   if (existing && !o.force && o.onConfigChange !== 'redo') {
     const t = existing.training as { config?: unknown; seed?: unknown };
     const changes = [
       ...(JSON.stringify(t.config) !== JSON.stringify(o.config) ? ['train settings differ'] : []),
       ...(t.seed !== o.seed ? [`seed ${String(t.seed)} -> ${o.seed}`] : []),
-      ...(existing.configHash !== configHash && !(JSON.stringify(t.config) !== JSON.stringify(o.config) || t.seed !== o.seed) ? ['its features (input, model or templates) differ'] : []),
     ];
-    throw new SelfjError('ARTIFACT_MISMATCH', `${o.dir} holds a judge trained with other settings: ${changes.join('; ')}.`, {
-      solutions: ['Pass --force to train over it', 'Or write this judge to another --out directory'],
-      details: { dir: o.dir, changes, previous: existing.configHash, configHash },
-    });
+    if (changes.length) {
+      throw new SelfjError('ARTIFACT_MISMATCH', `${o.dir} holds a judge trained with other settings: ${changes.join('; ')}.`, {
+        solutions: ['Pass --force to train over it', 'Or write this judge to another --out directory'],
+        details: { dir: o.dir, changes, previous: existing.configHash, configHash },
+      });
+    }
   }
   const data = await loadTrainData(join(feats.dir, RECORDS_FILE));
   if (data.z.length < 2) {
