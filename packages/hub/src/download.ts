@@ -132,7 +132,7 @@ export async function downloadToCache(options: DownloadOptions): Promise<Downloa
   }
 
   const ctx: HubContext & { revision: string; path: string } = { ...r, path };
-  let meta;
+  let meta: Awaited<ReturnType<typeof fileMetadata>>;
   try {
     meta = await fileMetadata(ctx);
   } catch (e) {

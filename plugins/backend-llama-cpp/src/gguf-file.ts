@@ -6,7 +6,7 @@ const GGUF_MAGIC = 'GGUF';
 
 /** Throws NOT_FOUND / BAD_INPUT / MODEL_NOT_SUPPORTED unless `path` is a readable file that starts like a GGUF. */
 export async function checkGgufFile(path: string): Promise<{ size: number }> {
-  let st;
+  let st: Awaited<ReturnType<typeof stat>>;
   try {
     st = await stat(path);
   } catch (e) {

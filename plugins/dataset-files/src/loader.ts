@@ -176,7 +176,7 @@ export class FilesDataset implements DatasetLoader {
             mapper = this.detect(v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [], where);
             this.stats.mapping = mapper.name;
           }
-          let mapped;
+          let mapped: ReturnType<Mapper['apply']>;
           try {
             mapped = mapper.apply(raw.value);
           } catch (e) {

@@ -14,13 +14,13 @@ const SPLIT_SYNONYMS: Record<string, string[]> = {
   test: ['test', 'testing', 'eval', 'evaluation'],
 };
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function splitRegExp(split: string): RegExp {
   const words = SPLIT_SYNONYMS[split] ?? [split];
-  return new RegExp(`(?:^|[-._ /0-9])(?:${words.map(escape).join('|')})(?=[-._ /0-9]|$)`, 'i');
+  return new RegExp(`(?:^|[-._ /0-9])(?:${words.map(escapeRegExp).join('|')})(?=[-._ /0-9]|$)`, 'i');
 }
 
 /** The path without its data-file extension(s), so "train.jsonl" matches "train" but "x.train" cannot come from ".jsonl". */

@@ -13,7 +13,7 @@ export interface HfSource {
 
 export function parseHfSource(source: string): HfSource {
   const s = source.trim().replace(/^hf:(?!\/\/)/, 'hf://');
-  let ref;
+  let ref: ReturnType<typeof parseHubRef> | undefined;
   try {
     ref = parseHubRef(s);
   } catch {

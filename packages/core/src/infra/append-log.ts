@@ -146,7 +146,10 @@ export class AppendLog {
 
   /** Queues `{"key": key, ...record}` without copying the record (the hot path of every stage). */
   appendKeyed(key: string, record: object, ordinal?: number): void {
-    if ((record as { key?: unknown }).key === key) return this.appendLine(JSON.stringify(record), ordinal);
+    if ((record as { key?: unknown }).key === key) {
+      this.appendLine(JSON.stringify(record), ordinal);
+      return;
+    }
     const body = JSON.stringify(record);
     this.appendLine(`{"key":${JSON.stringify(key)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`, ordinal);
   }

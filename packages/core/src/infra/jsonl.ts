@@ -20,7 +20,7 @@ export function where(l: { file: string; line: number }): string {
 }
 
 export async function assertReadable(file: string, what = 'input file'): Promise<void> {
-  let s;
+  let s: Awaited<ReturnType<typeof stat>>;
   try {
     s = await stat(file);
   } catch (e) {

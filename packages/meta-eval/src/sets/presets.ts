@@ -143,7 +143,7 @@ export const PRESETS: readonly SetSpec[] = Object.freeze([
     { judge: 'GPT-4 (Vanilla)', metric: 'accuracy', value: 0.776595744680851, source: LLMBAR_STATS('Adversarial/GPTOut') },
   ]),
   llmbar('llmbar-adv-manual', 'LLMBar Adversarial Manual (46 pairs)', ['Adversarial/Manual'], ['llmbar-adver-manual'], [
-    { judge: 'GPT-4 (Vanilla)', metric: 'accuracy', value: 0.8043478260869566, source: LLMBAR_STATS('Adversarial/Manual') },
+    { judge: 'GPT-4 (Vanilla)', metric: 'accuracy', value: 0.80434782608696, source: LLMBAR_STATS('Adversarial/Manual') }, // 37 of 46 (the file gives 17 digits)
   ]),
   {
     name: 'mt-bench-human',
