@@ -4,7 +4,8 @@
  */
 import { openSync, readSync, closeSync } from 'node:fs';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
-import { BackendSampler, DEFAULT_TEMPLATES, ZeroShotJudge } from '@selfj/core';
+import { BackendSampler, DEFAULT_TEMPLATES } from '@selfj/core/stages';
+import { ZeroShotJudge } from '@selfj/core/judge';
 import { runJudgeConformance, runSamplerConformance } from '@selfj/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFORMANCE_PROMPTS, runBackendConformance } from './suite.js';

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TEMPLATES, runSelfEval } from '@selfj/core';
+import { DEFAULT_TEMPLATES, runSelfEval } from '@selfj/core/stages';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
 import { createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '@selfj/backend-openai';
 import { FAULTS, startFaultProxy, type FaultProxy } from './fault-proxy.js';

@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Service } from 'kubernetes-models/v1';
-import { parseShardSpec } from '@selfj/core';
+import { parseShardSpec } from '@selfj/core/infra';
 import { REPO } from './helpers.js';
 
 const DEPLOY = join(REPO, 'deploy');

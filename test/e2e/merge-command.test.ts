@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BadRecord, readJsonl, runStage, type StageShard } from '@selfj/core';
+import { BadRecord, readJsonl, runStage, type StageShard } from '@selfj/core/infra';
 import { BIN, run } from './helpers.js';
 
 function square(dir: string, input: string, shard?: StageShard) {

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BINS, DEFAULT_TEMPLATES, fileFingerprint, saveJudge, viewTemplateHashes } from '@selfj/core';
+import { BINS, DEFAULT_TEMPLATES, viewTemplateHashes } from '@selfj/core/stages';
+import { fileFingerprint } from '@selfj/core/infra';
+import { saveJudge } from '@selfj/core/judge';
 import { TINY_MODEL, haveAssets, jsonl, run } from './helpers.js';
 
 describe.skipIf(!haveAssets)('untrained judge on the real tiny model', () => {

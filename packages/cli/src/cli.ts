@@ -1,5 +1,6 @@
 import yargs from 'yargs';
-import { assertReadable, isSelfjError } from '@selfj/core';
+import { assertReadable } from '@selfj/core/infra';
+import { isSelfjError } from '@selfj/core';
 import { commands } from './commands/index.js';
 
 /** Builds the `selfj` command and runs it; returns the process exit code. */

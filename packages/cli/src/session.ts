@@ -5,20 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import {
-  DEFAULT_IDS,
-  SelfjError,
-  createContext,
-  createLogger,
-  createRegistry,
-  parseBackendId,
-  progressEnabledByDefault,
-  type Logger,
-  type PluginContext,
-  type PluginRegistry,
-  type SelfjConfig,
-  type StageShard,
-} from '@selfj/core';
+import { DEFAULT_IDS, SelfjError, createContext, createRegistry, parseBackendId, type PluginContext, type PluginRegistry, type SelfjConfig } from '@selfj/core';
+import { createLogger, progressEnabledByDefault, type Logger, type StageShard } from '@selfj/core/infra';
 import { configWithFlags, type FlagSpecs } from './options/flags.js';
 import { asReplica } from './workers/replica.js';
 

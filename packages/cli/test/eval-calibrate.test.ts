@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calibrateThreshold, evaluateScores, pairwiseAgreement } from '@selfj/core';
+import { calibrateThreshold } from '@selfj/core/decide';
+import { evaluateScores, pairwiseAgreement } from '@selfj/core/metrics';
 import { main } from '../src/cli.js';
 
 // Real data from SELFJ_TEST_FIXTURES (vitest.config.ts sets it for the dev setup).

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collect, formatStats } from '@selfj/core';
+import { collect, formatStats } from '@selfj/core/collect';
 import { formatMinhashRatio, minhashRatio } from './minhash-ratio.js';
 import { generation, injected, synthetic } from './synthetic.js';
 

@@ -2,7 +2,7 @@
  * MinHash signing, the JS loop against the WebAssembly SIMD kernel (native/wasm/minhash.wat), side by side in
  * alternating rounds on the same texts: the speed-up the kernel gives the collect stage's near-dedupe.
  */
-import { MinHasher } from '@selfj/core';
+import { MinHasher } from '@selfj/core/collect';
 
 export interface MinHashRatio {
   kernel: boolean;

@@ -8,7 +8,11 @@
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BINS, calibrateThreshold, evaluateScores, kernels, readJsonl, runLabel, runSimilarity, DEFAULT_COMBINE, EmbedderSimilarity, type Embedder } from '@selfj/core';
+import { BINS, runLabel, runSimilarity, DEFAULT_COMBINE, EmbedderSimilarity } from '@selfj/core/stages';
+import { calibrateThreshold } from '@selfj/core/decide';
+import { evaluateScores } from '@selfj/core/metrics';
+import { kernels, readJsonl } from '@selfj/core/infra';
+import { type Embedder } from '@selfj/core';
 
 const N = Number(process.argv[2] ?? 100_000);
 const TARGET_RATE = 20_000;

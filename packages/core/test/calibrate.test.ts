@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binomialCdf, calibrateThreshold, clopperPearsonUpper, defaultScoreGrid, logGamma, oneItemPerGroup } from '../src/index.js';
+import { binomialCdf, clopperPearsonUpper, logGamma } from '../src/stats/index.js';
+import { calibrateThreshold, defaultScoreGrid, oneItemPerGroup } from '../src/decide/index.js';
 
 describe('binomial tail and Clopper-Pearson bound (hand-computed)', () => {
   it('logGamma matches factorials', () => {

@@ -7,22 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CONFIG,
-  DEFAULT_TEMPLATES,
-  SelfjError,
-  ZeroShotJudge,
-  describeDigitMass,
-  massQuantiles,
-  readDigitScore,
-  readManifest,
-  recordDigitMass,
-  runJudge,
-  runSelfEval,
-  type CandidateProbabilities,
-  type ModelBackend,
-  type Prompt,
-} from '../src/index.js';
+import { DEFAULT_CONFIG, SelfjError, type CandidateProbabilities, type ModelBackend, type Prompt } from '../src/index.js';
+import { DEFAULT_TEMPLATES, describeDigitMass, massQuantiles, readDigitScore, recordDigitMass, runSelfEval } from '../src/stages/index.js';
+import { ZeroShotJudge, runJudge } from '../src/judge/index.js';
+import { readManifest } from '../src/infra/index.js';
 
 const text = (p: Prompt) => (typeof p === 'string' ? p : p.map((m) => m.content).join('\n'));
 

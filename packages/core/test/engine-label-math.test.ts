@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BINS, DEFAULT_COMBINE, PartStatsAccumulator, combine, describeCombine, logOffset, twoHot } from '../src/index.js';
+import { BINS, DEFAULT_COMBINE, PartStatsAccumulator, combine, describeCombine, logOffset, twoHot } from '../src/stages/index.js';
 
 describe('twoHot', () => {
   it('spreads z over its two neighbouring bins (hand-computed)', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BadRecord, readJsonl, readManifest, recoverJsonl, runStage, type JsonlLine } from '../src/index.js';
+import { BadRecord, readJsonl, readManifest, recoverJsonl, runStage, type JsonlLine } from '../src/infra/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-engine-'));
 const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

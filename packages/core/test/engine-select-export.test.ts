@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEMPLATES, decide, readTau, runExport, runRerank, runSelect } from '../src/index.js';
+import { DEFAULT_TEMPLATES } from '../src/stages/index.js';
+import { decide, readTau, runRerank, runSelect } from '../src/decide/index.js';
+import { runExport } from '../src/judge/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-sel-'));
 const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

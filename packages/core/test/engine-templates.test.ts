@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEMPLATES, fill, mergeTemplates, renderPrompt, splitOf, templateHash } from '../src/index.js';
+import { DEFAULT_TEMPLATES, fill, mergeTemplates, renderPrompt, splitOf, templateHash } from '../src/stages/index.js';
 
 describe('prompt templates', () => {
   const item = { instruction: 'Add 2 and 2.', reference: 'Four.', response: 'It is 4.' };

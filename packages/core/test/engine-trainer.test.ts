@@ -2,21 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  BINS,
-  DEFAULT_CONFIG,
-  DEFAULT_TEMPLATES,
-  checkJudgeFits,
-  kernels,
-  loadJudge,
-  logOffset,
-  runJudge,
-  TrainedHeadJudge,
-  ZeroShotJudge,
-  saveJudge,
-  trainHead,
-  type TrainData,
-} from '../src/index.js';
+import { BINS, DEFAULT_TEMPLATES, logOffset } from '../src/stages/index.js';
+import { DEFAULT_CONFIG } from '../src/index.js';
+import { checkJudgeFits, loadJudge, runJudge, TrainedHeadJudge, ZeroShotJudge, saveJudge, trainHead, type TrainData } from '../src/judge/index.js';
+import { kernels } from '../src/infra/index.js';
 import { FakeBackend } from './engine-fake.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-trainer-'));
@@ -102,7 +91,7 @@ describe('judge artifact', () => {
     const backend = new FakeBackend(5);
     const items = join(d, 'items.jsonl');
     writeFileSync(items, Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: `i${i}`, instruction: `task ${i}`, response: `answer ${i * 7}` })).join('\n'));
-    const { viewTemplateHashes } = await import('../src/index.js');
+    const { viewTemplateHashes } = await import('../src/stages/index.js');
     const th = viewTemplateHashes(DEFAULT_TEMPLATES, false);
     saveJudge(join(d, 'judge'), { configHash: 'c', baseModel: { id: backend.id }, templates: th, training: {}, metrics: {} }, { ...zeroHead(5), mean: new Float32Array(5).fill(0.3), std: new Float32Array(5).fill(2) });
     const zero = await runJudge({ dir: join(d, 'zero'), input: items, judge: new ZeroShotJudge(backend, DEFAULT_TEMPLATES.referenceFree) });

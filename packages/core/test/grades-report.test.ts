@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SelfjError, builtinDeps, evaluateScores, resolveConfig, runPipeline } from '../src/index.js';
+import { SelfjError, builtinDeps, resolveConfig, runPipeline } from '../src/index.js';
+import { evaluateScores } from '../src/metrics/index.js';
 import { FakeBackend, FakeEmbedder } from './engine-fake.js';
 import { fixturePath, missingFixture } from './fixtures-path.js';
 

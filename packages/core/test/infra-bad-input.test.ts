@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BadRecord, firstInvalidUtf8, readJsonl, readManifest, runStage, type JsonlLine } from '../src/index.js';
+import { BadRecord, firstInvalidUtf8, readJsonl, readManifest, runStage, type JsonlLine } from '../src/infra/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-bad-'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Semaphore, redact, safeURL } from '../src/index.js';
+import { REDACTED, Semaphore, redact, safeURL } from '../src/infra/index.js';
 
 describe('Semaphore', () => {
   it('admits `max` holders, FIFO, hands a released slot to the oldest waiter, abandons aborted waiters', async () => {

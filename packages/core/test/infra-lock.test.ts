@@ -4,11 +4,11 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LOCK_FILE, assertUnlocked, lockDir, type LockHolder } from '../src/index.js';
+import { LOCK_FILE, assertUnlocked, lockDir, type LockHolder } from '../src/infra/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-lock-'));
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'slow-stage-child.mjs');
-const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'infra', 'index.js');
 
 interface ChildResult {
   ok: boolean;

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_COMBINE, PartStatsAccumulator, combine, describeCombine, normalizedShares, pearson, runLabel } from '../src/index.js';
+import { DEFAULT_COMBINE, PartStatsAccumulator, combine, describeCombine, normalizedShares, runLabel } from '../src/stages/index.js';
+import { pearson } from '../src/stats/index.js';
 
 /** z1 spread over the digits, z2 a cosine with a narrow spread (typical of sentence embedders), independent. */
 function parts(n: number): [number[], number[]] {

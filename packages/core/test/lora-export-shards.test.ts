@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEMPLATES, PAPER_LORA, runExport } from '../src/index.js';
+import { DEFAULT_TEMPLATES } from '../src/stages/index.js';
+import { PAPER_LORA, runExport } from '../src/judge/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-lora-'));
 const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean);

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEMPLATES, runExport } from '../src/index.js';
+import { DEFAULT_TEMPLATES } from '../src/stages/index.js';
+import { runExport } from '../src/judge/index.js';
 
 const python = spawnSync('python3', ['--version']).status === 0 ? 'python3' : undefined;
 

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  aurc,
-  auroc,
-  averageRanks,
-  evaluateScores,
-  kendallTauB,
-  modelRankingAgreement,
-  pairwiseAgreement,
-  pearson,
-  riskCoverageCurve,
-  selectiveRiskAtCoverage,
-  spearman,
-  winRate,
-} from '../src/index.js';
+import { aurc, auroc, evaluateScores, modelRankingAgreement, pairwiseAgreement, riskCoverageCurve, selectiveRiskAtCoverage, winRate } from '../src/metrics/index.js';
+import { averageRanks, kendallTauB, pearson, spearman } from '../src/stats/index.js';
 import { SelfjError } from '../src/errors.js';
 
 // Hand-computed: x = 1..5, y = 2,4,5,4,5. Means 3 and 4; Sxy = 6, Sxx = 10, Syy = 6.

@@ -8,24 +8,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  HeadTrainer,
-  builtinDeps,
-  mergeStageShards,
-  mergeTemplates,
-  resolveConfig,
-  runJudge,
-  runLabel,
-  runPipeline,
-  runSample,
-  runSelfEval,
-  runSimilarity,
-  shardDirName,
-  type PipelineDeps,
-  type SelfjConfig,
-  type StageJob,
-  type StageShard,
-} from '../src/index.js';
+import { HeadTrainer, runJudge } from '../src/judge/index.js';
+import { builtinDeps, resolveConfig, runPipeline, type PipelineDeps, type SelfjConfig, type StageJob } from '../src/index.js';
+import { mergeStageShards, shardDirName, type StageShard } from '../src/infra/index.js';
+import { mergeTemplates, runLabel, runSample, runSelfEval, runSimilarity } from '../src/stages/index.js';
 import { FakeBackend, FakeEmbedder, instructions } from './engine-fake.js';
 
 const RECORDS = ['sample', 'self-eval', 'similarity', 'label', 'train/features', 'judge', 'select'].flatMap((s) => [`${s}/records.jsonl`, `${s}/rejects.jsonl`]);

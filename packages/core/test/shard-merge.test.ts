@@ -2,18 +2,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  BadRecord,
-  RECORDS_ORDER_FILE,
-  inputIdentity,
-  mergeStageShards,
-  readJsonl,
-  readManifest,
-  runStage,
-  shardOfKey,
-  type JsonlLine,
-  type StageShard,
-} from '../src/index.js';
+import { BadRecord, RECORDS_ORDER_FILE, mergeStageShards, readJsonl, readManifest, runStage, shardOfKey, type JsonlLine, type StageShard } from '../src/infra/index.js';
+import { inputIdentity } from '../src/stages/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-shard-'));
 const ARTIFACT = ['records.jsonl', 'rejects.jsonl', 'manifest.json'];

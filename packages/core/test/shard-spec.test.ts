@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseShardSpec, stageRunDir } from '../src/index.js';
+import { parseShardSpec, stageRunDir } from '../src/infra/index.js';
 
 describe('--shard i/N and --shard auto', () => {
   it('reads i/N, and treats 0/1 as unsharded', () => {

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_COMBINE, EmbedderSimilarity, mergeStageShards, runLabel, runSimilarity, type StageShard } from '../src/index.js';
+import { DEFAULT_COMBINE, EmbedderSimilarity, runLabel, runSimilarity } from '../src/stages/index.js';
+import { mergeStageShards, type StageShard } from '../src/infra/index.js';
 import { FakeEmbedder } from './engine-fake.js';
 
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mergeStageShards, runShardWorkers, shardCommandLines, upstreamFor } from '../src/index.js';
+import { mergeStageShards, runShardWorkers, shardCommandLines, upstreamFor } from '../src/infra/index.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'slow-stage-child.mjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-workers-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pearsonInterval, Z_975 } from '../src/index.js';
+import { pearsonInterval, Z_975 } from '../src/stats/index.js';
 
 // Hand-computed. With t = e^{2 atanh(r)} = (1 + r) / (1 - r) and c = z / sqrt(n - 3), the bounds are
 // tanh(atanh(r) -+ c) = (t e^{-+2c} - 1) / (t e^{-+2c} + 1).

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LOCK_FILE } from '../src/index.js';
+import { LOCK_FILE } from '../src/infra/index.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'train-child.mjs');
 

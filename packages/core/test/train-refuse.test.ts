@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, DEFAULT_TEMPLATES, runTrain, type SelfjError } from '../src/index.js';
+import { DEFAULT_CONFIG, type SelfjError } from '../src/index.js';
+import { DEFAULT_TEMPLATES } from '../src/stages/index.js';
+import { runTrain } from '../src/judge/index.js';
 import { FakeBackend } from './engine-fake.js';
 
 /** Labelled records as the label stage writes them (instruction, reference, response, z). */

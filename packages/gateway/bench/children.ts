@@ -137,7 +137,8 @@ async function proxyMain(c: Extract<ChildConfig, { kind: 'proxy' }>): Promise<vo
 }
 
 async function gatewayMain(c: Extract<ChildConfig, { kind: 'gateway' }>): Promise<void> {
-  const { BackendSampler, DEFAULT_TEMPLATES, createContext, createRegistry, resolveConfig } = await import('@selfj/core');
+  const { createContext, createRegistry, resolveConfig } = await import('@selfj/core');
+  const { BackendSampler, DEFAULT_TEMPLATES } = await import('@selfj/core/stages');
   const llama = (await import('@selfj/backend-llama-cpp')).default;
   const { createOpenAIBackend } = await import('@selfj/backend-openai');
   const { startGateway } = await import('@selfj/gateway');

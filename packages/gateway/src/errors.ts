@@ -3,7 +3,8 @@
  * mistakes are 4xx, an upstream failure is 502/503/504, the gateway's own fault 500. Every message is scrubbed of
  * secrets (the gateway's keys, upstream keys, anything key-like) before it leaves the process.
  */
-import { isSelfjError, redact, type SelfjErrorCode } from '@selfj/core';
+import { isSelfjError, type SelfjErrorCode } from '@selfj/core';
+import { redact } from '@selfj/core/infra';
 
 export class ApiError extends Error {
   constructor(

@@ -6,7 +6,8 @@
  * and log close. The samplers belong to the caller.
  */
 import type { AddressInfo } from 'node:net';
-import { SelfjError, redact, type GatewayConfig, type Sampler } from '@selfj/core';
+import { SelfjError, type GatewayConfig, type Sampler } from '@selfj/core';
+import { redact } from '@selfj/core/infra';
 import { ApiKeys } from './api-keys.js';
 import { DecisionLog } from './decision-log.js';
 import { CompletionHandler } from './handler.js';

@@ -5,7 +5,7 @@
  * changes the judge or tau under a request.
  */
 import type { GatewayConfig, GatewayMode, Sampler } from '@selfj/core';
-import { redact } from '@selfj/core';
+import { redact } from '@selfj/core/infra';
 import type { DecisionLog } from './decision-log.js';
 import { ApiError, errorCode } from './errors.js';
 import type { LiveJudge } from './live-judge.js';

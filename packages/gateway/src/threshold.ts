@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SelfjError, sha256, type ModelInfo } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { sha256, type ModelInfo } from '@selfj/core/infra';
 
 /** The judge a threshold file was calibrated for (calibrate copies it from the judge stage's manifest). */
 export interface ThresholdJudge {

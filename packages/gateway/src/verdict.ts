@@ -4,7 +4,8 @@
  * to the lowest index), so the gateway decides exactly as the offline commands do on the same scores. A score the
  * judge could not give is never silently an answer: fail-closed declines it, fail-open answers it marked unscored.
  */
-import { decide, type JudgeScore } from '@selfj/core';
+import { decide } from '@selfj/core/decide';
+import { type JudgeScore } from '@selfj/core';
 import { isSelfjError } from '@selfj/core';
 
 export type Decision = 'answer' | 'decline' | 'answer-unscored';

@@ -8,7 +8,7 @@ import OpenAI, { UnprocessableEntityError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
 import { createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '@selfj/backend-openai';
-import { BackendSampler, DEFAULT_TEMPLATES } from '@selfj/core';
+import { BackendSampler, DEFAULT_TEMPLATES } from '@selfj/core/stages';
 import { MODEL_MISSING, TEST_MODEL, haveModel, until, writeThreshold } from './helpers.js';
 import { readLog, startTestGateway, type TestGateway } from './fixture.js';
 

@@ -1,7 +1,7 @@
 /** The Hub token: found like huggingface_hub does, and never shown. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redact as redactSecrets } from '@selfj/core';
+import { redact as redactSecrets } from '@selfj/core/infra';
 import { hfHome } from './paths.js';
 
 /** Explicit token, else HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file `huggingface-cli login` writes. */

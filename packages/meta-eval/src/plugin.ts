@@ -8,7 +8,8 @@
  *   scores:<file.jsonl>#<field>    recorded scores, matched by instruction and response text
  *   self-eval-ref[:<backend id>]   zero-shot self-evaluation with the reference answer (Self-J's z1)
  */
-import { DEFAULT_CONFIG, definePlugin, mergeTemplates, type ModelBackend, type PluginContext } from '@selfj/core';
+import { DEFAULT_CONFIG, definePlugin, type ModelBackend, type PluginContext } from '@selfj/core';
+import { mergeTemplates } from '@selfj/core/stages';
 import { LengthJudge, type LengthUnit } from './judges/length-judge.js';
 import { PerplexityJudge } from './judges/perplexity-judge.js';
 import { ReferenceSelfEvalJudge } from './judges/reference-self-eval-judge.js';

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pairwiseAgreement, pearson, spearman, kendallTauB, type Preference } from '@selfj/core';
+import { pairwiseAgreement, type Preference } from '@selfj/core/metrics';
+import { pearson, spearman, kendallTauB } from '@selfj/core/stats';
 import { PRESETS, runMetaEval, renderTable, type SetSpec } from '../src/index.js';
 import { fixture, jsonl, place, setup, vectorsPath, type AlpacaRow, type Env, type LlmbarRow } from './helpers.js';
 

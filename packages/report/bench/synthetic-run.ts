@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { calibrateThreshold } from '@selfj/core';
+import { calibrateThreshold } from '@selfj/core/decide';
 
 export interface SyntheticRunOptions {
   records: number;

@@ -1,5 +1,6 @@
 /** From loaded inputs to the data every figure reads: the evaluation is computed once, by @selfj/core. */
-import { DEFAULT_CONFIG, evaluateScores, type EvaluationReport } from '@selfj/core';
+import { DEFAULT_CONFIG } from '@selfj/core';
+import { evaluateScores, type EvaluationReport } from '@selfj/core/metrics';
 import type { ReportData, ReportInputs, ScoredItems } from './model.js';
 
 export interface DeriveOptions {

@@ -2,7 +2,8 @@
  * What other commands call to write a report of what they just computed: `selfj eval/calibrate/rank/meta-eval
  * --report` hand over their in-memory data (no file is read twice), `selfj run/demo` their output directory.
  */
-import type { CalibrationResult, PairwiseAgreement } from '@selfj/core';
+import type { CalibrationResult } from '@selfj/core/decide';
+import type { PairwiseAgreement } from '@selfj/core/metrics';
 import { join } from 'node:path';
 import { buildReport, type ReportOptions } from './build.js';
 import { ITEM_DEFAULTS } from './inputs/files.js';

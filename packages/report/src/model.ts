@@ -3,7 +3,7 @@
  * fill a `ReportInputs`; `buildReport` derives the metrics once (with @selfj/core) into a `ReportData` that every
  * figure reads. Every part is optional: a report shows what its inputs contain.
  */
-import type { EvaluationReport, PairwiseAgreement } from '@selfj/core';
+import type { EvaluationReport, PairwiseAgreement } from '@selfj/core/metrics';
 
 /** Per-item judge scores with a grade (the run's label z, or a grader's score), column by column. */
 export interface ScoredItems {

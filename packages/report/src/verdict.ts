@@ -9,7 +9,8 @@
  *    self-evaluation is then a renormalised remainder: noise. This is what marks a tiny or non-instruction model
  *    without a list of model names.
  */
-import { pearsonInterval, type EvaluationReport } from '@selfj/core';
+import { pearsonInterval } from '@selfj/core/stats';
+import { type EvaluationReport } from '@selfj/core/metrics';
 import type { ReportData } from './model.js';
 
 export interface CorrelationCheck {

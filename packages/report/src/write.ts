@@ -1,7 +1,8 @@
 /** Writes a built report as HTML (one file), Markdown (a file and a folder of SVGs beside it) or JSON. */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { SelfjError, writeFileAtomic } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { writeFileAtomic } from '@selfj/core/infra';
 import type { BuiltReport } from './build.js';
 import { toHtml } from './render/html.js';
 import { toJson } from './render/json.js';

@@ -6,7 +6,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assess, DEFAULT_CONFIG, evaluateScores, pearson, riskCoverageCurve, type Assessment } from '@selfj/core';
+import { assess, DEFAULT_CONFIG, type Assessment } from '@selfj/core';
+import { evaluateScores, riskCoverageCurve } from '@selfj/core/metrics';
+import { pearson } from '@selfj/core/stats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXTERNAL_SCALE, writeSyntheticRun } from '../bench/synthetic-run.js';
 import {

@@ -2,7 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateThreshold, evaluateScores, modelRankingAgreement, pairwiseAgreement } from '@selfj/core';
+import { calibrateThreshold } from '@selfj/core/decide';
+import { evaluateScores, modelRankingAgreement, pairwiseAgreement } from '@selfj/core/metrics';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticRun } from '../bench/synthetic-run.js';
 import { buildReport, calibrateReportInputs, evalReportInputs, metaEvalReportInputs, pairsReportInputs, rankReportInputs, saveReport, saveRunReport } from '../src/index.js';

@@ -2,7 +2,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateThreshold, evaluateScores, isSelfjError, modelRankingAgreement, pearsonInterval } from '@selfj/core';
+import { calibrateThreshold } from '@selfj/core/decide';
+import { evaluateScores, modelRankingAgreement } from '@selfj/core/metrics';
+import { isSelfjError } from '@selfj/core';
+import { pearsonInterval } from '@selfj/core/stats';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticRun } from '../bench/synthetic-run.js';
 import { HOSTILE } from './hostile.js';

@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateScores, kendallTauB, pearson, riskCoverageCurve, spearman } from '@selfj/core';
+import { evaluateScores, riskCoverageCurve } from '@selfj/core/metrics';
+import { kendallTauB, pearson, spearman } from '@selfj/core/stats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticRun } from '../bench/synthetic-run.js';
 import {

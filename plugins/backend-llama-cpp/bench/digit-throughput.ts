@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
-import { scoreDigits } from '@selfj/core';
+import { scoreDigits } from '@selfj/core/stages';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
 
 const modelPath = resolve(process.env.SELFJ_TEST_MODEL ?? '../../../shared/models/stories260K.gguf');

@@ -3,20 +3,7 @@
  * requests; prompts are evaluated concurrently (one per sequence, batched together by node-llama-cpp).
  */
 import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
-import {
-  SelfjError,
-  throwIfAborted,
-  type BackendCapabilities,
-  type CandidateProbabilities,
-  type ContinuationScore,
-  type GenerateOptions,
-  type GenerateResult,
-  type ModelBackend,
-  type NextTokenOptions,
-  type Prompt,
-  type TokenAccess,
-  type TopToken,
-} from '@selfj/core';
+import { SelfjError, throwIfAborted, type BackendCapabilities, type CandidateProbabilities, type ContinuationScore, type GenerateOptions, type GenerateResult, type ModelBackend, type NextTokenOptions, type Prompt, type TokenAccess, type TopToken } from '@selfj/core';
 import { continuationTokens, scoreOnSequence } from './continuation.js';
 import { generateOnSequence } from './generate.js';
 import { loadGguf, type LoadOptions } from './load.js';

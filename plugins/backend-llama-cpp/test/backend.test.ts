@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PluginRegistry, isSelfjError, scoreDigits } from '@selfj/core';
+import { PluginRegistry, isSelfjError } from '@selfj/core';
+import { scoreDigits } from '@selfj/core/stages';
 import { LlamaCppBackend } from '../src/backend.js';
 import { testModelPath } from './model.js';
 

@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TEMPLATES, runSelfEval } from '@selfj/core';
+import { DEFAULT_TEMPLATES, runSelfEval } from '@selfj/core/stages';
 import { createOpenAIBackend } from '@selfj/backend-openai';
 import { startServer, stopServers } from './children.js';
 

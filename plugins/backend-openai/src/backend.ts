@@ -5,20 +5,7 @@
  * exact batch extension is used instead (selfj-extension.ts), and the served backend's capabilities are reported.
  * String prompts go several per request where the server takes a list (batches.ts).
  */
-import {
-  SelfjError,
-  isSelfjError,
-  throwIfAborted,
-  type BackendCapabilities,
-  type CandidateProbabilities,
-  type ChatMessage,
-  type GenerateOptions,
-  type GenerateResult,
-  type ModelBackend,
-  type NextTokenOptions,
-  type Prompt,
-  type TopToken,
-} from '@selfj/core';
+import { SelfjError, isSelfjError, throwIfAborted, type BackendCapabilities, type CandidateProbabilities, type ChatMessage, type GenerateOptions, type GenerateResult, type ModelBackend, type NextTokenOptions, type Prompt, type TopToken } from '@selfj/core';
 import { detectFlavour, flavourTraits, type FlavourTraits, type SelfjServerInfo, type ServerFlavour } from './flavour.js';
 import {
   alternativesFromChat,

@@ -1,6 +1,7 @@
 /** One server of the pool: its undici connection pool, adaptive concurrency limit, and health. */
 import type { Pool } from 'undici';
-import { SelfjError, safeURL } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { safeURL } from '@selfj/core/infra';
 import { AdaptiveLimit, type AdaptiveLimitOptions } from './adaptive.js';
 import { createPool } from './wire.js';
 

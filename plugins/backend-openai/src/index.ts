@@ -10,7 +10,7 @@ export { parseOpenAISpec } from './options.js';
 export { flavourTraits, detectFlavour, type ServerFlavour, type FlavourTraits } from './flavour.js';
 export { mapCandidates, normaliseToken, type Alternative } from './logprobs.js';
 export { HttpTransport, type TransportOptions } from './transport.js';
-export { redact } from '@selfj/core';
+export { redact } from '@selfj/core/infra';
 export { startOpenAIServer, type OpenAIServer, type OpenAIServerOptions } from './serve/server.js';
 export { tokenAccessOf, type TokenAccess } from './serve/token-access.js';
 

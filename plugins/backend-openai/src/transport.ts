@@ -5,7 +5,8 @@
  * connection budget (connectRetryMs) that waits out a server restart with one notice per outage; AbortSignal.
  * The API key lives in a private field and is redacted from every message this class produces.
  */
-import { SelfjError, Semaphore, abortError, redact, safeURL } from '@selfj/core';
+import { SelfjError, abortError } from '@selfj/core';
+import { Semaphore, redact, safeURL } from '@selfj/core/infra';
 import { Endpoint } from './endpoint.js';
 import { describeNetworkError, exhaustedError, isRetryableStatus, serverError, statusError, type Failure } from './failures.js';
 import { backoffDelay, parseRetryAfter, sleep } from './retry.js';

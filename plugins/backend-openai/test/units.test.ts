@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '@selfj/core';
+import { redact } from '@selfj/core/infra';
 import { AdaptiveLimit } from '../src/adaptive.js';
 import { backoffDelay, parseRetryAfter } from '../src/retry.js';
 import { FairScheduler } from '../src/serve/scheduler.js';

@@ -4,19 +4,7 @@
  * and make close() idempotent. @selfj/testkit checks all of it (test/conformance.test.ts).
  */
 import { readFile } from 'node:fs/promises';
-import {
-  SelfjError,
-  throwIfAborted,
-  type BackendCapabilities,
-  type CandidateProbabilities,
-  type ContinuationScore,
-  type GenerateOptions,
-  type GenerateResult,
-  type ModelBackend,
-  type NextTokenOptions,
-  type Prompt,
-  type TopToken,
-} from '@selfj/core';
+import { SelfjError, throwIfAborted, type BackendCapabilities, type CandidateProbabilities, type ContinuationScore, type GenerateOptions, type GenerateResult, type ModelBackend, type NextTokenOptions, type Prompt, type TopToken } from '@selfj/core';
 import { BUILTIN_CORPUS, BigramModel, EOS, seededRandom, textOf, tokenOf, tokenize } from './model.js';
 
 export interface ExampleBackendOptions {

@@ -1,6 +1,8 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { SelfjError, calibrateThreshold, readManifest, writeFileAtomic, type CalibrationResult, type ModelInfo } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { calibrateThreshold, type CalibrationResult } from '@selfj/core/decide';
+import { readManifest, writeFileAtomic, type ModelInfo } from '@selfj/core/infra';
 import { calibrateReportInputs } from '@selfj/report';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';

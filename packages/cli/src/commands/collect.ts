@@ -1,21 +1,7 @@
 import { z } from 'zod';
-import {
-  Progress,
-  SelfjError,
-  builtinResolver,
-  collect,
-  createRegistry,
-  formatStats,
-  isSelfjError,
-  mergeShards,
-  parseShard,
-  readCollectManifest,
-  type CollectStats,
-  type InstructionRecord,
-  type ManifestSource,
-  type PluginRegistry,
-  type SourceContext,
-} from '@selfj/core';
+import { Progress } from '@selfj/core/infra';
+import { SelfjError, createRegistry, isSelfjError, type InstructionRecord, type PluginRegistry } from '@selfj/core';
+import { builtinResolver, collect, formatStats, mergeShards, parseShard, readCollectManifest, type CollectStats, type ManifestSource, type SourceContext } from '@selfj/core/collect';
 import { defineCommand } from '../options/command.js';
 import { configFlags } from '../options/common.js';
 

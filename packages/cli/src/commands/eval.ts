@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { SelfjError, evaluateScores, pairwiseAgreement, writeFileAtomic, type EvaluationReport, type Preference } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { evaluateScores, pairwiseAgreement, type EvaluationReport, type Preference } from '@selfj/core/metrics';
+import { writeFileAtomic } from '@selfj/core/infra';
 import { evalReportInputs, pairsReportInputs } from '@selfj/report';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { mergeTemplates, runExport } from '@selfj/core';
+import { mergeTemplates } from '@selfj/core/stages';
+import { runExport } from '@selfj/core/judge';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { SelfjError, createContext, parseBackendId, sha256 } from '@selfj/core';
+import { SelfjError, createContext, parseBackendId } from '@selfj/core';
+import { sha256 } from '@selfj/core/infra';
 import type { JudgeSource } from '@selfj/gateway';
 import { defineCommand } from '../options/command.js';
 import { configFlags, modelFlags } from '../options/common.js';

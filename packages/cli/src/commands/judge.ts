@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { assertUnlocked, describeDigitMass, recordDigitMass, runJudge, stageRunDir } from '@selfj/core';
+import { assertUnlocked, stageRunDir } from '@selfj/core/infra';
+import { describeDigitMass, recordDigitMass } from '@selfj/core/stages';
+import { runJudge } from '@selfj/core/judge';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';

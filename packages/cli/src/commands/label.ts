@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { assertUnlocked, describeCombine, runLabel, stageRunDir } from '@selfj/core';
+import { assertUnlocked, stageRunDir } from '@selfj/core/infra';
+import { describeCombine, runLabel } from '@selfj/core/stages';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, shardFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { DEFAULT_CONFIG, createLogger, describeDigitMass, mergeStageShards, recordDigitMass } from '@selfj/core';
+import { DEFAULT_CONFIG } from '@selfj/core';
+import { createLogger, mergeStageShards } from '@selfj/core/infra';
+import { describeDigitMass, recordDigitMass } from '@selfj/core/stages';
 
 interface Args {
   json: boolean;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '@selfj/core';
+import { writeFileAtomic } from '@selfj/core/infra';
 import { GROUPS, knownSets, plugin as metaEvalPlugin, readSetFile, renderTable, runMetaEval, type SetSpec } from '@selfj/meta-eval';
 import { metaEvalReportInputs } from '@selfj/report';
 import { printReportLine, reportFlag, writeCommandReport } from '../io/report-hook.js';

@@ -1,5 +1,6 @@
 /** The short summary table `selfj run` and `selfj demo` end with. */
-import { describeDigitMass, type DigitMassSummary, type PipelineResult } from '@selfj/core';
+import { describeDigitMass, type DigitMassSummary } from '@selfj/core/stages';
+import { type PipelineResult } from '@selfj/core';
 import { fmt, table } from '../io/output.js';
 
 export function summaryTable(r: PipelineResult): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Progress } from '@selfj/core';
+import { Progress } from '@selfj/core/infra';
 import type { Progress as DownloadProgress } from '@selfj/hub';
 import { defineCommand } from '../options/command.js';
 

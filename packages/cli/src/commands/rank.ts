@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { SelfjError, modelRankingAgreement, writeFileAtomic } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { modelRankingAgreement } from '@selfj/core/metrics';
+import { writeFileAtomic } from '@selfj/core/infra';
 import { rankReportInputs } from '@selfj/report';
 import { getPath, numberField, readJsonlRecords } from '../io/fields.js';
 import { fmt, table } from '../io/output.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readTau, runRerank } from '@selfj/core';
+import { readTau, runRerank } from '@selfj/core/decide';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, stageIo, withSession } from '../session.js';

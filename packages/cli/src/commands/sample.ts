@@ -1,4 +1,5 @@
-import { assertUnlocked, runSample, stageRunDir } from '@selfj/core';
+import { assertUnlocked, stageRunDir } from '@selfj/core/infra';
+import { runSample } from '@selfj/core/stages';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';

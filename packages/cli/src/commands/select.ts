@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SelfjError, readTau, runSelect } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { readTau, runSelect } from '@selfj/core/decide';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, stageIo, stageLine, withSession } from '../session.js';

@@ -1,4 +1,5 @@
-import { assertUnlocked, describeDigitMass, mergeTemplates, recordDigitMass, runSelfEval, stageRunDir } from '@selfj/core';
+import { assertUnlocked, stageRunDir } from '@selfj/core/infra';
+import { describeDigitMass, mergeTemplates, recordDigitMass, runSelfEval } from '@selfj/core/stages';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';

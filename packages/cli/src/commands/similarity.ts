@@ -1,4 +1,5 @@
-import { assertUnlocked, runSimilarity, stageRunDir } from '@selfj/core';
+import { assertUnlocked, stageRunDir } from '@selfj/core/infra';
+import { runSimilarity } from '@selfj/core/stages';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, shardFlags, stageFlags } from '../options/common.js';
 import { report, resolveCommandConfig, sessionArgs, shardNote, stageIo, stageLine, withSession } from '../session.js';

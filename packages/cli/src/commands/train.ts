@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { HeadTrainer, SelfjError, assertUnlocked, stageRunDir, type StageShard, type TrainRequest, type Trainer } from '@selfj/core';
+import { HeadTrainer } from '@selfj/core/judge';
+import { SelfjError, type TrainRequest, type Trainer } from '@selfj/core';
+import { assertUnlocked, stageRunDir, type StageShard } from '@selfj/core/infra';
 import { fmt } from '../io/output.js';
 import { defineCommand } from '../options/command.js';
 import { ioFlags, modelFlags, shardFlags, stageFlags, upstreamFlags } from '../options/common.js';

@@ -1,4 +1,5 @@
-import { SelfjError, readJsonl, where } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { readJsonl, where } from '@selfj/core/infra';
 
 /** Reads a dotted path such as "judge.score" or "instances.0.output" from a parsed JSON record. */
 export function getPath(record: unknown, path: string): unknown {

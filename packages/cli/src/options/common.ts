@@ -1,6 +1,7 @@
 /** Flag blocks several commands share (one definition each; a command spreads the blocks it needs). */
 import { z } from 'zod';
-import { isSelfjError, parseShardSpec, type StageShard } from '@selfj/core';
+import { isSelfjError } from '@selfj/core';
+import { parseShardSpec, type StageShard } from '@selfj/core/infra';
 import type { FlagSpecs } from './flags.js';
 
 /** Where the config and plugins come from. */

@@ -7,23 +7,8 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  mergeStageShards,
-  pipelineInput,
-  runShardWorkers,
-  shardCommandLines,
-  shardDirName,
-  shellQuote,
-  stageJob,
-  upstreamFor,
-  writeJsonAtomic,
-  SelfjError,
-  type Logger,
-  type SelfjConfig,
-  type ShardableStage,
-  type StageJob,
-  type StageShard,
-} from '@selfj/core';
+import { mergeStageShards, runShardWorkers, shardCommandLines, shardDirName, shellQuote, upstreamFor, writeJsonAtomic, type Logger, type StageShard } from '@selfj/core/infra';
+import { pipelineInput, stageJob, SelfjError, type SelfjConfig, type ShardableStage, type StageJob } from '@selfj/core';
 import { policyId } from '../session.js';
 
 /** The built CLI entry point that worker processes run. */

@@ -3,7 +3,9 @@
  * response against the reference and the score is the expected digit. The reference-free twin is core's
  * "zero-shot" judge. An item without a reference is rejected alone.
  */
-import { SelfjError, ZeroShotJudge, renderPrompt, type JudgeItem, type JudgeScore, type Prompt } from '@selfj/core';
+import { SelfjError, type JudgeItem, type JudgeScore, type Prompt } from '@selfj/core';
+import { ZeroShotJudge } from '@selfj/core/judge';
+import { renderPrompt } from '@selfj/core/stages';
 
 export class ReferenceSelfEvalJudge extends ZeroShotJudge {
   constructor(...args: ConstructorParameters<typeof ZeroShotJudge>) {

@@ -3,7 +3,8 @@
  * (another judge's output, GPT-4 ratings, a reward model run elsewhere) so it can be compared on the same sets.
  * An item is found by its exact instruction and response text; one the file lacks is rejected alone.
  */
-import { SelfjError, fileFingerprint, readJsonl, where, type Judge, type JudgeItem, type JudgeScore } from '@selfj/core';
+import { SelfjError, type Judge, type JudgeItem, type JudgeScore } from '@selfj/core';
+import { fileFingerprint, readJsonl, where } from '@selfj/core/infra';
 import { getPath } from '@selfj/dataset-files';
 
 export interface ScoresFileOptions {

@@ -2,7 +2,8 @@
  * Each set's numbers, computed the way its paper does, from a judge's scores. Correlations, tie-aware pairwise
  * agreement and ranking agreement are core's metrics; the tie-inclusive agreements are in verdicts.ts.
  */
-import { kendallTauB, modelRankingAgreement, pairwiseAgreement, pearson, spearman, type Preference } from '@selfj/core';
+import { kendallTauB, pearson, spearman } from '@selfj/core/stats';
+import { modelRankingAgreement, pairwiseAgreement, type Preference } from '@selfj/core/metrics';
 import type { ProtocolName } from '../sets/types.js';
 import { classReport, exactAgreement, verdicts } from './verdicts.js';
 

@@ -3,7 +3,8 @@
  * own (Auto-J, PandaLM, MT-bench's S1). Agreements that leave ties out or count them one half are core's
  * pairwiseAgreement; these are the tie-inclusive ones it does not have.
  */
-import { SelfjError, type Preference } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { type Preference } from '@selfj/core/metrics';
 
 /** "a" when a scores more than b by more than `tolerance`, "b" the other way, else "tie". */
 export function verdicts(scoreA: ArrayLike<number>, scoreB: ArrayLike<number>, tolerance = 0): Preference[] {

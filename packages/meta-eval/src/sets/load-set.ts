@@ -3,7 +3,8 @@
  * the judge items of its kind. Rows that cannot be used (unreadable, an unknown label, a grade that is not a
  * number) are counted with a reason, never silently dropped.
  */
-import { SelfjError, type JudgeItem, type PluginContext, type PluginRegistry, type Preference } from '@selfj/core';
+import { SelfjError, type JudgeItem, type PluginContext, type PluginRegistry } from '@selfj/core';
+import { type Preference } from '@selfj/core/metrics';
 import { readColumns } from '../data/columns.js';
 import { promptSections } from '../data/prometheus-sections.js';
 import { resolveSource, type ResolvedPart } from './resolve-source.js';

@@ -1,5 +1,5 @@
 /** Per-category agreement (evaluateScores' byCategory) and the model ranking of `selfj rank`. */
-import { averageRanks } from '@selfj/core';
+import { averageRanks } from '@selfj/core/stats';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportData } from '../model.js';
 import { fmt, q, SCHEMA, WIDTH } from './common.js';

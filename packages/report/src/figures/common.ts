@@ -1,5 +1,5 @@
 /** Helpers the figures share: sizes, curve thinning, seeded sampling, fixed-width binning, number formatting. */
-import type { RiskCoveragePoint } from '@selfj/core';
+import type { RiskCoveragePoint } from '@selfj/core/metrics';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export const WIDTH = 560;

@@ -3,7 +3,7 @@
  * are bad (risk), for the judge and its baselines; the calibrated tau and the target risk on top. The curves are
  * @selfj/core's riskCoverageCurve points, thinned for drawing but never recomputed.
  */
-import { riskCoverageCurve, type RiskCoveragePoint } from '@selfj/core';
+import { riskCoverageCurve, type RiskCoveragePoint } from '@selfj/core/metrics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { CalibrationInfo, ReportData } from '../model.js';
 import { badLoss, fmt, HEIGHT, pct, q, SCHEMA, thinCurve, WIDTH } from './common.js';

@@ -1,5 +1,5 @@
 /** Table-only figures: the headline metrics, the calibration as recorded, the pipeline's stages, telling examples. */
-import type { EvaluationReport } from '@selfj/core';
+import type { EvaluationReport } from '@selfj/core/metrics';
 import { fmt } from './common.js';
 import type { Cell, Figure, Table } from './types.js';
 

@@ -4,7 +4,9 @@
  * JSONL (one item per line, fields by name, as `selfj eval --input` reads it).
  */
 import { readFileSync } from 'node:fs';
-import { SelfjError, readJsonl, type PairwiseAgreement } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
+import { readJsonl } from '@selfj/core/infra';
+import { type PairwiseAgreement } from '@selfj/core/metrics';
 import type { ReportInputs, ScoredItems } from '../model.js';
 import { META_EVAL_FORMAT_PREFIX, parseMetaEval } from './meta-eval.js';
 import { isObj, num, parseCalibration, parseEvaluation, parseRanking, parseTraining, str, type Json } from './parse.js';

@@ -2,7 +2,7 @@
  * Defensive readers for the JSON artifacts a report can take: a field of the wrong type is left out (and said),
  * never guessed; fields this version does not know are kept where they can be shown.
  */
-import type { EvaluationReport } from '@selfj/core';
+import type { EvaluationReport } from '@selfj/core/metrics';
 import type { CalibrationInfo, EpochPoint, RankingInfo, TrainingInfo } from '../model.js';
 
 export type Json = Record<string, unknown>;

@@ -6,7 +6,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_CONFIG, PIPELINE_STAGES, SelfjError, readJsonl } from '@selfj/core';
+import { DEFAULT_CONFIG, PIPELINE_STAGES, SelfjError } from '@selfj/core';
+import { readJsonl } from '@selfj/core/infra';
 import type { DigitMassItem, ExternalGrade, PipelineStageRow, ReportInputs, ScoredItems } from '../model.js';
 import { isObj, num, parseCalibration, parseEvaluation, parseTraining, str, type Json } from './parse.js';
 

@@ -1,6 +1,6 @@
 /** Log-probability checks: tokenizer, candidate probabilities, the full distribution, top-k, batch invariance. */
 import { expect, it } from 'vitest';
-import { digitCandidates, scoreDigits } from '@selfj/core';
+import { digitCandidates, scoreDigits } from '@selfj/core/stages';
 import { expectSelfjError, selfjCode, skipUnless } from '../checks.js';
 import type { BackendHarness } from './options.js';
 

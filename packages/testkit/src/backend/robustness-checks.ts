@@ -1,6 +1,6 @@
 /** Robustness checks: AbortSignal (before and during a call), typed errors for bad prompts, close(). */
 import { expect, it } from 'vitest';
-import { scoreDigits } from '@selfj/core';
+import { scoreDigits } from '@selfj/core/stages';
 import { expectSelfjError, skipUnless, thrown } from '../checks.js';
 import type { BackendHarness } from './options.js';
 

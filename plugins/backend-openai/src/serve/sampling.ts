@@ -5,7 +5,8 @@
  * far (the text re-tokenised), which works for string prompts only. Each step re-evaluates the sequence: meant
  * for short outputs (scores, short answers).
  */
-import { rng, type ModelBackend, type Prompt, type TopToken } from '@selfj/core';
+import { rng } from '@selfj/core/infra';
+import { type ModelBackend, type Prompt, type TopToken } from '@selfj/core';
 import { ApiError } from './errors.js';
 import type { TokenAccess } from './token-access.js';
 
