@@ -1,5 +1,5 @@
 /**
- * The built-in head trainer (SELFJ-METHOD.md "How this project realises step 6"): a 10-bin head over frozen,
+ * The built-in head trainer (docs/method.md §6): a 10-bin head over frozen,
  * standardised features, logits = offset + W h + b, W = 0 at the start so the untrained judge is the model's own
  * zero-shot self-evaluation. Loss CE_t + a CE_s + b KL(t||s) on two-hot targets, AdamW with linear warm-up,
  * minibatches over a seeded shuffle, a validation split with early stopping (best weights kept).

@@ -25,7 +25,7 @@ export interface LoraLaunchConfig {
   seed: number;
 }
 
-/** Paper settings (SELFJ-METHOD.md step 6). */
+/** Paper settings (docs/method.md §6). */
 export const PAPER_LORA: Omit<LoraLaunchConfig, 'baseModel' | 'seed'> = {
   r: 16,
   alpha: 16,

@@ -1,5 +1,5 @@
 /**
- * Self-evaluation by digit probabilities (SELFJ-METHOD.md step 3): read the model's next-token probabilities of the
+ * Self-evaluation by digit probabilities (docs/method.md §3): read the model's next-token probabilities of the
  * score digits 0..9 after a prompt, renormalise over the digits and take the expected value. Text is never parsed.
  */
 import type { CandidateProbabilities, ModelBackend, Prompt } from '../contracts/backend.js';

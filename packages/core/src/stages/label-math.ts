@@ -1,4 +1,4 @@
-/** The formulas of the label and training steps (SELFJ-METHOD.md steps 3, 5 and 6), in plain numbers. */
+/** The formulas of the label and training steps (docs/method.md §3, §5 and §6), in plain numbers. */
 import { DEFAULT_CONFIG, type LabelConfig } from '../config/index.js';
 import { SelfjError } from '../errors.js';
 

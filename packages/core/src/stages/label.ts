@@ -1,4 +1,4 @@
-/** Stage 4, label: z = combine(z1, z2) (SELFJ-METHOD.md step 5), with the formula recorded in the manifest. */
+/** Stage 4, label: z = combine(z1, z2) (docs/method.md §5), with the formula recorded in the manifest. */
 import { sha256 } from '../infra/hash.js';
 import { readJsonl } from '../infra/jsonl.js';
 import { runStage, type StageRunResult } from '../infra/stage-runner.js';

@@ -28,7 +28,7 @@ export interface SelfEvalStageOptions extends StageCommon {
 }
 
 export interface SelfEvalFields {
-  /** Expected digit with the reference (SELFJ-METHOD.md z1). */
+  /** Expected digit with the reference (z1, docs/method.md §3). */
   z1: number;
   /** Expected digit without the reference (zero-shot judge). */
   z0: number;
