@@ -4,7 +4,7 @@
  * the config and validated with it) or stands on its own with a zod schema (`{ schema: z.number()... }`). Either
  * way every flag is checked before a command does any work, and a problem names the flag the user typed.
  */
-import type { Argv, Options } from 'yargs';
+import type { Argv, Options, PositionalOptions } from 'yargs';
 import { z } from 'zod';
 import { configError, describeIssues, resolveConfig, settingSchema, unwrapSchema, type SelfjConfig } from '@selfj/core';
 
@@ -95,7 +95,7 @@ export function addFlags<T, F extends FlagSpecs>(y: Argv<T>, flags: F): Argv<T &
     if (f.alias) opt.alias = f.alias;
     if (!isSetting(f) && f.demand) opt.demandOption = true;
     if (isSetting(f)) opt.describe = `${opt.describe} [config: ${f.setting}]`;
-    y = (!isSetting(f) && f.positional ? y.positional(name, opt as never) : y.option(name, opt)) as Argv<T>;
+    y = (!isSetting(f) && f.positional ? y.positional(name, opt as PositionalOptions) : y.option(name, opt)) as Argv<T>;
   }
   return y as Argv<T & FlagValues<F>>;
 }
@@ -127,7 +127,9 @@ export function configWithFlags(file: unknown, source: string, args: Record<stri
 }
 
 /** The values of the flags that stand on their own, parsed by their schemas; every problem at once. */
-export function ownFlagValues<F extends FlagSpecs>(args: Record<string, unknown>, flags: F): { [K in keyof F]: F[K] extends OwnFlag<infer S> ? z.output<S> : never } {
+export type OwnFlagValues<F extends FlagSpecs> = { [K in keyof F]: F[K] extends OwnFlag<infer S> ? z.output<S> : never };
+
+export function ownFlagValues<F extends FlagSpecs>(args: Record<string, unknown>, flags: F): OwnFlagValues<F> {
   const shape: Record<string, z.ZodType> = {};
   const input: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(flags)) {
@@ -139,5 +141,5 @@ export function ownFlagValues<F extends FlagSpecs>(args: Record<string, unknown>
   const schema = z.object(shape);
   const r = schema.safeParse(input);
   if (!r.success) throw configError('The command line', describeIssues(r.error.issues, input, schema, (p) => `--${p.split('.')[0]}`), FLAG_SOLUTIONS);
-  return r.data as never;
+  return r.data as OwnFlagValues<F>;
 }
