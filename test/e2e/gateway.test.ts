@@ -6,9 +6,8 @@
  * with no failed request, kill -9 under traffic leaving a valid decision log, and the refusals (a threshold from
  * another judge, a trained head on a remote judge backend).
  */
-import { type ChildProcess } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,14 +15,17 @@ import { REPO, TINY_MODEL, VECTORS, haveAssets, jsonl, run, start } from './help
 
 const MODEL_ID = `llama-cpp:${TINY_MODEL}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Loose JSON of responses and log lines, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions reach into JSON of many shapes
+type Loose = Record<string, any>;
 
 /** Starts a long-running selfj command with --json and returns the JSON line it prints once listening. */
-async function serveJson(args: string[]): Promise<{ child: ChildProcess; info: Record<string, any>; stderr: () => string; done: Promise<unknown> }> {
+async function serveJson(args: string[]): Promise<{ child: ChildProcess; info: Loose; stderr: () => string; done: Promise<unknown> }> {
   const { child, done } = start(args);
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const info = await new Promise<Record<string, any>>((resolve, reject) => {
+  const info = await new Promise<Loose>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
       const nl = out.indexOf('\n');
@@ -34,9 +36,9 @@ async function serveJson(args: string[]): Promise<{ child: ChildProcess; info: R
   return { child, info, stderr: () => err, done };
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, any> }> {
+async function post(url: string, body: unknown): Promise<{ status: number; json: Loose }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return { status: res.status, json: (await res.json()) as Loose };
 }
 
 /** Replaces a file the way an operator's deploy would: write elsewhere, rename over. */
@@ -102,13 +104,13 @@ describe.skipIf(!haveAssets)('selfj gateway (real CLI, real tiny model, a selfj 
     const base = `${gw.info.url}`;
     try {
       expect(gw.info).toMatchObject({ judge: `head:${join(out, 'train')}`, judgeBackend: MODEL_ID, tau, mode: 'gate' });
-      const gate: Record<string, any>[] = [];
+      const gate: Loose[] = [];
       for (const [i, x] of instructions.entries()) {
         const r = await post(`${base}/completions`, { model: 'stories260K', prompt: x.instruction, seed: 100 + i });
         expect(r.status).toBe(200);
         gate.push({ id: x.id, ...r.json.selfj, requestId: r.json.id.replace(/^cmpl-/, '') });
       }
-      const bon: Record<string, any>[] = [];
+      const bon: Loose[] = [];
       for (const [i, x] of instructions.slice(0, 6).entries()) {
         const r = await post(`${base}/completions`, { prompt: x.instruction, seed: 500 + i, selfj: { mode: 'best-of-n', n: 3 } });
         expect(r.status).toBe(200);

@@ -89,7 +89,7 @@ async function judgeAndDecide(r: GatewayRequest, answers: SampledAnswer[], lease
   const scores = await scoreAll(lease, answers.map((a) => ({ instruction: r.instruction, response: a.text })), d, signal);
   const judgeMs = ms(t0);
   const best = bestIndex(scores);
-  const chosen = best < 0 ? 0 : best;
+  const chosen = Math.max(best, 0);
   const verdict = verdictOf(scores[chosen], lease.tau, d.policy);
   const candidates = answers.length > 1 ? scores.map((s, index) => ({ index, score: s instanceof Error ? null : s.score })) : undefined;
   return { verdict, chosen, candidates, judgeMs };

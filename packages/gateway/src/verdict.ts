@@ -5,8 +5,7 @@
  * judge could not give is never silently an answer: fail-closed declines it, fail-open answers it marked unscored.
  */
 import { decide } from '@selfj/core/decide';
-import { type JudgeScore } from '@selfj/core';
-import { isSelfjError } from '@selfj/core';
+import { isSelfjError, type JudgeScore } from '@selfj/core';
 
 export type Decision = 'answer' | 'decline' | 'answer-unscored';
 export type ReasonCode = 'above-threshold' | 'below-threshold' | 'no-threshold' | 'judge-unavailable' | 'unscorable';

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
 import { createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '@selfj/backend-openai';
+import type { Sampler } from '@selfj/core';
 import { BackendSampler, DEFAULT_TEMPLATES } from '@selfj/core/stages';
-import { type Sampler } from '@selfj/core';
 import { MODEL_MISSING, TEST_MODEL, haveModel, startFaultProxy, type FaultProxy } from './helpers.js';
 import { postJson, readLog, startTestGateway, type TestGateway } from './fixture.js';
 

@@ -76,18 +76,22 @@ export async function startTestGateway(
   };
 }
 
+/** Loose JSON of a response or log line, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions reach into response JSON of many shapes
+export type Loose = Record<string, any>;
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const text = await res.text();
-  let json: Record<string, any> | undefined;
+  let json: Loose | undefined;
   try {
     json = JSON.parse(text);
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, text, json: json as Record<string, any> };
+  return { status: res.status, headers: res.headers, text, json: json as Loose };
 }
 
-export function readLog(file: string): Record<string, any>[] {
+export function readLog(file: string): Loose[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
