@@ -77,7 +77,7 @@ describe.skipIf(!existsSync(TINY_MODEL) || !existsSync(BIN))('selfj self-eval --
 /** A process that holds the lock of `dir` (as a running stage does) until it is killed. */
 async function holdLock(dir: string, purpose: string) {
   mkdirSync(dir, { recursive: true });
-  const core = join(REPO, 'packages/core/dist/index.js');
+  const core = join(REPO, 'packages/core/dist/infra/index.js');
   const code = `import { lockDir } from ${JSON.stringify(core)}; lockDir(${JSON.stringify(dir)}, { purpose: ${JSON.stringify(purpose)} }); console.log('locked'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((res) => child.stdout.on('data', (b) => String(b).includes('locked') && res()));

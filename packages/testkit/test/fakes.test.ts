@@ -3,7 +3,8 @@
  * Similarity over them: what the engine tests assume of a backend is what the contract promises. The built-ins
  * come from core's sources, like the fakes (one copy of SelfjError on both sides).
  */
-import { BackendSampler, DEFAULT_TEMPLATES, EmbedderSimilarity, ZeroShotJudge } from '../../core/src/index.js';
+import { BackendSampler, DEFAULT_TEMPLATES, EmbedderSimilarity } from '../../core/src/stages/index.js';
+import { ZeroShotJudge } from '../../core/src/judge/index.js';
 import { FakeBackend, FakeEmbedder } from '../../core/test/engine-fake.js';
 import { runBackendConformance, runEmbedderConformance, runJudgeConformance, runSamplerConformance, runSimilarityConformance } from '../src/index.js';
 
