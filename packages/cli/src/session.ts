@@ -78,6 +78,8 @@ export interface SessionOptions {
   configFile?: string;
   /** Log file for the run when --log-file is not given (selfj run: <out>/events.jsonl). */
   logFile?: string;
+  /** Servers stop by draining requests, not batches: they say so themselves, and a first Ctrl-C prints nothing here. */
+  server?: boolean;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
   const onSignal = () => {
     count++;
     if (count > 1) process.exit(130);
-    process.stderr.write('\nselfj: stopping after the current batch (rerun the same command to resume; Ctrl-C again to quit now)\n');
+    if (!o.server) process.stderr.write('\nselfj: stopping after the current batch (rerun the same command to resume; Ctrl-C again to quit now)\n');
     ac.abort();
   };
   process.on('SIGINT', onSignal);

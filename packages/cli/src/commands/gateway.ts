@@ -93,7 +93,7 @@ export default defineCommand({
     const notice = (line: string) => {
       if (!args.quiet) process.stderr.write(args.json ? `${JSON.stringify({ event: 'gateway.notice', message: line })}\n` : `selfj gateway: ${line}\n`);
     };
-    await withSession({ args: sessionArgs(args, own), config, configFile }, async (s) => {
+    await withSession({ args: sessionArgs(args, own), config, configFile, server: true }, async (s) => {
       const shared = config.backend.id === upstreamId;
       // Samplers get a context whose only difference is no sampler-side concurrency cap; the policy is the same one.
       const upstreamCtx = createContext(s.registry, {

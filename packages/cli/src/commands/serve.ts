@@ -40,7 +40,7 @@ export default defineCommand({
         solutions: [`export ${keyEnv}=<a long random key>`, 'Or drop --api-key-env to serve without authentication (loopback only)'],
       });
     }
-    await withSession({ args: sessionArgs(cli, args), config, configFile }, async (s) => {
+    await withSession({ args: sessionArgs(cli, args), config, configFile, server: true }, async (s) => {
     const backend = await s.ctx.policy();
     const closing = new AbortController();
     let server: Awaited<ReturnType<typeof startOpenAIServer>> | undefined;
