@@ -3,6 +3,7 @@
  * upstream fields, the train manifest's history, calibration.json from the real calibrateThreshold, eval/report.json,
  * events.jsonl), for the report's tests and benchmark. Seeded: the same options write the same bytes.
  */
+import { rng } from '@selfj/core/infra';
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -27,16 +28,6 @@ export interface SyntheticRunOptions {
 
 export const EXTERNAL_SCALE = { min: 1, max: 10, badBelow: 6 } as const;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clip9 = (x: number) => Math.max(0, Math.min(9, x));
 export const SYNTHETIC_CATEGORIES = ['common', 'coding', 'academic'];

@@ -58,14 +58,5 @@ export class BigramModel {
   }
 }
 
-/** mulberry32: a tiny seeded random number generator, so a seed gives the same samples everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random number generator (core's), so a seed gives the same samples everywhere. */
+export { rng as seededRandom } from '@selfj/core/infra';

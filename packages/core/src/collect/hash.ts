@@ -7,15 +7,9 @@
 /** Output of the 64-bit hashes: read `hi` and `lo` right after the call. */
 export const out = { hi: 0, lo: 0 };
 
-/** MurmurHash3 finaliser: full avalanche of a 32-bit value. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../infra/hash.js';
+
+export { fmix32 };
 
 /** 32-bit hash of `salt` + `s` (ids -> shard / split / sample positions). */
 export function hash32(s: string, salt = 0): number {

@@ -6,6 +6,7 @@
  * `mergeStageShards` can restore the exact order of a single-process run.
  */
 import { SelfjError } from '../errors.js';
+import { fmix32 } from './hash.js';
 
 export interface StageShard {
   /** 0-based. */
@@ -44,12 +45,7 @@ export function keyHash32(key: string): number {
   const n = encoder.encodeInto(key, scratch).written;
   let h = 0x811c9dc5;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ scratch[i], 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 export function shardOfKey(key: string, count: number): number {

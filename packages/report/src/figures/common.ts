@@ -1,4 +1,5 @@
 /** Helpers the figures share: sizes, curve thinning, seeded sampling, fixed-width binning, number formatting. */
+import { rng } from '@selfj/core/infra';
 import type { RiskCoveragePoint } from '@selfj/core/metrics';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -24,17 +25,6 @@ export function thinCurve(points: RiskCoveragePoint[], max = CURVE_MAX_POINTS): 
   return kept;
 }
 
-/** mulberry32: a small seeded generator, so a report of the same data draws the same sample. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `k` distinct indices of 0..n-1 drawn uniformly (partial Fisher-Yates), ascending. All of them when n <= k. */
 export function sampleIndices(n: number, k: number, seed = 0): number[] {
