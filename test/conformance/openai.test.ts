@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,7 +136,7 @@ describe('through selfj serve, the in-process results', () => {
 /** Runs `selfj serve` on the test model, hands its base URL to `use`, then stops it with SIGTERM (exit code returned). */
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
 
-async function withServeCommand(use: (url: string) => Promise<void>, port = 0): Promise<number | null> {
+async function withServeCommand(use: (url: string, banner: string) => Promise<void>, port = 0): Promise<number | null> {
   const child = spawn(process.execPath, [BIN, 'serve', '--model', modelPath, '--port', String(port), '--threads', String(threads)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -153,7 +153,7 @@ async function withServeCommand(use: (url: string) => Promise<void>, port = 0): 
       });
       void exited.then((code) => reject(new Error(`selfj serve exited (${code}) before printing its URL: ${err}`)));
     });
-    await use(url);
+    await use(url, out);
   } finally {
     child.kill('SIGTERM');
   }
@@ -162,7 +162,9 @@ async function withServeCommand(use: (url: string) => Promise<void>, port = 0): 
 
 describe('selfj serve (the CLI command)', () => {
   it('prints its URL, serves the model, and exits 0 on SIGTERM', async () => {
-    const code = await withServeCommand(async (url) => {
+    const code = await withServeCommand(async (url, banner) => {
+      // Two exact contexts by default where there are two cores: a short request runs beside a long one.
+      expect(banner).toContain(`parallel ${Math.min(2, availableParallelism())}`);
       const client = await createOpenAIBackend(`${url}#stories260K`, { env: {} });
       const text = await client.generate('Once upon a time', { temperature: 0, maxTokens: 8 });
       expect(text.text.length).toBeGreaterThan(0);

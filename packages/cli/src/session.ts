@@ -74,6 +74,8 @@ export function sessionArgs(args: OutputArgs, own: { model?: string; threads?: n
 export interface SessionOptions {
   /** upstream: the backend id the policy's calls go to (a replica of the policy, which the artifacts record). */
   args: OutputArgs & { logFile?: string; model?: string; threads?: number; upstream?: string };
+  /** Backend options a command sets over the config's (selfj serve: contexts). */
+  backendOptions?: Record<string, unknown>;
   config: SelfjConfig;
   configFile?: string;
   /** Log file for the run when --log-file is not given (selfj run: <out>/events.jsonl). */
@@ -108,7 +110,7 @@ export async function withSession<T>(o: SessionOptions, fn: (s: Session) => Prom
     signal: ac.signal,
     notice: (m) => say(`selfj: ${m}`),
     openPolicy: async () => {
-      const options = { ...o.config.backend.options, ...(o.args.threads ? { threads: o.args.threads } : {}) };
+      const options = { ...o.config.backend.options, ...o.backendOptions, ...(o.args.threads ? { threads: o.args.threads } : {}) };
       const id = policyId(o.config, o.args.model);
       return o.args.upstream ? asReplica(await registry.createBackend(o.args.upstream, options, ctx), id) : registry.createBackend(id, options, ctx);
     },

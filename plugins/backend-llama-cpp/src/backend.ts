@@ -1,6 +1,7 @@
 /**
- * LlamaCppBackend: a GGUF model in-process through node-llama-cpp. One context with several sequences serves all
- * requests; prompts are evaluated concurrently (one per sequence, batched together by node-llama-cpp).
+ * LlamaCppBackend: a GGUF model in-process through node-llama-cpp. One or more contexts, each with one or more
+ * sequences, serve all requests; prompts are evaluated concurrently, one per sequence (the sequences of one context
+ * are batched together by node-llama-cpp; separate contexts decode independently, each on its own threads).
  */
 import type { Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp';
 import { SelfjError, throwIfAborted, type BackendCapabilities, type CandidateProbabilities, type ContinuationScore, type GenerateOptions, type GenerateResult, type ModelBackend, type NextTokenOptions, type Prompt, type TokenAccess, type TopToken } from '@selfj/core';
@@ -14,12 +15,19 @@ import { llamaTokenAccess } from './token-access.js';
 export interface LlamaCppBackendOptions extends LoadOptions {
   /** Tokens per sequence (default: the model's training context, at most 4096). */
   contextSize?: number;
-  /** CPU threads for evaluation (default 2, set explicitly: node-llama-cpp's default shrinks on a busy machine). */
+  /** CPU threads per context (default 1, see DEFAULT_THREADS; set explicitly: node-llama-cpp's default shrinks on a busy machine). */
   threads?: number;
   /** Tokens per llama.cpp batch across all sequences (default 512). */
   batchSize?: number;
   /** Concurrent sequences = prompts evaluated at once (default 1: exact and reproducible; more is faster, see README). */
   sequences?: number;
+  /**
+   * Independent llama.cpp contexts (default 1), each with `sequences` sequences and `threads` threads. Unlike more
+   * sequences, more contexts keep every result exact: each context decodes its prompt alone, as one context would.
+   * Costs one KV cache (and compute buffer) per context. `selfj serve` uses them so that a short request need not
+   * wait for a long generation.
+   */
+  contexts?: number;
   /**
    * Feed prompts in fixed pieces of batchSize / sequences tokens (default true), so that a prompt's probabilities do
    * not depend on what else runs concurrently. false: let node-llama-cpp cut prompts wherever the shared batch
@@ -41,6 +49,7 @@ export const DEFAULT_THREADS = 1;
 // lets a prompt's probabilities move by up to ~1e-3 with what else runs concurrently (measured on the CPU build),
 // and that breaks the conformance property "same distribution at batch size 1 and 16" and byte-identical reruns.
 export const DEFAULT_SEQUENCES = 1;
+export const DEFAULT_CONTEXTS = 1;
 
 /** Read the full next-token distribution: temperature 0 keeps node-llama-cpp from truncating the map. */
 const NEXT_PROBS = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
@@ -57,33 +66,48 @@ export class LlamaCppBackend implements ModelBackend {
     readonly modelPath: string,
     readonly llama: Llama,
     readonly model: LlamaModel,
-    readonly context: LlamaContext,
-    private readonly options: Required<Pick<LlamaCppBackendOptions, 'threads' | 'sequences' | 'batchSize' | 'batchInvariant'>>,
+    private readonly contexts: LlamaContext[],
+    private readonly options: Required<Pick<LlamaCppBackendOptions, 'threads' | 'sequences' | 'contexts' | 'batchSize' | 'batchInvariant'>>,
   ) {
     this.id = `llama-cpp:${modelPath}`;
     this.renderer = new PromptRenderer(model);
-    this.pool = new SequencePool(Array.from({ length: context.totalSequences }, () => context.getSequence()));
+    this.pool = new SequencePool(contexts.flatMap((c) => Array.from({ length: c.totalSequences }, () => c.getSequence())));
+  }
+
+  /** The first context (all have the same size and settings). */
+  get context(): LlamaContext {
+    return this.contexts[0];
+  }
+
+  /** Prompts evaluated at once: sequences per context x contexts. */
+  private get concurrency(): number {
+    return this.options.sequences * this.options.contexts;
   }
 
   /** Loads a GGUF file; typed errors for a missing, non-GGUF or corrupt file, or too little memory. */
   static async load(modelPath: string, options: LlamaCppBackendOptions = {}): Promise<LlamaCppBackend> {
     const { llama, model } = await loadGguf(modelPath, options);
     const sequences = Math.max(1, Math.floor(options.sequences ?? DEFAULT_SEQUENCES));
+    const contextCount = Math.max(1, Math.floor(options.contexts ?? DEFAULT_CONTEXTS));
     const threads = Math.max(1, Math.floor(options.threads ?? DEFAULT_THREADS));
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 512));
     const contextSize = Math.max(16, Math.floor(options.contextSize ?? Math.min(model.trainContextSize, 4096)));
-    let context: LlamaContext;
+    const contexts: LlamaContext[] = [];
     try {
-      context = await model.createContext({ contextSize, sequences, threads, batchSize, flashAttention: options.flashAttention ?? false });
+      while (contexts.length < contextCount) {
+        contexts.push(await model.createContext({ contextSize, sequences, threads, batchSize, flashAttention: options.flashAttention ?? false }));
+      }
     } catch (e) {
+      for (const c of contexts) await c.dispose();
       await model.dispose();
-      throw new SelfjError('MODEL_LOAD_FAILED', `Could not create a llama.cpp context (${contextSize} tokens x ${sequences} sequences): ${e instanceof Error ? e.message : String(e)}`, {
+      const what = `${contextCount > 1 ? `context ${contexts.length + 1} of ${contextCount}` : 'context'} (${contextSize} tokens x ${sequences} sequences)`;
+      throw new SelfjError('MODEL_LOAD_FAILED', `Could not create a llama.cpp ${what}: ${e instanceof Error ? e.message : String(e)}`, {
         cause: e,
-        solutions: ['Lower contextSize or sequences.', 'Use a smaller model or quantisation.'],
+        solutions: ['Lower contextSize, sequences or contexts.', 'Use a smaller model or quantisation.'],
       });
     }
     const batchInvariant = options.batchInvariant ?? true;
-    return new LlamaCppBackend(modelPath, llama, model, context, { threads, sequences, batchSize, batchInvariant });
+    return new LlamaCppBackend(modelPath, llama, model, contexts, { threads, sequences, contexts: contextCount, batchSize, batchInvariant });
   }
 
   capabilities(): BackendCapabilities {
@@ -97,11 +121,22 @@ export class LlamaCppBackend implements ModelBackend {
   }
 
   /** What this backend runs on (for logs and benchmarks). */
-  runtimeInfo(): { gpu: string | false; threads: number; sequences: number; batchSize: number; contextSize: number; vocabSize: number } {
+  runtimeInfo(): {
+    gpu: string | false;
+    threads: number;
+    sequences: number;
+    contexts: number;
+    concurrency: number;
+    batchSize: number;
+    contextSize: number;
+    vocabSize: number;
+  } {
     return {
       gpu: this.llama.gpu,
       threads: this.options.threads,
       sequences: this.options.sequences,
+      contexts: this.options.contexts,
+      concurrency: this.concurrency,
       batchSize: this.options.batchSize,
       contextSize: this.context.contextSize,
       vocabSize: this.vocabSize(),
@@ -174,7 +209,7 @@ export class LlamaCppBackend implements ModelBackend {
   async nextTokenProbabilities(prompts: Prompt[], candidates: string[], options: NextTokenOptions = {}): Promise<CandidateProbabilities[]> {
     throwIfAborted(options.signal);
     const rendered = prompts.map((p) => this.prepare(p));
-    return mapConcurrent(rendered, this.options.sequences, async (r) => {
+    return mapConcurrent(rendered, this.concurrency, async (r) => {
       const dist = await this.distribution(r.tokens, options.signal);
       const probs: Record<string, number | undefined> = {};
       const ids: Record<string, number | undefined> = {};
@@ -201,7 +236,7 @@ export class LlamaCppBackend implements ModelBackend {
       }
       return t;
     });
-    return mapConcurrent(prepared, this.options.sequences, (t) =>
+    return mapConcurrent(prepared, this.concurrency, (t) =>
       this.pool.use(options.signal, (seq) => scoreOnSequence(seq, t.tokens, t.start, this.chunk, options.signal)),
     );
   }
@@ -279,7 +314,7 @@ export class LlamaCppBackend implements ModelBackend {
     this.closed = true;
     this.pool.close();
     if (this.embedding) await (await this.embedding.catch(() => undefined))?.dispose();
-    await this.context.dispose();
+    for (const c of this.contexts) await c.dispose();
     await this.model.dispose();
   }
 

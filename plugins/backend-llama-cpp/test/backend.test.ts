@@ -77,6 +77,24 @@ describe('prompts and candidates', () => {
     }
   }, T);
 
+  it('several contexts give exactly the results of one context (each decodes its prompt alone)', async () => {
+    const one = await LlamaCppBackend.load(testModelPath(), { gpu: false, contextSize: 256, threads: 1 });
+    const two = await LlamaCppBackend.load(testModelPath(), { gpu: false, contextSize: 256, threads: 1, contexts: 2 });
+    try {
+      expect(two.runtimeInfo()).toMatchObject({ sequences: 1, contexts: 2, concurrency: 2 });
+      const prompts = Array.from({ length: 6 }, (_, i) => `Sue found ${i} shells on the beach. Score:`);
+      const digits = ['1', '2', '3'];
+      expect(await two.nextTokenProbabilities(prompts, digits)).toEqual(await one.nextTokenProbabilities(prompts, digits));
+      const gen = (b: LlamaCppBackend) => Promise.all(prompts.slice(0, 4).map((p) => b.generate(p, { maxTokens: 12, temperature: 0 })));
+      expect((await gen(two)).map((g) => g.text)).toEqual((await gen(one)).map((g) => g.text));
+      const cont = prompts.slice(0, 3).map((p) => ({ prompt: p, continuation: ' 7 because it is kind.' }));
+      expect(await two.scoreContinuation(cont)).toEqual(await one.scoreContinuation(cont));
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  }, T);
+
   it('sampling with a seed is reproducible; different seeds differ', async () => {
     const o = { temperature: 1.2, topP: 0.95, topK: 40, maxTokens: 24 };
     const a = await backend.generate('Once upon a time', { ...o, seed: 7 });

@@ -1,7 +1,7 @@
 /**
  * A `selfj serve` process for the benchmarks: startOpenAIServer over either the real tiny model (LlamaCppBackend)
  * or a backend that sleeps a fixed time per prompt (a server with a known capacity, for scale-out measurements).
- * Argument: JSON {kind: 'llama' | 'sleepy', model?, threads?, sequences?, batchSize?, parallel?, delayMs?}.
+ * Argument: JSON {kind: 'llama' | 'sleepy', model?, threads?, sequences?, contexts?, batchSize?, parallel?, delayMs?}.
  * Prints nothing; sends its base URL to the parent over IPC.
  */
 import type { CandidateProbabilities, GenerateOptions, ModelBackend, Prompt } from '@selfj/core';
@@ -12,6 +12,7 @@ interface ChildConfig {
   model?: string;
   threads?: number;
   sequences?: number;
+  contexts?: number;
   batchSize?: number;
   parallel?: number;
   delayMs?: number;
@@ -57,7 +58,7 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 let backend: ModelBackend;
 if (config.kind === 'llama') {
   const { LlamaCppBackend } = await import('@selfj/backend-llama-cpp');
-  backend = await LlamaCppBackend.load(config.model!, { threads: config.threads ?? 1, sequences: config.sequences ?? 1, batchSize: config.batchSize, contextSize: 512 });
+  backend = await LlamaCppBackend.load(config.model!, { threads: config.threads ?? 1, sequences: config.sequences ?? 1, contexts: config.contexts ?? 1, batchSize: config.batchSize, contextSize: 512 });
 } else {
   backend = new SleepyBackend(config.delayMs ?? 20);
 }

@@ -6,7 +6,10 @@
  *   fifo:     every prompt handed to the backend at once (what the server did before: the small request queues
  *             behind the whole large one),
  *   fair/1:   the fair scheduler with one unit of work at a time (the default: one llama.cpp sequence, exact),
- *   fair/2:   the fair scheduler with two sequences (one kept free for newcomers).
+ *   fair/2:   the fair scheduler with two sequences of one context (one kept free for newcomers; batched together,
+ *             so results move ~1e-3 with what else runs),
+ *   fair/2c:  the fair scheduler with two contexts of one sequence each (one kept free for newcomers; each decodes
+ *             alone, so results stay exact).
  * Also the wait in units of one large-request prompt (a 64-token generation, timed alone: what a newcomer may have
  * to wait for with one sequence), and the large request's own throughput (prompts/s), to show what fairness costs it.
  * Target: small-request latency under load <= 3x idle.
@@ -86,6 +89,7 @@ const rows = [
   await measure('fifo', { parallel: 1024 }),
   await measure('fair/1', { parallel: 1 }),
   await measure('fair/2', { parallel: 2, sequences: 2, batchSize: 1024 }),
+  await measure('fair/2c', { parallel: 2, contexts: 2 }),
 ];
 const f = (x: number, d = 1) => x.toFixed(d).padStart(8);
 console.log(`\nselfj serve: a 4-token request while one request of ${BIG} prompts x 64 tokens runs (median of ${SMALL}; real tiny model, 1 thread)\n`);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { SelfjError } from '@selfj/core';
@@ -16,9 +17,14 @@ const flags = {
   'model-name': { schema: z.string().min(1).optional(), describe: 'Model id clients send (default: the file name without .gguf)' },
   'api-key-env': { schema: z.string().min(1).optional(), describe: 'Require Authorization: Bearer <key>, the key read from this environment variable' },
   'log-requests': { schema: z.boolean().default(false), describe: 'One stderr line per request' },
+  contexts: {
+    schema: z.int().min(1).max(64).optional(),
+    describe:
+      'Independent model contexts of an in-process backend (backend option "contexts"): a short request runs in one while a long one holds another, with exact results (default 2 on a machine with 2+ cores unless the config sets contexts or sequences; each costs one KV cache)',
+  },
   parallel: {
     schema: z.int().min(1).max(1024).optional(),
-    describe: "Units of model work at once, shared fairly by all requests (default: the backend's sequences, 1 for llama-cpp; raise with backend option sequences)",
+    describe: "Units of model work at once, shared fairly by all requests (default: the backend's concurrency, contexts x sequences for llama-cpp)",
   },
   'max-request-prompts': { schema: z.int().min(1).default(256), describe: 'Most prompts in one request (more: 413, the client splits)' },
   'max-request-tokens': { schema: z.int().min(1).default(65536), describe: 'Most prompts x max_tokens in one request (more: 413; one prompt over it: 400)' },
@@ -40,7 +46,7 @@ export default defineCommand({
         solutions: [`export ${keyEnv}=<a long random key>`, 'Or drop --api-key-env to serve without authentication (loopback only)'],
       });
     }
-    await withSession({ args: sessionArgs(cli, args), config, configFile, server: true }, async (s) => {
+    await withSession({ args: sessionArgs(cli, args), backendOptions: contextsOption(config.backend.options, args.contexts), config, configFile, server: true }, async (s) => {
     const backend = await s.ctx.policy();
     const closing = new AbortController();
     let server: Awaited<ReturnType<typeof startOpenAIServer>> | undefined;
@@ -66,7 +72,7 @@ export default defineCommand({
       if (cli.json) process.stdout.write(`${JSON.stringify({ url: server.url, model: modelName, backend: backend.id })}\n`);
       else {
         const auth = keyEnv ? `, API key from $${keyEnv} required` : '';
-        process.stdout.write(`selfj serve: ${server.url} (model "${modelName}", ${backend.id}${auth}); Ctrl-C to stop\n`);
+        process.stdout.write(`selfj serve: ${server.url} (model "${modelName}", ${backend.id}, parallel ${server.parallel}${auth}); Ctrl-C to stop\n`);
       }
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -87,3 +93,13 @@ export default defineCommand({
     });
   },
 });
+
+/**
+ * Serve's default for in-process backends: two contexts where there are two cores, so one long generation does not
+ * hold every request back (the fair scheduler keeps one free for newcomers). The config's own choice wins.
+ */
+function contextsOption(options: Record<string, unknown> | undefined, flag: number | undefined): Record<string, unknown> {
+  if (flag !== undefined) return { contexts: flag };
+  if (options && ('contexts' in options || 'sequences' in options)) return {};
+  return { contexts: Math.min(2, availableParallelism()) };
+}

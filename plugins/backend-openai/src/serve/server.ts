@@ -75,10 +75,11 @@ const POST_ROUTES: Record<string, Route> = {
   '/v1/selfj/top-tokens': topTokens,
 };
 
-/** The backend's own parallelism, where it says (LlamaCppBackend.runtimeInfo().sequences). */
+/** The backend's own parallelism, where it says (LlamaCppBackend.runtimeInfo(): concurrency, or sequences). */
 function backendParallel(backend: ModelBackend): number | undefined {
-  const info = (backend as { runtimeInfo?: () => { sequences?: number } }).runtimeInfo?.();
-  return typeof info?.sequences === 'number' && info.sequences >= 1 ? info.sequences : undefined;
+  const info = (backend as { runtimeInfo?: () => { concurrency?: number; sequences?: number } }).runtimeInfo?.();
+  const n = info?.concurrency ?? info?.sequences;
+  return typeof n === 'number' && n >= 1 ? n : undefined;
 }
 
 /** Token access whose every distribution is one scheduled unit of the request. */
