@@ -54,3 +54,20 @@ describe('bench --compare', () => {
     expect(ok.stderr).toMatch(/no regression beyond 30%/);
   });
 });
+
+describe('bench read roof per input size', () => {
+  it('holds each row to the probe of its own input size when the run sampled one, else to the main probe', async () => {
+    const { evaluateTargets, probeSanity, readRoof } = await import('../ts/bench/report.js');
+    const rows = base.measurements.find((m) => m.kernel === 'cosineRows' && m.backend === 'cpu')!;
+    const r: BenchResult = structuredClone(base);
+    r.roofline = { ...r.roofline, readGbps: rows.gbps * 0.8, readAtSize: { [String(rows.bytes)]: rows.gbps / 0.95 } };
+    expect(readRoof(rows, r.roofline)).toBeCloseTo(rows.gbps / 0.95, 9);
+    expect(readRoof({ bytes: 1 }, r.roofline)).toBe(r.roofline.readGbps); // no sample at that size
+    evaluateTargets(r);
+    expect(r.targets.find((t) => t.check.startsWith('cosineRows cpu'))?.measured).toBeCloseTo(0.95, 9);
+    // 25% above the main probe but under its own size's probe: no "faster than the probe" note for it
+    expect(probeSanity(r).some((n) => n.startsWith('cosineRows cpu '))).toBe(false);
+    const noSizes: BenchResult = { ...r, roofline: { ...r.roofline, readAtSize: undefined } };
+    expect(probeSanity(noSizes).some((n) => n.startsWith('cosineRows cpu '))).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 /** Human output of a benchmark result: the text table (default) and the Markdown summary (`--markdown <file>`). */
 import { fmt } from './measure.js';
-import { KERNEL_ORDER, allRows, probeSanity, roofline, type BenchResult } from './report.js';
+import { KERNEL_ORDER, allRows, probeSanity, readRoof, roofline, type BenchResult } from './report.js';
 
 interface Line {
   label: string;
@@ -22,7 +22,7 @@ function rows(r: BenchResult): { kernel: string; lines: Line[] }[] {
       return {
         label,
         cells: [fmt(x.ms, 3), fmt(x.medianMs, 3), fmt(x.gbps), fmt(x.gflops), fmt(js ? js.ms / x.ms : null),
-          fmt(r.roofline.readGbps ? x.gbps / r.roofline.readGbps : null), fmt(roof.ms ? roof.ms / x.ms : null), roof.bound],
+          fmt(readRoof(x, r.roofline) ? x.gbps / readRoof(x, r.roofline)! : null), fmt(roof.ms ? roof.ms / x.ms : null), roof.bound],
       };
     });
     return { kernel: `${kernel} ${r.shapes[kernel]}`, lines };
@@ -41,6 +41,10 @@ function headline(r: BenchResult): string[] {
     `streaming read (best of ${rf.readSamples.length} samples through the run, ${(rf.bytes / 2 ** 20).toFixed(0)} MiB): ` +
       `${fmt(rf.readGbps)} GB/s on ${m.threads} threads (samples ${rf.readSamples.map((x) => fmt(x)).join(', ')}), ` +
       `${fmt(rf.readGbps1)} GB/s on 1; FMA peak GFLOP/s: ${fma || 'n/a'}`,
+    ...(rf.readAtSize && Object.keys(rf.readAtSize).length
+      ? [`read at each kernel's input size (the roof of its "x read BW"): ${Object.entries(rf.readAtSize)
+          .map(([b, v]) => `${(Number(b) / 2 ** 20).toFixed(0)} MiB ${fmt(v)} GB/s`).join(', ')} (sampled in the kernels' rounds)`]
+      : []),
   ];
 }
 

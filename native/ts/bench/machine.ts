@@ -31,6 +31,13 @@ export interface Roofline {
   /** Every all-thread sample, in order (the spread shows how noisy the run was). */
   readSamples: number[];
   bytes: number;
+  /**
+   * Best all-thread read of a buffer the size of each kernel's input (bytes -> GB/s). A buffer a few times the
+   * last-level cache still partly hits in it (AMD's L3 keeps some lines of a cyclic stream): on a Zen 5 VM 64 MiB
+   * read at ~70 GB/s, 128 MiB at ~55, 256 MiB at ~49, 1 GiB at ~47. So each kernel is held to a probe of its own size,
+   * sampled in the same alternating rounds as the kernel (shared machines' bandwidth moves 2x within a minute).
+   */
+  readAtSize?: Record<string, number>;
   /** Register-only FMA throughput per ISA on all pool threads and on one, GFLOP/s. */
   fma: Record<string, { all: number | null; one: number | null }>;
   /** The widest ISA's all-thread FMA peak (the compute roof). */
@@ -68,6 +75,7 @@ export function machineInfo(): MachineInfo {
 export class RooflineProbe {
   private readonly samples: number[] = [];
   private readonly samples1: number[] = [];
+  private readonly atSize = new Map<number, number>();
   readonly fma: Roofline['fma'] = {};
 
   constructor(private readonly bytes: number, private readonly isas: string[]) {}
@@ -78,6 +86,12 @@ export class RooflineProbe {
     const one = api.readBandwidthProbe(this.bytes, 4, 1);
     if (all !== null) this.samples.push(all);
     if (one !== null) this.samples1.push(one);
+  }
+
+  /** The same read over a buffer of `bytes` (a kernel's input size), best of `passes`, kept per size (best). */
+  sampleAt(bytes: number, passes = 8): void {
+    const v = api.readBandwidthProbe(bytes, passes);
+    if (v !== null) this.atSize.set(bytes, Math.max(this.atSize.get(bytes) ?? 0, v));
   }
 
   sampleFma(): void {
@@ -93,7 +107,7 @@ export class RooflineProbe {
     const best = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
     return {
       readGbps: best(this.samples), readGbps1: best(this.samples1), readSamples: this.samples.map((x) => +x.toFixed(2)),
-      bytes: this.bytes, fma: this.fma, fmaGflops: this.isas.length ? this.fma[this.isas[0]]?.all ?? null : null,
+      bytes: this.bytes, readAtSize: Object.fromEntries([...this.atSize].map(([b, v]) => [String(b), +v.toFixed(2)])), fma: this.fma, fmaGflops: this.isas.length ? this.fma[this.isas[0]]?.all ?? null : null,
     };
   }
 }
