@@ -196,5 +196,8 @@ describe('HHH alignment (real fixture) and PandaLM NaN rows', () => {
     // right; pair 2: label tie (first vote), length b (4 > 3) wrong
     expect(r.rows[0].metrics.accuracy).toBeCloseTo(2 / 3, 12);
     expect(renderTable(r)).not.toMatch(/unreadable row/);
+    // the set's note (in the result JSON and --list --json) says the same as the code does
+    expect(r.sets[0].notes.join(' ')).toMatch(/reads NaN as a missing value.*every pair is kept/);
+    expect(r.sets[0].notes.join(' ')).not.toMatch(/unreadable|left out/);
   });
 });

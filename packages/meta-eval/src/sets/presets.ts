@@ -128,7 +128,7 @@ export const PRESETS: readonly SetSpec[] = Object.freeze([
       { judge: 'PandaLM-7B', metric: 'accuracy', value: 0.6677, source: 'WeOpenML/PandaLM@8536d2ce data/compute_metrics.py (comment)' },
       { judge: 'PandaLM-7B', metric: 'macroF1', value: 0.5743, source: 'WeOpenML/PandaLM@8536d2ce data/compute_metrics.py (comment)' },
     ],
-    notes: ['testset-v1.json writes missing inputs as NaN, which is not JSON: such rows are counted as unreadable and left out (the count is shown)'],
+    notes: ['testset-v1.json writes missing inputs as NaN, which is not JSON: the files loader reads NaN as a missing value, so such a row\'s instruction is used without an input and every pair is kept'],
   },
   llmbar('llmbar-natural', 'LLMBar Natural (100 pairs)', ['Natural'], ['llmbar-natural'], [
     { judge: 'GPT-4 (Vanilla)', metric: 'accuracy', value: 0.955, source: LLMBAR_STATS('Natural') },
