@@ -26,7 +26,7 @@ export interface MetaEvalOptions {
   dataDir?: string;
   /** Options for hf:// downloads: hubUrl, cacheDir, offline, token. */
   hub?: Record<string, unknown>;
-  /** Evaluate only the first N items of each set. */
+  /** Evaluate only the first N items of each set (pairs, groups; of a ranking set, instructions with every model's outputs on them). */
   limit?: number;
   /** Items per judge call (default 64). */
   batchSize?: number;

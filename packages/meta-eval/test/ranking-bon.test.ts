@@ -35,6 +35,27 @@ describe('AlpacaEval model ranking', () => {
     expect(r.rows[0].metrics).toEqual({ spearman: 1, kendallTauB: 1, models: 5 });
     expect(renderTable(r)).toMatch(/alpacaeval-ranking\s+length\s+no\s+300\s+spearman 1\.000\s+kendallTauB 1\.000\s+models 5/);
   });
+
+  it('--limit N keeps the first N instructions and every model\'s outputs on them', async () => {
+    const spec = PRESETS.find((s) => s.name === 'alpacaeval-ranking')!;
+    const { outputs, leaderboard } = spec.sources[0].parts;
+    const rows = alpaca().slice(0, 60);
+    const models = ['m-10', 'm-30', 'm-50', 'm-70', 'm-90'];
+    // on the first 20 instructions the models keep the reverse shares, so those alone rank them in reverse;
+    // over all 60, the 40 others (kept as named) decide the order
+    const share = (m: string, i: number) => (i < 20 ? 100 - Number(m.slice(2)) : Number(m.slice(2))) / 100;
+    const outs = models.flatMap((m) => rows.map((r, i) => ({ instruction: r.instruction, output: keep(r.output, share(m, i)), generator: m, dataset: 'x' })));
+    env.hub.commit('dataset', outputs.repo, { [outputs.files[0]]: JSON.stringify(outs) }, outputs.revision);
+    const csv = ',win_rate,standard_error\n' + models.map((m, i) => `${m},${10 + 15 * i},1.0`).join('\n') + '\n';
+    place(env.dir, leaderboard.repo, leaderboard.files[0], csv);
+    const run = (limit?: number) => runMetaEval({ registry: env.registry, sets: ['alpacaeval-ranking'], judges: ['length'], dataDir: env.dir, hub: env.hubOptions, limit });
+    const limited = await run(20);
+    expect(limited.sets[0]).toMatchObject({ items: 20 * models.length, skipped: 0 });
+    expect(limited.rows[0].metrics).toEqual({ spearman: -1, kendallTauB: -1, models: 5 });
+    const all = await run();
+    expect(all.sets[0].items).toBe(60 * models.length);
+    expect(all.rows[0].metrics).toEqual({ spearman: 1, kendallTauB: 1, models: 5 });
+  });
 });
 
 describe('AlpacaEval-BoN', () => {

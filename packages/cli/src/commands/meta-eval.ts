@@ -26,7 +26,7 @@ const flags = {
       'Judge id, repeatable: a trained judge directory, zero-shot[:<backend>], self-eval-ref[:<backend>], length[:words], similarity[:<embedder>], perplexity[:<backend>], scores:<file.jsonl>#<field>, or a plugin\'s judge',
   },
   'data-dir': { schema: z.string().min(1).optional(), describe: 'Local copies of the sets\' files, at <dir>/<owner>/<name>/<path> (GitHub-hosted sets need this)' },
-  limit: { schema: z.int().min(1).optional(), describe: 'Evaluate only the first N items (pairs, instructions) of each set' },
+  limit: { schema: z.int().min(1).optional(), describe: 'Evaluate only the first N items of each set: pairs, graded items, best-of-N groups; of a ranking set, the first N instructions with every model\'s outputs on them' },
   out: { schema: z.string().min(1).optional(), describe: 'Also write the result JSON here (what `selfj report` reads)' },
   list: { schema: z.boolean().default(false), describe: 'List the known sets (with --json: their full definitions) and exit' },
   offline: { schema: z.boolean().default(false), describe: 'Hub files only from the local cache (as HF_HUB_OFFLINE=1)' },

@@ -41,7 +41,7 @@ export interface LoadSetOptions {
   dataDir?: string;
   /** Options for hf:// parts (hubUrl, cacheDir, offline, token). */
   hub?: Record<string, unknown>;
-  /** Keep only the first N items (pairs, groups) of the set. */
+  /** Keep only the first N items (pairs, groups) of the set; of a ranking set, the first N instructions with every model's outputs on them. */
   limit?: number;
   signal?: AbortSignal;
 }
@@ -176,6 +176,16 @@ function bon(spec: SetSpec, outputs: Rows[], annotations: Rows[], skips: Skips):
   return { kind: 'bon', groups };
 }
 
+/** Ranking: the first N distinct instructions (in file order) and every model's outputs on them. */
+function firstInstructions(outputs: { model: string; item: JudgeItem }[], limit: number): { model: string; item: JudgeItem }[] {
+  const kept = new Set<string>();
+  for (const o of outputs) {
+    if (kept.size >= limit) break;
+    kept.add(o.item.instruction);
+  }
+  return outputs.filter((o) => kept.has(o.item.instruction));
+}
+
 function limited(data: SetData, limit?: number): SetData {
   if (limit === undefined) return data;
   switch (data.kind) {
@@ -186,7 +196,7 @@ function limited(data: SetData, limit?: number): SetData {
     case 'bon':
       return { ...data, groups: data.groups.slice(0, limit) };
     case 'ranking':
-      return data;
+      return { ...data, outputs: firstInstructions(data.outputs, limit) };
   }
 }
 
