@@ -150,6 +150,10 @@ describe('dispatch by measurement', () => {
     expect(out.info.dispatch.source).toBe('cache');
     expect(out.info.dispatch.kernels).toEqual(kernels);
     expect(out.stderr.match(/ignoring SELFJ_NATIVE_TUNE=forse/g)).toHaveLength(1);
+    // the warning lists every value tuneMode() accepts
+    const line = out.stderr.split('\n').find((l) => l.includes('ignoring SELFJ_NATIVE_TUNE=forse')) ?? '';
+    const listed = line.slice(line.indexOf('(expected'));
+    for (const v of ['unset', '1', 'auto', '0', 'off', 'force']) expect(listed).toMatch(new RegExp(`\\b${v}\\b`));
   });
 
   it('SELFJ_NATIVE_ISA overrides the cache; SELFJ_NATIVE_TUNE=0 skips the measurement', (ctx) => {

@@ -33,6 +33,8 @@ export function tuneMode(): TuneMode | { invalid: string } {
   if (v === 'force') return 'force';
   return { invalid: v };
 }
+/** Every value tuneMode() accepts, for the message about one it does not. */
+export const TUNE_VALUES = 'unset, 1 or auto (cached choice), 0 or off (widest ISA), force (measure again)';
 
 /** The cache file for this machine and addon build. */
 export function dispatchCacheFile(addonPath: string | undefined, version: string): { file: string; machine: string; addon: string } {
@@ -55,7 +57,7 @@ export function applyDispatch(addon: RawAddon, addonPath: string | undefined): D
   if (info.forcedIsa) return { source: 'forced', kernels: current(), reason: `SELFJ_NATIVE_ISA=${info.forcedIsa}` };
   const mode = tuneMode();
   if (mode === 'off') return { source: 'off', kernels: current(), reason: `SELFJ_NATIVE_TUNE=${process.env.SELFJ_NATIVE_TUNE}` };
-  const note = typeof mode === 'object' ? `ignored SELFJ_NATIVE_TUNE=${mode.invalid} (expected 0, force or unset)` : undefined;
+  const note = typeof mode === 'object' ? `ignored SELFJ_NATIVE_TUNE=${mode.invalid} (expected ${TUNE_VALUES})` : undefined;
   const setKernelIsa = addon.setKernelIsa.bind(addon);
   const apply = (kernels: Record<KernelName, string>): void => {
     for (const k of KERNEL_NAMES) setKernelIsa(k, kernels[k]);

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { candidates, localBuildPath, solutionsFor, verifyCandidate, type Failure } from './candidates.js';
-import { applyDispatch, tuneMode } from './dispatch.js';
+import { TUNE_VALUES, applyDispatch, tuneMode } from './dispatch.js';
 import type { BackendName, DispatchInfo, RawAddon } from './types.js';
 
 export type { RawAddon } from './types.js';
@@ -97,7 +97,7 @@ export function loadBackend(): LoadedBackend {
   }
   const tune = tuneMode();
   if (typeof tune === 'object') {
-    warnOnce('tune', `@selfj/native: ignoring SELFJ_NATIVE_TUNE=${tune.invalid} (expected 0 or force); using the cached ISA choice.`);
+    warnOnce('tune', `@selfj/native: ignoring SELFJ_NATIVE_TUNE=${tune.invalid} (expected ${TUNE_VALUES}); using the cached ISA choice.`);
   }
   const dispatch = applyDispatch(addon, file);
   const setBackend = (name: 'cpu' | 'cuda'): boolean => {
