@@ -1,7 +1,7 @@
 // The benchmark's --compare logic on two saved records (one with a regressed train step), directly and through the
 // CLI (--render, so no kernel runs): ratios per kernel, the gate on the dispatched cpu rows, the exit status.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,79 @@ describe('bench read roof per input size', () => {
     expect(probeSanity(r).some((n) => n.startsWith('cosineRows cpu '))).toBe(false);
     const noSizes: BenchResult = { ...r, roofline: { ...r.roofline, readAtSize: undefined } };
     expect(probeSanity(noSizes).some((n) => n.startsWith('cosineRows cpu '))).toBe(true);
+  });
+});
+
+describe('bench CUDA memory-bandwidth reference', () => {
+  const withCuda = (device: string, deviceGbps: number): BenchResult => ({
+    ...structuredClone(base),
+    cuda: {
+      device,
+      hbmGbps: 4800, // what records held for every GPU before the reference came from the device
+      rows: (['cosineRows', 'judgeHeadForward', 'judgeHeadTrainStep'] as const).map((kernel) => ({ kernel, hostMs: 2, deviceMs: 1, deviceGbps })),
+    },
+  });
+  const cudaTargets = (r: BenchResult) => r.targets.filter((t) => t.check.includes(' cuda '));
+
+  it('looks the peak up by the device name the addon reports; unknown names (and look-alikes) get none', async () => {
+    const { hbmReference } = await import('../ts/bench/hbm.js');
+    const peaks: [string, number][] = [
+      ['NVIDIA H200', 4800], ['NVIDIA H100 80GB HBM3', 3350], ['NVIDIA H100 PCIe', 2000], ['NVIDIA A100-SXM4-80GB', 2039],
+      ['NVIDIA A100 80GB PCIe', 1935], ['NVIDIA A100-SXM4-40GB', 1555], ['NVIDIA A100-PCIE-40GB', 1555], ['NVIDIA L40S', 864],
+      ['NVIDIA A10', 600], ['NVIDIA GeForce RTX 4090', 1008],
+    ];
+    for (const [device, gbps] of peaks) expect(hbmReference(device).gbps, device).toBe(gbps);
+    for (const device of ['NVIDIA A10G', 'NVIDIA GeForce RTX 4090 Laptop GPU', 'NVIDIA H100 NVL', 'NVIDIA GH200 480GB', 'NVIDIA B200', '']) {
+      const ref = hbmReference(device);
+      expect(ref.gbps, device).toBeNull();
+      expect(ref.source).toMatch(/pass --hbm-gbps/);
+    }
+    expect(hbmReference('NVIDIA H200', 4000)).toEqual({ gbps: 4000, source: '--hbm-gbps' }); // the flag wins
+  });
+
+  it('holds each GPU to its own peak; an unknown one is n/a with a note, not a comparison with an H200', async () => {
+    const { applyHbmReference, evaluateTargets } = await import('../ts/bench/report.js');
+    const a10 = withCuda('NVIDIA A10', 480);
+    applyHbmReference(a10);
+    evaluateTargets(a10);
+    expect(a10.cuda?.hbmGbps).toBe(600);
+    expect(cudaTargets(a10)).toHaveLength(3);
+    for (const t of cudaTargets(a10)) expect(t).toMatchObject({ measured: 0.8, pass: true }); // 480 / 600, not 480 / 4800
+
+    const unknown = withCuda('NVIDIA B200', 480);
+    applyHbmReference(unknown);
+    evaluateTargets(unknown);
+    expect(unknown.cuda?.hbmGbps).toBeNull();
+    for (const t of cudaTargets(unknown)) {
+      expect(t).toMatchObject({ measured: null, pass: null });
+      expect(t.note).toMatch(/no memory-bandwidth reference for "NVIDIA B200": pass --hbm-gbps/);
+    }
+
+    applyHbmReference(unknown, 1600);
+    evaluateTargets(unknown);
+    for (const t of cudaTargets(unknown)) expect(t).toMatchObject({ measured: 0.3, pass: false });
+  });
+
+  it('CLI: --render re-evaluates a saved record for its device; --hbm-gbps overrides; a bad value is refused', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'selfj-bench-hbm-'));
+    const file = path.join(dir, 'l40s.json');
+    writeFileSync(file, JSON.stringify(withCuda('NVIDIA L40S', 432)));
+    const own = cli('--render', file, '--json');
+    expect(own.status, own.stderr).toBe(0);
+    const rec = JSON.parse(own.stdout) as BenchResult;
+    expect(rec.cuda).toMatchObject({ hbmGbps: 864, hbmSource: 'published peak of the L40S' });
+    for (const t of cudaTargets(rec)) expect(t.measured).toBeCloseTo(0.5, 9);
+    const flag = cli('--render', file, '--hbm-gbps', '540');
+    expect(flag.status, flag.stderr).toBe(0);
+    expect(flag.stdout).toMatch(/CUDA NVIDIA L40S \(memory-bandwidth reference 540 GB\/s, --hbm-gbps\)/);
+    expect(flag.stdout).toMatch(/PASS {2}cosineRows cuda \(device-resident\): GB\/s \/ HBM: 0\.8/);
+    const unknown = path.join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify(withCuda('NVIDIA B200', 432)));
+    const na = cli('--render', unknown);
+    expect(na.status, na.stderr).toBe(0);
+    expect(na.stdout).toMatch(/n\/a +cosineRows cuda \(device-resident\).*pass --hbm-gbps/);
+    const bad = cli('--render', file, '--hbm-gbps', 'fast');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--hbm-gbps must be a number > 0/);
   });
 });

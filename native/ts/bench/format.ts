@@ -61,7 +61,9 @@ export function printReport(r: BenchResult): void {
   for (const n of [...r.notes, ...probeSanity(r)]) out.push(`note: ${n}`);
   out.push('');
   if (r.cuda) {
-    out.push(`CUDA ${r.cuda.device} (HBM reference ${r.cuda.hbmGbps} GB/s)`);
+    const hbm = r.cuda.hbmGbps ? `memory-bandwidth reference ${r.cuda.hbmGbps} GB/s, ${r.cuda.hbmSource ?? 'as recorded'}`
+      : `memory-bandwidth reference n/a: ${r.cuda.hbmSource ?? 'pass --hbm-gbps <n>'}`;
+    out.push(`CUDA ${r.cuda.device} (${hbm})`);
     for (const c of r.cuda.rows) {
       out.push(`  ${c.kernel.padEnd(20)} host ${fmt(c.hostMs, 3)} ms, device ${fmt(c.deviceMs, 3)} ms, ${fmt(c.deviceGbps)} GB/s` +
         `${c.deviceMs ? `, PCIe share ${((1 - c.deviceMs / c.hostMs) * 100).toFixed(0)}%` : ''}`);

@@ -3,6 +3,7 @@
  * ratios of issue 14, in one place) and the sanity check that no kernel "beats" the read probe by more than noise.
  */
 import type { KernelName, Measurement } from './cases.js';
+import { hbmReference } from './hbm.js';
 import type { MachineInfo, Roofline } from './machine.js';
 import { fmt } from './measure.js';
 import type { PeerResult } from './peers.js';
@@ -10,7 +11,6 @@ import type { PeerResult } from './peers.js';
 export const SCHEMA = 'selfj-native-bench/2';
 /** How far a kernel may read faster than the probe before the run says the probe is no roofline (noise allowance). */
 export const PROBE_NOISE = 0.1;
-const HBM_GBPS = 4800; // H200 HBM3e, the reference for device-resident CUDA throughput
 
 export interface CudaRow {
   kernel: KernelName;
@@ -37,7 +37,8 @@ export interface BenchResult {
   measurements: Measurement[];
   peers: PeerResult[];
   notes: string[];
-  cuda: { device: string; rows: CudaRow[]; hbmGbps: number } | null;
+  /** hbmGbps: the device's peak memory bandwidth (hbm.ts), null when unknown; hbmSource: where it came from. */
+  cuda: { device: string; rows: CudaRow[]; hbmGbps: number | null; hbmSource?: string } | null;
   targets: TargetCheck[];
 }
 
@@ -106,9 +107,25 @@ export const TARGETS: TargetSpec[] = [
   ...KERNEL_ORDER.map(isaRace),
   ...(['cosineRows', 'judgeHeadForward', 'judgeHeadTrainStep'] as KernelName[]).map((k): TargetSpec => ({
     check: `${k} cuda (device-resident): GB/s / HBM`, target: 0.7,
-    value: (r) => ({ v: ratio(r.cuda?.rows.find((x) => x.kernel === k)?.deviceGbps, HBM_GBPS), note: r.cuda ? undefined : 'no CUDA device' }),
+    value: (r) => {
+      if (!r.cuda) return { v: null, note: 'no CUDA device' };
+      if (!r.cuda.hbmGbps) return { v: null, note: r.cuda.hbmSource ?? `no memory-bandwidth reference for "${r.cuda.device}": pass --hbm-gbps <n>` };
+      const v = ratio(r.cuda.rows.find((x) => x.kernel === k)?.deviceGbps, r.cuda.hbmGbps);
+      return { v, note: `${r.cuda.device}: ${r.cuda.hbmGbps} GB/s, ${r.cuda.hbmSource ?? 'as recorded'}` };
+    },
   })),
 ];
+
+/**
+ * Sets the CUDA section's memory-bandwidth reference from its device name (or --hbm-gbps). Also applied to a saved
+ * record (--render), so one written when every GPU was held to the H200's 4800 GB/s is held to its own.
+ */
+export function applyHbmReference(r: BenchResult, override?: number): void {
+  if (!r.cuda) return;
+  const ref = hbmReference(r.cuda.device, override);
+  r.cuda.hbmGbps = ref.gbps;
+  r.cuda.hbmSource = ref.source;
+}
 
 /** Fills r.targets; a check whose inputs were not measured (no GPU, no numpy, one ISA) is n/a, not a MISS. */
 export function evaluateTargets(r: BenchResult): void {

@@ -1,23 +1,25 @@
 /**
  * `npm run bench -w @selfj/native -- [--quick] [--json] [--markdown <file|->] [--compare <baseline.json>
- * [--max-regression <pct>]] [--render <saved.json>]`
+ * [--max-regression <pct>]] [--render <saved.json>] [--hbm-gbps <n>]`
  *
  * Every kernel on every available backend, side by side in one process: the CPU addon on each ISA in alternating
  * rounds (the dispatched one is the `cpu` row), the TS reference, CUDA when present; simsimd and numpy/OpenBLAS as
  * peers; the addon's read and FMA probes, sampled through the run, as the roofline. `--json` prints the record
  * (machine, roofline, every figure, targets); `--compare` prints the change per kernel against a saved record and
- * exits 1 past `--max-regression` (default 10%); `--markdown` writes a summary for a CI job page.
+ * exits 1 past `--max-regression` (default 10%); `--markdown` writes a summary for a CI job page. The CUDA targets
+ * compare with the device's peak memory bandwidth from the table in hbm.ts; `--hbm-gbps` gives it for another GPU.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as api from '../index.js';
 import { FULL, KERNELS, QUICK, cost, kernelCall, makeData, measureKernel, toMeasurement, type Impl, type KernelName, type Measurement, type RunOptions } from './cases.js';
 import { compareLines, compareResults } from './compare.js';
+import { parseHbmGbps } from './hbm.js';
 import { markdown, printReport } from './format.js';
 import { machineInfo, RooflineProbe } from './machine.js';
 import { timeInterleaved } from './measure.js';
 import { numpyMatrix, simsimdCosineRows } from './peers.js';
-import { SCHEMA, evaluateTargets, type BenchResult, type CudaRow } from './report.js';
+import { SCHEMA, applyHbmReference, evaluateTargets, type BenchResult, type CudaRow } from './report.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -27,9 +29,11 @@ const { values: opt } = parseArgs({
     compare: { type: 'string' },
     'max-regression': { type: 'string', default: '10' },
     render: { type: 'string' },
+    'hbm-gbps': { type: 'string' },
   },
   strict: true,
 });
+const hbmGbps = parseHbmGbps(opt['hbm-gbps']);
 const shapes = opt.quick ? QUICK : FULL;
 const log = (msg: string) => { if (!opt.json) process.stderr.write(`${msg}\n`); };
 const impl = api as unknown as Impl;
@@ -98,7 +102,7 @@ function cudaSection(): BenchResult['cuda'] {
     rows.push({ kernel: k, hostMs: host.ms, deviceMs: dev?.msPerCall ?? null, deviceGbps: dev ? dev.bytesPerCall / dev.msPerCall / 1e6 : null });
   }
   raw.setBackend('cpu');
-  return { device, rows, hbmGbps: 4800 };
+  return { device, rows, hbmGbps: null }; // the reference is set by applyHbmReference
 }
 
 function run(): BenchResult {
@@ -143,12 +147,16 @@ function run(): BenchResult {
     probe.sampleFma();
   }
   result.roofline = probe.result();
+  applyHbmReference(result, hbmGbps);
   evaluateTargets(result);
   return result;
 }
 
 const result = opt.render ? (JSON.parse(readFileSync(opt.render, 'utf8')) as BenchResult) : run();
-if (opt.render) evaluateTargets(result);
+if (opt.render) {
+  applyHbmReference(result, hbmGbps);
+  evaluateTargets(result);
+}
 const pct = Number(opt['max-regression']);
 if (!(pct >= 0)) throw new Error(`--max-regression must be a number >= 0 (got ${opt['max-regression']})`);
 const comparison = opt.compare ? compareResults(JSON.parse(readFileSync(opt.compare, 'utf8')) as BenchResult, result, pct) : null;
