@@ -3,7 +3,7 @@
 // kernel runs there on the shipped prebuilt. Then the same installed package builds itself from source (prebuilt
 // hidden), with cmake-js and node-addon-api linked from the workspace, and the kernel runs on that build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,24 @@ describe('npm package outside the workspace', () => {
     expect(pre).toMatch(/^prebuilds\/[a-z0-9]+-[a-z0-9]+\/selfj_native-v\d+\.\d+\.\d+[^/]*-napi8\.node$/);
     expect(list).toContain(`package/${pre}`);
     expect(list.some((f) => f.startsWith('package/test/') || f.startsWith('package/build/'))).toBe(false);
+  });
+
+  it('ships the TypeScript sources that its source maps point to', (ctx) => {
+    needAddon(ctx);
+    expect(packError).toBe('');
+    const dir = path.join(work, 'unpacked');
+    mkdirSync(dir);
+    const x = run('tar', ['-xzf', tarball, '-C', dir], work);
+    expect(x.status, tail(x)).toBe(0);
+    const maps = readdirSync(path.join(dir, 'package', 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const missing = maps.flatMap((m) => {
+      const file = path.join(dir, 'package', 'dist', m);
+      const map = JSON.parse(readFileSync(file, 'utf8')) as { sourceRoot?: string; sources: string[] };
+      return map.sources.map((s) => path.resolve(path.dirname(file), map.sourceRoot ?? '', s)).filter((s) => !existsSync(s))
+        .map((s) => `${m} -> ${path.relative(dir, s)}`);
+    });
+    expect(missing).toEqual([]);
   });
 
   it('installs offline into a temp project and runs a kernel on the prebuilt', (ctx) => {
