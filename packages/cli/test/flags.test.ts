@@ -2,7 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import yargs, { type Argv } from 'yargs';
+import { DEFAULT_CONFIG } from '@selfj/core';
 import { main } from '../src/cli.js';
+import { commands } from '../src/commands/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'selfj-flags-'));
 const items = join(dir, 'items.jsonl');
@@ -68,9 +71,58 @@ describe('flags are checked before any work, through the schema', () => {
     expect(stderr.join('')).toMatch(/train\.epoch: unknown setting \(did you mean train\.epochs\?\)/);
   });
 
+  it('--target-risk 1 is refused up front with the accepted range (calibrateThreshold needs (0, 1)), and nothing is written', async () => {
+    const out = join(dir, 'risk1.json');
+    expect(await selfj('calibrate', '--input', items, '--target-risk', '1', '--out', out)).toBe(1);
+    expect(stderr.join('')).toMatch(/--target-risk \(calibrate\.targetRisk\): must be < 1, got 1/);
+    expect(stderr.join('')).not.toMatch(/calibrateThreshold/);
+    expect(existsSync(out)).toBe(false);
+    expect(await selfj('calibrate', '--input', items, '--target-risk', '0', '--out', out)).toBe(1);
+    expect(stderr.join('')).toMatch(/--target-risk \(calibrate\.targetRisk\): must be > 0, got 0/);
+  });
+
+  it('--target-risk defaults to the config setting calibrate.targetRisk, the default `selfj run` uses', async () => {
+    const out = join(dir, 'default-risk.json');
+    expect(await selfj('calibrate', '--input', items, '--bad-below', '2', '--out', out)).toBe(0);
+    expect(DEFAULT_CONFIG.calibrate.targetRisk).toBe(0.2);
+    expect(JSON.parse(readFileSync(out, 'utf8')).targetRisk).toBe(DEFAULT_CONFIG.calibrate.targetRisk);
+  });
+
   it('valid flags still run (and the threshold file records them)', async () => {
     const out = join(dir, 'ok.json');
     expect(await selfj('calibrate', '--input', items, '--target-risk', '0.5', '--bad-below', '2', '--out', out)).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ targetRisk: 0.5, badBelow: 2, n: 300 });
+  });
+});
+
+describe('--help', () => {
+  /** A command's help, one line per flag (no wrapping), as `selfj <command> --help` prints it. */
+  async function help(c: (typeof commands)[number]): Promise<string> {
+    const y = yargs([]).wrap(null).exitProcess(false);
+    (c.builder as (y: Argv) => Argv)(y);
+    return y.getHelp();
+  }
+
+  it('every flag of every command has a description, those that set a config setting included', async () => {
+    const missing: string[] = [];
+    let settings = 0;
+    for (const c of commands) {
+      const name = String(c.command).split(' ')[0];
+      for (const line of (await help(c)).split('\n')) {
+        const m = /^\s+(?:-\w, )?(--)?([\w-]+)\s+(.*)$/.exec(line);
+        if (!m) continue;
+        if (line.includes('[config: ') && m[2] !== 'config') settings++;
+        // an empty description leaves the type hints ("[number] [config: sample.topP]") first
+        if (m[3].startsWith('[')) missing.push(`${name} ${m[1] ?? ''}${m[2]}`);
+      }
+    }
+    expect(settings).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+  });
+
+  it('sample --top-p and calibrate --target-risk say what they are (and the target risk its default)', async () => {
+    const find = async (cmd: string, flag: string) => (await help(commands.find((c) => String(c.command).split(' ')[0] === cmd)!)).split('\n').find((l) => l.includes(`--${flag} `));
+    expect(await find('sample', 'top-p')).toMatch(/--top-p\s+Nucleus sampling.*\[config: sample\.topP\]/);
+    expect(await find('calibrate', 'target-risk')).toMatch(/--target-risk\s+Highest acceptable share .* in \(0, 1\); default 0\.2 .*\[config: calibrate\.targetRisk\]/);
   });
 });

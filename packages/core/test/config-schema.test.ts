@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SCHEMA, DEFAULT_CONFIG, resolveConfig, settingSchema, type SelfjError } from '../src/index.js';
+import type { z } from 'zod';
+import { CONFIG_SCHEMA, DEFAULT_CONFIG, configSchema, resolveConfig, settingSchema, unwrapSchema, type SelfjError } from '../src/index.js';
 
 function problems(user: unknown, options = {}): string[] {
   try {
@@ -69,5 +70,31 @@ describe('the config schema', () => {
   it('exposes one setting by path (what CLI flags are built from)', () => {
     expect(settingSchema('calibrate.delta')?.description).toMatch(/confidence/);
     expect(settingSchema('calibrate.nope')).toBeUndefined();
+  });
+
+  it('every setting, at every level, has its description on the schema settingSchema gives (what --help shows)', () => {
+    const missing: string[] = [];
+    const paths: string[] = [];
+    const walk = (prefix: string, s: z.ZodType) => {
+      const shape = (unwrapSchema(s) as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+      for (const key of Object.keys(shape)) {
+        const path = prefix ? `${prefix}.${key}` : key;
+        const setting = settingSchema(path);
+        paths.push(path);
+        if (!setting?.description?.trim()) missing.push(path);
+        if (setting) walk(path, setting);
+      }
+    };
+    walk('', configSchema);
+    expect(paths).toEqual(expect.arrayContaining(['sample.topP', 'calibrate.targetRisk', 'templates.sample.user', 'gateway.log.maxBytes']));
+    expect(missing).toEqual([]);
+    expect(settingSchema('sample.topP')?.description).toMatch(/^Nucleus sampling/);
+  });
+
+  it('calibrate.targetRisk is in (0, 1), what calibrateThreshold accepts; 0.2 by default', () => {
+    expect(DEFAULT_CONFIG.calibrate.targetRisk).toBe(0.2);
+    expect(problems({ calibrate: { targetRisk: 1 } })).toEqual(['calibrate.targetRisk: must be < 1, got 1']);
+    expect(problems({ calibrate: { targetRisk: 0 } })).toEqual(['calibrate.targetRisk: must be > 0, got 0']);
+    expect(resolveConfig({ calibrate: { targetRisk: 0.99 } }).calibrate.targetRisk).toBe(0.99);
   });
 });

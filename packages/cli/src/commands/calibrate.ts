@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { SelfjError } from '@selfj/core';
+import { DEFAULT_CONFIG, SelfjError, settingSchema } from '@selfj/core';
 import { calibrateThreshold, type CalibrationResult } from '@selfj/core/decide';
 import { readManifest, writeFileAtomic, type ModelInfo } from '@selfj/core/infra';
 import { calibrateReportInputs } from '@selfj/report';
@@ -24,7 +24,8 @@ export const scoredItemFlags = {
 const flags = {
   input: { schema: z.string().min(1), demand: true, describe: 'Calibration JSONL: judge score + grader score per item' },
   ...scoredItemFlags,
-  'target-risk': { schema: z.number().gt(0).max(1).default(0.1), describe: 'Highest acceptable share of bad answers among those answered, in (0, 1]' },
+  // the config's setting: one default and one range with `selfj run` (calibrateThreshold needs (0, 1))
+  'target-risk': { setting: 'calibrate.targetRisk', describe: `${settingSchema('calibrate.targetRisk')?.description}; default ${DEFAULT_CONFIG.calibrate.targetRisk}` },
   delta: { schema: z.number().gt(0).lt(1).default(0.1), describe: 'Allowed failure probability of the guarantee (confidence 1 - delta), in (0, 1)' },
   'grid-min': { schema: z.number().finite().default(0), describe: 'Threshold grid start (fixed before seeing data)' },
   'grid-max': { schema: z.number().finite().default(9), describe: 'Threshold grid end' },
@@ -115,7 +116,7 @@ export default defineCommand({
     const r = calibrateThreshold({
       scores,
       bad,
-      targetRisk: own['target-risk'],
+      targetRisk: config.calibrate.targetRisk,
       delta: own.delta,
       grid,
       procedure: config.calibrate.procedure,

@@ -6,16 +6,18 @@
  */
 import { z } from 'zod';
 
-const probability = (what: string) => z.number().gt(0).max(1).describe(what);
+// .describe() goes last: zod keeps a description on the schema it is called on, and a wrapper added after it
+// (.default()) has none, so the CLI (which reads the outermost schema) would show the flag without one.
+const probability = (what: string, byDefault: number) => z.number().gt(0).max(1).default(byDefault).describe(what);
 const options = (what: string) => z.record(z.string(), z.unknown()).default({}).describe(what);
 
+// Each part optional on its own (not .partial(), whose optional wrappers would hide the descriptions).
 export const templateSchema = z
   .strictObject({
-    system: z.string().describe('System message (chat models) or preamble (plain text)'),
-    user: z.string().describe('Body with {{instruction}}, {{response}} and (teacher view) {{reference}} placeholders'),
-    answerPrefix: z.string().describe('Plain-text mode: text after the body, right before the digit the model is read at'),
+    system: z.string().optional().describe('System message (chat models) or preamble (plain text)'),
+    user: z.string().optional().describe('Body with {{instruction}}, {{response}} and (teacher view) {{reference}} placeholders'),
+    answerPrefix: z.string().optional().describe('Plain-text mode: text after the body, right before the digit the model is read at'),
   })
-  .partial()
   .describe('Prompt template override (any subset of its parts)');
 
 export const dataSchema = z
@@ -53,7 +55,7 @@ export const sampleSchema = z
   .strictObject({
     samples: z.int().min(1).default(1).describe('Responses per instruction'),
     temperature: z.number().min(0).default(0.7).describe('Sampling temperature (0: greedy)'),
-    topP: probability('Nucleus sampling: keep the smallest set of tokens with this much probability').default(0.9),
+    topP: probability('Nucleus sampling: keep the smallest set of tokens with this much probability', 0.9),
     maxTokens: z.int().min(1).default(512).describe('Most new tokens per response'),
     stop: z.array(z.string().min(1)).optional().describe('Stop strings (a list)'),
     sampler: z.string().min(1).default('backend').describe('Sampler id: "backend" (the policy with the sample template), "backend:<backend id>", or a plugin\'s'),
@@ -127,7 +129,8 @@ export const judgeSchema = z
 
 export const calibrateSchema = z
   .strictObject({
-    targetRisk: probability('Highest acceptable share of bad answers among those answered').default(0.2),
+    // below 1: a target of 1 certifies nothing (calibrateThreshold refuses it), so the config and flag refuse it first
+    targetRisk: z.number().gt(0).lt(1).default(0.2).describe('Highest acceptable share of bad answers among those answered, in (0, 1)'),
     delta: z.number().gt(0).lt(1).default(0.1).describe('1 - confidence of the risk guarantee'),
     badBelow: z.number().default(5).describe('An answer whose label z is below this counts as bad'),
     procedure: z
@@ -255,8 +258,11 @@ export const configSchema = z
     data: dataSchema,
     backend: backendSchema,
     templates: z
-      .strictObject({ withReference: templateSchema, referenceFree: templateSchema, sample: templateSchema })
-      .partial()
+      .strictObject({
+        withReference: templateSchema.optional().describe('Teacher view: self-evaluation with the reference answer'),
+        referenceFree: templateSchema.optional().describe('Student view: judging without the reference (the trained judge)'),
+        sample: templateSchema.optional().describe('Sampling the responses'),
+      })
       .default({})
       .describe('Prompt overrides: withReference (teacher view), referenceFree (student view), sample'),
     sample: sampleSchema,
