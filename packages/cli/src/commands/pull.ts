@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Progress } from '@selfj/core/infra';
+import { isCI, Progress } from '@selfj/core/infra';
 import type { Progress as DownloadProgress } from '@selfj/hub';
 import { defineCommand } from '../options/command.js';
 
@@ -42,8 +42,7 @@ export default defineCommand({
   run: async ({ args: cli, own: args }) => {
     // the /pull entry point does not load node-llama-cpp's native runtime
     const { pullModel } = await import('@selfj/backend-llama-cpp/pull');
-    const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
-    const showProgress = !cli.json && !cli.quiet && !ci;
+    const showProgress = !cli.json && !cli.quiet && !isCI();
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);

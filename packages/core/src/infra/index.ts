@@ -5,6 +5,7 @@ export * from './jsonl.js';
 export * from './atomic.js';
 export * from './append-log.js';
 export * from './manifest.js';
+export * from './ci.js';
 export * from './progress.js';
 export * from './logger.js';
 export * from './limiter.js';

@@ -3,6 +3,7 @@
  * bytes (downloads). On a terminal it redraws in place; elsewhere, when enabled, it prints a line per 10%.
  * Silent when told to be (CI, --json, --quiet).
  */
+import { isCI } from './ci.js';
 
 export interface ProgressOptions {
   label: string;
@@ -16,8 +17,8 @@ export interface ProgressOptions {
 }
 
 /** Progress output is on by default only on an interactive terminal outside CI. */
-export function progressEnabledByDefault(stream: { isTTY?: boolean } = process.stderr): boolean {
-  return Boolean(stream.isTTY) && !process.env.CI;
+export function progressEnabledByDefault(stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !isCI(env);
 }
 
 export function formatDuration(seconds: number): string {
