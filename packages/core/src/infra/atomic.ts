@@ -31,7 +31,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    // writeSync may write fewer bytes than asked (it returns how many): go on until all are written.
+    for (let done = 0; done < bytes.length; ) {
+      const n = writeSync(fd, bytes, done, bytes.length - done);
+      if (n <= 0) throw new SelfjError('INTERNAL', `Writing ${tmp} made no progress after ${done} of ${bytes.length} bytes.`, { solutions: ['Check the disk (space, quota) and try again'] });
+      done += n;
+    }
   } finally {
     closeSync(fd);
   }
