@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,43 @@ describe('collect end to end', () => {
     expect(rejects[0].file).toMatch(/bulk\.jsonl$/);
     expect(stats.totals.bad).toBe(2);
     expect(stats.totals.kept).toBe(241);
+  });
+
+  it('a line that is not valid UTF-8 is a bad line (named, or a malformed-json reject), never read with U+FFFD in it', async () => {
+    const dir = await tmp();
+    const row = (i: number) => Buffer.from(`${JSON.stringify({ instruction: `Explain topic number ${i} in two sentences`, output: `Answer ${i}.` })}\n`);
+    // row 3: "café" in Latin-1 (0xe9 alone is not UTF-8); row 5: a UTF-8 line, kept
+    const latin1 = Buffer.concat([Buffer.from('{"instruction": "Describe the caf'), Buffer.from([0xe9]), Buffer.from(' on the corner in detail", "output": "Nice."}\n')]);
+    await writeFile(join(dir, 'mixed.jsonl'), Buffer.concat([row(1), row(2), latin1, row(4), Buffer.from(`${JSON.stringify({ instruction: 'Describe the café in detail please', output: 'Nice.' })}\n`)]));
+    const manifest = validateCollectManifest({ sources: [{ name: 'mixed', uri: 'mixed.jsonl' }], dedupe: { near: false } }, 'test', dir);
+    const err = await collect({ manifest, outDir: join(dir, 'a') }).catch((e: unknown) => e);
+    expect(isSelfjError(err, 'BAD_RECORD')).toBe(true);
+    expect((err as Error).message).toMatch(/Source mixed, file .*mixed\.jsonl, row 3: invalid UTF-8 \(byte 0xe9 at byte 34 of the line\)/);
+    const { stats, files } = await collect({ manifest, outDir: join(dir, 'b'), onBadRecord: 'skip' });
+    const rejects = await jsonl(files.rejects);
+    expect(rejects.map((r) => [r.source, r.row, r.reason])).toEqual([['mixed', 3, 'malformed-json']]);
+    expect(rejects[0].error).toMatch(/^invalid UTF-8/);
+    expect(stats.totals.kept).toBe(4);
+    const kept = [...(await jsonl(files.train)), ...(await jsonl(files.test))];
+    expect(kept.some((r) => r.instruction.includes('\uFFFD'))).toBe(false);
+    expect(kept.map((r) => r.instruction)).toContain('Describe the café in detail please');
+  });
+
+  it('a line over the reader\'s length cap is a bad line, and the lines after it are read', async () => {
+    const dir = await tmp();
+    const good = JSON.stringify({ instruction: 'A later instruction that is kept', output: 'Yes.' });
+    // one 65 MiB line: over the reader's 64 MiB cap (held back without being kept in memory)
+    const big = Buffer.concat([Buffer.from('{"instruction": "'), Buffer.alloc(65 << 20, 'x'), Buffer.from(`", "output": "x"}\n${good}\n`)]);
+    await writeFile(join(dir, 'big.jsonl'), big);
+    const manifest = validateCollectManifest({ sources: [{ name: 'big', uri: 'big.jsonl' }], dedupe: { near: false } }, 'test', dir);
+    try {
+      const { stats, files } = await collect({ manifest, outDir: join(dir, 'out'), onBadRecord: 'skip' });
+      const rejects = await jsonl(files.rejects);
+      expect(rejects.map((r) => [r.row, r.reason, r.error])).toEqual([[1, 'malformed-json', expect.stringMatching(/^line longer than \d+ bytes/)]]);
+      expect(stats.totals.kept).toBe(1);
+    } finally {
+      await rm(join(dir, 'big.jsonl'));
+    }
   });
 
   it('a truncated .gz source: error under fail, rejects + incomplete source under skip', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BadRecord, firstInvalidUtf8, readJsonl, readManifest, runStage, type JsonlLine } from '../src/infra/index.js';
+import { BadRecord, countLines, firstInvalidUtf8, readJsonl, readManifest, runStage, type JsonlLine } from '../src/infra/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'selfj-bad-'));
 
@@ -78,6 +78,21 @@ describe('readJsonl: a bad line is one error, never a thrown stop', () => {
     ]);
   });
 
+  it('a line spanning several read chunks is read whole, with the lines around it (also gzipped)', async () => {
+    const d = tmp();
+    const long = 'é'.repeat(1_800_000); // 3.6 MB: four 1 MiB chunks
+    const text = `{"a":1}\n{"long":"${long}"}\n{"a":3}\n{"tail":"${long}"}`;
+    for (const f of [join(d, 'x.jsonl'), join(d, 'x.jsonl.gz')]) {
+      writeFileSync(f, f.endsWith('.gz') ? gzipSync(text) : text);
+      const got = await all(f);
+      expect(got.map((l) => l.line)).toEqual([1, 2, 3, 4]);
+      expect(got.map((l) => l.error)).toEqual([undefined, undefined, undefined, undefined]);
+      expect(got[1].value?.long).toBe(long);
+      expect(got[2].value).toEqual({ a: 3 });
+      expect(got[3].value?.tail).toBe(long);
+    }
+  });
+
   it('a directory as input is BAD_INPUT naming the path (not a bare EISDIR)', async () => {
     const d = tmp();
     mkdirSync(join(d, 'stage'));
@@ -116,6 +131,34 @@ describe('readJsonl: a bad line is one error, never a thrown stop', () => {
       [inp, 4, undefined, expect.stringMatching(/^invalid UTF-8 \(byte 0xff/)],
       [inp, 5, 'a', 'duplicate key "a"'],
     ]);
+  });
+});
+
+describe('countLines: the progress total of a stage is the number of lines readJsonl yields', () => {
+  it('blank and whitespace-only lines are not counted; bad lines are, as readJsonl yields them', async () => {
+    const d = tmp();
+    const f = join(d, 'x.jsonl');
+    writeFileSync(f, '{"a":1}\n\n{"a":2}\r\n   \n\t\r\nnot json\n\n{"a":3}\n\n\n');
+    expect(await countLines(f)).toBe(4);
+    expect(await countLines(f)).toBe((await all(f)).length);
+  });
+
+  it('a last line without a newline counts; a trailing blank one does not', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'a.jsonl'), '{"a":1}\n{"a":2}');
+    writeFileSync(join(d, 'b.jsonl'), '{"a":1}\n  ');
+    writeFileSync(join(d, 'c.jsonl'), '');
+    expect([await countLines(join(d, 'a.jsonl')), await countLines(join(d, 'b.jsonl')), await countLines(join(d, 'c.jsonl'))]).toEqual([2, 1, 0]);
+  });
+
+  it('lines and blank runs that span the 1 MiB read chunks are counted once', async () => {
+    const d = tmp();
+    const f = join(d, 'x.jsonl');
+    // a 1 MiB run of spaces then content, and newlines falling on both sides of the chunk edges
+    const rows = [`{"a":"${'x'.repeat((1 << 20) - 10)}"}`, ' '.repeat((1 << 20) + 3), `${' '.repeat(1 << 20)}{"a":2}`, '', '{"a":3}'];
+    writeFileSync(f, `${rows.join('\n')}\n`);
+    expect(await countLines(f)).toBe(3);
+    expect(await countLines(f)).toBe((await all(f)).length);
   });
 });
 

@@ -4,10 +4,8 @@
  * contract and a small built-in reader for local JSONL (plain or .gz) with field-path mappings, so collect works
  * on its own (tests, benchmarks, simple manifests).
  */
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
-import { SelfjError } from '../errors.js';
+import { isSelfjError, SelfjError } from '../errors.js';
+import { readJsonl } from '../infra/jsonl.js';
 import type { InstructionRecord } from '../contracts/records.js';
 import type { ManifestSource } from './manifest.js';
 
@@ -80,13 +78,11 @@ export async function* readJsonlSource(source: ManifestSource, ctx: SourceContex
       solutions: ['Give explicit field paths instead: {"instruction": "question", "reference": "answer"}'],
     });
   }
-  const raw = createReadStream(file);
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  // core's one JSONL reader: a line that is not valid UTF-8 or is over its length cap is a bad line like invalid JSON
   let row = 0;
-  const fail = (reason: string, error: string, line: string): void => {
+  const fail = (reason: string, error: string, line?: string): void => {
     if (ctx.onBadRecord === 'skip') {
-      ctx.reject({ source: source.name, file, row, reason, error, raw: line.slice(0, 2000) });
+      ctx.reject({ source: source.name, file, row, reason, error, ...(line === undefined ? {} : { raw: line.slice(0, 2000) }) });
       return;
     }
     throw new SelfjError('BAD_RECORD', `Source ${source.name}, file ${file}, row ${row}: ${error}`, {
@@ -94,24 +90,23 @@ export async function* readJsonlSource(source: ManifestSource, ctx: SourceContex
       solutions: ['Fix the input, or pass --on-bad-record skip to write such rows to rejects.jsonl and continue'],
     });
   };
+  const aborted = () => new SelfjError('ABORTED', 'The operation was cancelled.');
   try {
-    for await (const line of lines) {
-      row++;
-      if (ctx.signal?.aborted) throw new SelfjError('ABORTED', 'The operation was cancelled.');
-      if (line.trim() === '') continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(line);
-      } catch (e) {
-        fail('malformed-json', (e as Error).message, line);
+    for await (const l of readJsonl(file, { signal: ctx.signal })) {
+      row = l.line;
+      if (ctx.signal?.aborted) throw aborted();
+      if (l.error !== undefined) {
+        // a JSON value that is not an object has no fields to map, as before; the rest cannot be read as JSON
+        fail(l.kind === 'not-object' ? 'missing-field' : 'malformed-json', l.error, l.raw);
         continue;
       }
+      const obj = l.value;
       // Alpaca layout by default: instruction + input (when non-empty).
       const insSpec = mapping.instruction ?? (get(obj, 'instruction') !== undefined ? ['instruction', 'input'] : undefined);
       const instruction = field(obj, insSpec, ['instruction', 'input', 'query', 'question', 'prompt']);
       const reference = field(obj, mapping.reference, ['reference', 'output', 'response', 'answer']);
       if (typeof instruction !== 'string' || typeof reference !== 'string') {
-        fail('missing-field', `mapped ${typeof instruction !== 'string' ? 'instruction' : 'reference'} is missing or not a string`, line);
+        fail('missing-field', `mapped ${typeof instruction !== 'string' ? 'instruction' : 'reference'} is missing or not a string`, JSON.stringify(obj));
         continue;
       }
       const idv = mapping.id ? get(obj, mapping.id) : undefined;
@@ -124,10 +119,12 @@ export async function* readJsonlSource(source: ManifestSource, ctx: SourceContex
         ...(typeof category === 'string' ? { category } : {}),
       };
     }
+    if (ctx.signal?.aborted) throw aborted(); // the reader stops quietly on abort: not a complete source
   } catch (e) {
-    if (e instanceof SelfjError) throw e;
-    // I/O or gzip failure (e.g. a truncated .gz): name the place it stopped.
-    throw new SelfjError('BAD_RECORD', `Source ${source.name}, file ${file}: read failed after row ${row}: ${(e as Error).message}`, {
+    if (isSelfjError(e, 'BAD_RECORD') || isSelfjError(e, 'ABORTED')) throw e;
+    // The file could not be read (missing, a directory, a truncated .gz): name the place it stopped.
+    const why = ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+    throw new SelfjError('BAD_RECORD', `Source ${source.name}, file ${file}: read failed after row ${row}: ${why}`, {
       cause: e,
       details: { source: source.name, file, row, reason: 'read-error' },
     });

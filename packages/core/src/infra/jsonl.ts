@@ -12,7 +12,16 @@ export interface JsonlLine {
   /** The parsed value, or undefined when `error` is set. */
   value?: Record<string, unknown>;
   error?: string;
+  /** What is wrong with a bad line (set with `error`). */
+  kind?: JsonlProblem;
+  /** The start of a bad line's text (up to RAW_SNIPPET_CHARS), when it is text: invalid JSON or not an object. */
+  raw?: string;
 }
+
+export type JsonlProblem = 'invalid-utf8' | 'too-long' | 'invalid-json' | 'not-object';
+
+/** How much of a bad line travels with it (for a rejects file). */
+export const RAW_SNIPPET_CHARS = 2000;
 
 /** Where a record came from, rendered "file:line". */
 export function where(l: { file: string; line: number }): string {
@@ -94,13 +103,14 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
   const stream = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
   if (stream !== raw) raw.on('error', (e) => stream.destroy(e)); // pipe() does not forward read errors
   let line = 0;
-  let carry: Buffer | undefined;
+  let carry: Buffer[] = []; // pieces of a line that spans chunks
+  let carried = 0; // their bytes
   let skipping = false; // inside an over-long line: drop bytes until its newline
   const one = (bytes: Buffer): JsonlLine | undefined => {
     line++;
     if (encoding === 'utf8' && !isUtf8(bytes)) {
       const at = Math.max(0, firstInvalidUtf8(bytes));
-      return { file, line, error: `invalid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, '0')} at byte ${at + 1} of the line); re-encode the file as UTF-8, or read it as Latin-1 (encoding 'latin1')` };
+      return { file, line, kind: 'invalid-utf8', error: `invalid UTF-8 (byte 0x${bytes[at].toString(16).padStart(2, '0')} at byte ${at + 1} of the line); re-encode the file as UTF-8, or read it as Latin-1 (encoding 'latin1')` };
     }
     let text = bytes.toString(encoding);
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark
@@ -109,16 +119,16 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return { file, line, error: `invalid JSON (${(e as Error).message})` };
+      return { file, line, kind: 'invalid-json', error: `invalid JSON (${(e as Error).message})`, raw: text.slice(0, RAW_SNIPPET_CHARS) };
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return { file, line, error: 'expected a JSON object' };
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return { file, line, kind: 'not-object', error: 'expected a JSON object', raw: text.slice(0, RAW_SNIPPET_CHARS) };
     return { file, line, value: value as Record<string, unknown> };
   };
-  const tooLong = (): JsonlLine => ({ file, line: ++line, error: `line longer than ${maxLine} bytes (skipped)` });
+  const tooLong = (): JsonlLine => ({ file, line: ++line, kind: 'too-long', error: `line longer than ${maxLine} bytes (skipped)` });
   try {
     for await (const chunk of stream) {
       if (options.signal?.aborted) break;
-      let buf = chunk as Buffer;
+      const buf = chunk as Buffer;
       let start = 0;
       if (skipping) {
         const nl = buf.indexOf(10);
@@ -126,10 +136,27 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
         skipping = false;
         start = nl + 1;
       }
-      if (carry) {
-        buf = Buffer.concat([carry, buf.subarray(start)]);
-        carry = undefined;
-        start = 0;
+      if (carried) {
+        // the line started in an earlier chunk: gather its pieces, joined once at its end (a long line is
+        // not copied again with every chunk)
+        const nl = buf.indexOf(10, start);
+        const end = nl === -1 ? buf.length : nl;
+        carry.push(buf.subarray(start, end));
+        carried += end - start;
+        if (nl === -1) {
+          if (carried > maxLine) {
+            yield tooLong();
+            skipping = true;
+            carry = [];
+            carried = 0;
+          }
+          continue;
+        }
+        const r = carried > maxLine ? tooLong() : one(Buffer.concat(carry, carried));
+        carry = [];
+        carried = 0;
+        start = nl + 1;
+        if (r) yield r;
       }
       for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
         const r = nl - start > maxLine ? tooLong() : one(buf.subarray(start, nl));
@@ -140,11 +167,14 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
         if (buf.length - start > maxLine) {
           yield tooLong();
           skipping = true;
-        } else carry = buf.subarray(start);
+        } else {
+          carry = [buf.subarray(start)];
+          carried = buf.length - start;
+        }
       }
     }
-    if (carry && !options.signal?.aborted) {
-      const r = one(carry);
+    if (carried && !options.signal?.aborted) {
+      const r = one(Buffer.concat(carry, carried));
       if (r) yield r;
     }
   } catch (e) {
@@ -160,14 +190,31 @@ export async function* readJsonl(file: string, options: ReadJsonlOptions = {}): 
   }
 }
 
-/** Number of non-empty lines of a file, by scanning bytes (fast; used for progress totals only). */
+/** True when bytes [from, to) hold something besides ASCII whitespace (a line readJsonl would not skip as blank). */
+function hasContent(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return true;
+  }
+  return false;
+}
+
+/**
+ * Number of non-empty lines of a file (blank and whitespace-only lines are not counted, as readJsonl skips them),
+ * by scanning bytes (fast; used for progress totals only).
+ */
 export async function countLines(file: string): Promise<number> {
   let n = 0;
-  let last = 10;
+  let content = false; // the line being read so far has content (it may span chunks)
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     const b = chunk as Buffer;
-    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
-    last = b[b.length - 1];
+    let start = 0;
+    for (let nl = b.indexOf(10); nl !== -1; nl = b.indexOf(10, start)) {
+      if (content || hasContent(b, start, nl)) n++;
+      content = false;
+      start = nl + 1;
+    }
+    if (!content) content = hasContent(b, start, b.length);
   }
-  return last === 10 ? n : n + 1;
+  return content ? n + 1 : n;
 }
