@@ -22,10 +22,14 @@ export function repoFolderName(repo: string, repoType: RepoType): string {
   return [`${repoType}s`, ...repo.split('/')].join('--');
 }
 
-/** True when HF_HUB_OFFLINE (or the older TRANSFORMERS_OFFLINE / HF_DATASETS_OFFLINE for datasets) says so. */
+/**
+ * True when HF_HUB_OFFLINE (or the older TRANSFORMERS_OFFLINE / HF_DATASETS_OFFLINE for datasets) says so: "1",
+ * "true", "yes" or "on", any case. As in huggingface_hub, a set HF_HUB_OFFLINE decides over TRANSFORMERS_OFFLINE
+ * (HF_HUB_OFFLINE=0 stays online); HF_DATASETS_OFFLINE, read by the datasets library, turns it on as well.
+ */
 export function isOfflineEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const on = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
-  return on(env.HF_HUB_OFFLINE);
+  return on(env.HF_HUB_OFFLINE || env.TRANSFORMERS_OFFLINE) || on(env.HF_DATASETS_OFFLINE);
 }
 
 export const COMMIT_RE = /^[0-9a-f]{40}$/;

@@ -3,7 +3,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSelfjError } from '@selfj/core';
-import { downloadToCache, hubCacheDir, listCachedFiles, listRepoFiles, missingFromCache, parseHubRef, resolveRevision } from '../src/index.js';
+import { downloadToCache, hubCacheDir, isOfflineEnv, listCachedFiles, listRepoFiles, missingFromCache, parseHubRef, resolveRevision } from '../src/index.js';
 import type { FakeHub } from '../src/testing/fake-hub.js';
 import { bytes, setup } from './helpers.js';
 
@@ -19,6 +19,34 @@ describe('cache location and offline mode', () => {
     expect(hubCacheDir({ HF_HOME: '/b' })).toBe('/b/hub');
     expect(hubCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/huggingface/hub');
     expect(hubCacheDir({ HOME: '/h' })).toMatch(/\.cache\/huggingface\/hub$/);
+  });
+
+  it('offline from HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE or HF_DATASETS_OFFLINE, with the truthy values of huggingface_hub', () => {
+    for (const name of ['HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_DATASETS_OFFLINE']) {
+      for (const v of ['1', 'true', 'TRUE', 'Yes', 'on', ' ON ']) expect(isOfflineEnv({ [name]: v }), `${name}=${v}`).toBe(true);
+      for (const v of ['0', 'false', 'no', 'off', '', 'maybe']) expect(isOfflineEnv({ [name]: v }), `${name}=${v}`).toBe(false);
+    }
+    expect(isOfflineEnv({})).toBe(false);
+    // as huggingface_hub reads them: HF_HUB_OFFLINE, when set, decides over TRANSFORMERS_OFFLINE
+    expect(isOfflineEnv({ HF_HUB_OFFLINE: '0', TRANSFORMERS_OFFLINE: '1' })).toBe(false);
+    expect(isOfflineEnv({ HF_HUB_OFFLINE: '', TRANSFORMERS_OFFLINE: '1' })).toBe(true);
+  });
+
+  it('TRANSFORMERS_OFFLINE=1 alone keeps a download from reaching the Hub', async () => {
+    const saved = { HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE: process.env.TRANSFORMERS_OFFLINE };
+    delete process.env.HF_HUB_OFFLINE;
+    process.env.TRANSFORMERS_OFFLINE = '1';
+    try {
+      hub.commit('model', 'acme/m', { 'w.gguf': 'weights' });
+      const err = await downloadToCache({ repo: 'acme/m', path: 'w.gguf', hubUrl: hub.url, cacheDir, token: null }).catch((e) => e);
+      expect(isSelfjError(err, 'OFFLINE')).toBe(true);
+      expect(hub.requests.length).toBe(0);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('reads a cache laid out by Python huggingface_hub, offline, with no request', async () => {
