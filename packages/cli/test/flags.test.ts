@@ -43,7 +43,7 @@ describe('flags are checked before any work, through the schema', () => {
     expect(await selfj('eval', '--input', items, '--max-grade', '-10')).toBe(1);
     expect(stderr.join('')).toMatch(/--max-grade: must be > 0, got -10/);
     expect(await selfj('calibrate', '--input', items, '--delta', '1', '--out', join(dir, 'd.json'))).toBe(1);
-    expect(stderr.join('')).toMatch(/--delta: must be < 1, got 1/);
+    expect(stderr.join('')).toMatch(/--delta \(calibrate.delta\): must be < 1, got 1/);
     expect(await selfj('eval', '--input', items, '--coverages', '0.5,2')).toBe(1);
     expect(stderr.join('')).toMatch(/--coverages: must be <= 1/);
   });

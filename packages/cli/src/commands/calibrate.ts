@@ -26,7 +26,7 @@ const flags = {
   ...scoredItemFlags,
   // the config's setting: one default and one range with `selfj run` (calibrateThreshold needs (0, 1))
   'target-risk': { setting: 'calibrate.targetRisk', describe: `${settingSchema('calibrate.targetRisk')?.description}; default ${DEFAULT_CONFIG.calibrate.targetRisk}` },
-  delta: { schema: z.number().gt(0).lt(1).default(0.1), describe: 'Allowed failure probability of the guarantee (confidence 1 - delta), in (0, 1)' },
+  delta: { setting: 'calibrate.delta', describe: `Allowed failure probability of the guarantee (confidence 1 - delta), in (0, 1); default ${DEFAULT_CONFIG.calibrate.delta}` },
   'grid-min': { schema: z.number().finite().default(0), describe: 'Threshold grid start (fixed before seeing data)' },
   'grid-max': { schema: z.number().finite().default(9), describe: 'Threshold grid end' },
   'grid-step': { schema: z.number().gt(0).default(0.1), describe: `Threshold grid step (the grid has at most ${MAX_GRID_POINTS} points)` },
@@ -117,7 +117,7 @@ export default defineCommand({
       scores,
       bad,
       targetRisk: config.calibrate.targetRisk,
-      delta: own.delta,
+      delta: config.calibrate.delta,
       grid,
       procedure: config.calibrate.procedure,
       ...(groupField ? { groups, groupBy: groupField, seed: config.seed } : {}),
