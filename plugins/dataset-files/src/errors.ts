@@ -15,7 +15,7 @@ export interface Where {
 export class RecordProblem extends Error {
   constructor(
     readonly reason: string,
-    readonly kind: 'malformed' | 'schema' | 'missing-field' | 'truncated' | 'not-text' | 'too-large',
+    readonly kind: 'malformed' | 'schema' | 'missing-field' | 'truncated' | 'not-text' | 'too-large' | 'encoding',
     readonly fatal = false,
   ) {
     super(reason);
@@ -35,6 +35,10 @@ export function badRecord(w: Where, p: RecordProblem): SelfjError {
     truncated: ['The file ends early (an interrupted download or copy?): fetch it again.', 'Or keep the complete part with onBadRecord: "skip".'],
     'not-text': ['Map a text field (e.g. a dotted path such as answers.text.0), or skip such records with onBadRecord: "skip".'],
     'too-large': ['Convert the file to JSONL (one record per line), or raise maxRecordBytes.'],
+    encoding: [
+      'Convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv` (with the encoding it was written in).',
+      'In JSON Lines such a line is one bad record: onBadRecord: "skip" (--on-bad-record skip) writes it to the rejects file.',
+    ],
   };
   return new SelfjError('BAD_RECORD', `${whereText(w)}: ${p.reason}`, {
     solutions: solutions[p.kind],

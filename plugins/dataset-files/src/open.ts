@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { RecordProblem } from './errors.js';
+import { completeUtf8Length, hexByte, invalidUtf8At } from './utf8.js';
 
 export async function isGzip(path: string): Promise<boolean> {
   const fh = await openFile(path, 'r');
@@ -40,18 +41,35 @@ export async function* readBytes(path: string, signal?: AbortSignal): AsyncGener
   }
 }
 
-/** Decodes bytes to text chunks without splitting UTF-8 sequences; strips a leading BOM. */
+/**
+ * Decodes bytes to text chunks without splitting UTF-8 sequences; strips a leading BOM. Bytes that are not valid
+ * UTF-8 stop the file with a fatal `encoding` problem naming the byte and where it is (never U+FFFD in their place).
+ */
 export async function* readText(path: string, signal?: AbortSignal): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
+  let tail: Buffer | undefined; // a sequence cut short by the end of the last chunk, completed by the next one
+  let offset = 0; // file offset of the next byte to check
   let first = true;
-  for await (const b of readBytes(path, signal)) {
-    let s = decoder.decode(b, { stream: true });
+  const check = async (b: Buffer): Promise<void> => {
+    const at = invalidUtf8At(b);
+    if (at >= 0) throw await notUtf8(path, b[at], offset + at);
+  };
+  for await (const chunk of readBytes(path, signal)) {
+    const b = tail ? Buffer.concat([tail, chunk]) : chunk;
+    const n = completeUtf8Length(b);
+    await check(b.subarray(0, n));
+    offset += n;
+    tail = n < b.length ? b.subarray(n) : undefined;
+    let s = b.toString('utf8', 0, n);
     if (first && s.length) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       first = false;
     }
     if (s) yield s;
   }
-  const tail = decoder.decode();
-  if (tail) yield tail;
+  if (tail) await check(tail); // the file ends inside a multi-byte sequence
+}
+
+async function notUtf8(path: string, byte: number, offset: number): Promise<RecordProblem> {
+  const where = `byte ${offset + 1} of the file${(await isGzip(path)) ? ' (uncompressed)' : ''}`;
+  return new RecordProblem(`the file is not valid UTF-8 (byte ${hexByte(byte)} at ${where}); it must be UTF-8`, 'encoding', true);
 }

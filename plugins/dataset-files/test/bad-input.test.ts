@@ -84,6 +84,79 @@ describe('bad input', () => {
     expect((c.error as Error).message).toMatch(/ends early/);
   });
 
+  it('a JSONL line that is not UTF-8 is one bad row naming line and byte (never U+FFFD); a literal U+FFFD is kept', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${JSON.stringify({ question: 'q0 \ufffd kept', answer: 'a0' })}\n`),
+      Buffer.from('{"question": "caf'), // 17 bytes, so the bad byte is byte 18 of the line
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('", "answer": "a1"}\n'),
+      Buffer.from(`${good(2)}\n`),
+    ]);
+    for (const name of ['d.jsonl', 'lines.json']) {
+      const file = join(dir, name);
+      await writeFile(file, bytes);
+      const rejected: Reject[] = [];
+      const recs = await collect(new FilesDataset({ files: file, onBadRecord: 'skip', rejects: (r) => void rejected.push(r) }).records());
+      expect(recs.map((r) => r.instruction)).toEqual(['q0 \ufffd kept', 'q2']);
+      expect(rejected).toMatchObject([{ file, row: 1, line: 2, kind: 'encoding', reason: 'invalid UTF-8 (byte 0xc3 at byte 18 of the line)' }]);
+      const { records, error } = await collectUntilError(new FilesDataset({ files: file, source: 'src' }).records());
+      expect(records.map((r) => r.instruction)).toEqual(['q0 \ufffd kept']);
+      expect(isSelfjError(error, 'BAD_RECORD')).toBe(true);
+      expect((error as Error).message.split('\n')[0]).toBe(`src: ${file}, row 1 (line 2): invalid UTF-8 (byte 0xc3 at byte 18 of the line)`);
+    }
+    // a last line cut inside a character is a file that ends early, as a last line cut anywhere else
+    const cut = join(dir, 'cut.jsonl');
+    await writeFile(cut, Buffer.concat([Buffer.from(`${good(0)}\n{"question": "caf`), Buffer.from([0xc3])]));
+    const rejected: Reject[] = [];
+    await collect(new FilesDataset({ files: cut, onBadRecord: 'skip', rejects: (r) => void rejected.push(r) }).records());
+    expect(rejected).toMatchObject([{ row: 1, line: 2, kind: 'truncated' }]);
+  });
+
+  it('a CSV or JSON file that is not UTF-8 stops with the byte and its offset and how to convert it; a literal U+FFFD is kept', async () => {
+    const ok = join(dir, 'ok.csv');
+    await writeFile(ok, 'question,answer\nq \ufffd,a\n');
+    expect((await collect(new FilesDataset({ files: ok }).records())).map((r) => r.instruction)).toEqual(['q \ufffd']);
+    const csv = join(dir, 'latin1.csv');
+    await writeFile(csv, Buffer.from('question,answer\nq1,a1\ncaf\xe9,a2\n', 'latin1')); // 0xe9 is byte 26
+    const { records, error } = await collectUntilError(new FilesDataset({ files: csv, source: 'src' }).records());
+    expect(records).toEqual([]);
+    expect(isSelfjError(error, 'BAD_RECORD')).toBe(true);
+    const e = error as { message: string; details: Record<string, unknown>; solutions: string[] };
+    expect(e.message.split('\n')[0]).toBe(`src: ${csv}, row 0: the file is not valid UTF-8 (byte 0xe9 at byte 26 of the file); it must be UTF-8`);
+    expect(e.details).toMatchObject({ file: csv, kind: 'encoding' });
+    expect(e.solutions[0]).toContain('iconv -f latin1 -t utf-8 in.csv > out.csv');
+    const json = join(dir, 'latin1.json');
+    await writeFile(json, Buffer.from('[{"question": "caf\xe9", "answer": "a"}]', 'latin1'));
+    await expect(collect(new FilesDataset({ files: json }).records())).rejects.toMatchObject({
+      code: 'BAD_RECORD',
+      message: expect.stringContaining('not valid UTF-8 (byte 0xe9 at byte 19 of the file)'),
+      details: { kind: 'encoding' },
+    });
+  });
+
+  it('UTF-8 split across 1 MiB read chunks decodes whole; a bad byte further on is reported at its exact offset', async () => {
+    const head = 'question,answer\n';
+    const row = 'é漢😀 question,ünï 😀 answer\n';
+    let rows = Math.ceil((1 << 20) / Buffer.byteLength(row)) + 10;
+    let pad = 0;
+    let text = '';
+    // pad until byte 1 MiB (the second read chunk's first byte) falls inside a multi-byte character
+    for (; pad < 64; pad++) {
+      text = head + 'x'.repeat(pad) + row.repeat(rows);
+      if ((Buffer.from(text)[1 << 20] & 0xc0) === 0x80) break;
+    }
+    expect(pad).toBeLessThan(64);
+    const good = Buffer.from(text);
+    const file = join(dir, 'big.csv');
+    await writeFile(file, Buffer.concat([good, Buffer.from([0x80]), Buffer.from(',x\n')]));
+    rows += 1; // the bad row itself
+    const { records, error } = await collectUntilError(new FilesDataset({ files: file }).records());
+    expect(records.length).toBeGreaterThan(1000);
+    expect(records.length).toBeLessThan(rows);
+    expect(records.every((r, i) => r.instruction === `${i === 0 ? 'x'.repeat(pad) : ''}é漢😀 question` && r.reference === 'ünï 😀 answer')).toBe(true);
+    expect((error as Error).message).toContain(`(byte 0x80 at byte ${good.length + 1} of the file)`);
+  });
+
   it('a CSV row with the wrong number of fields is a per-row problem', async () => {
     await writeFile(join(dir, 'a.csv'), 'question,answer\nq,a\nx,y,z\nq3,a3\n');
     const rejected: Reject[] = [];

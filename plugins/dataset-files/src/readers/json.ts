@@ -6,7 +6,7 @@
  */
 import { parseJson } from './parse.js';
 import { RecordProblem } from '../errors.js';
-import { readText } from '../open.js';
+import { readBytes, readText } from '../open.js';
 import { jsonlRows } from './jsonl.js';
 import { RAW_SNIPPET, type OpenedFile, type RawRow, type ReaderOptions } from './types.js';
 
@@ -140,11 +140,15 @@ function recordsOf(obj: Record<string, unknown>, field?: string): unknown[] {
   return arrays[0][1] as unknown[];
 }
 
-/** Peeks at the first non-space character, the first line, and whether anything follows it. */
+/**
+ * Peeks at the first non-space character, the first line, and whether anything follows it. Decoded leniently: this
+ * only picks the reader, which then checks the bytes (a JSON Lines file with one non-UTF-8 line is still JSON Lines).
+ */
 async function peek(path: string, signal?: AbortSignal): Promise<{ first: string; firstLine: string; moreLines: boolean }> {
+  const decoder = new TextDecoder('utf-8');
   let text = '';
-  for await (const chunk of readText(path, signal)) {
-    text += chunk;
+  for await (const bytes of readBytes(path, signal)) {
+    text += decoder.decode(bytes, { stream: true });
     const t = text.trimStart();
     const nl = t.indexOf('\n');
     if ((nl >= 0 && t.slice(nl).trim() !== '') || text.length > 1 << 20) break;
