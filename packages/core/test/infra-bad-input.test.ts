@@ -151,6 +151,14 @@ describe('countLines: the progress total of a stage is the number of lines readJ
     expect([await countLines(join(d, 'a.jsonl')), await countLines(join(d, 'b.jsonl')), await countLines(join(d, 'c.jsonl'))]).toEqual([2, 1, 0]);
   });
 
+  it('a .gz input is counted as readJsonl reads it: the lines of its decompressed text', async () => {
+    const d = tmp();
+    const f = join(d, 'x.jsonl.gz');
+    writeFileSync(f, gzipSync(Array.from({ length: 500 }, (_, i) => `{"a":${i},"pad":"${'x'.repeat(i % 37)}"}`).join('\n') + '\n\n'));
+    expect(await countLines(f)).toBe(500);
+    expect(await countLines(f)).toBe((await all(f)).length);
+  });
+
   it('lines and blank runs that span the 1 MiB read chunks are counted once', async () => {
     const d = tmp();
     const f = join(d, 'x.jsonl');

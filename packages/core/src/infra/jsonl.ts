@@ -206,7 +206,10 @@ function hasContent(b: Buffer, from: number, to: number): boolean {
 export async function countLines(file: string): Promise<number> {
   let n = 0;
   let content = false; // the line being read so far has content (it may span chunks)
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  // A .gz input is counted through gunzip, as readJsonl reads it (its compressed bytes are not lines).
+  const stream = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  for await (const chunk of stream) {
     const b = chunk as Buffer;
     let start = 0;
     for (let nl = b.indexOf(10); nl !== -1; nl = b.indexOf(10, start)) {
