@@ -202,12 +202,17 @@ static inline void headTile(const float* h, size_t dim, const float* wc, size_t 
   V c[R][G];
   for (int r = 0; r < R; ++r)
     for (int g = 0; g < G; ++g) c[r][g] = acc[r * bins + g];
+  // Two moving pointers and fixed strides: with an address per row and per bin the compiler ran out of registers
+  // and kept pointers on the stack, reloading them every step (a store-to-load chain in the loop).
+  const float* hp = h + k0;
+  const float* wq = wc;
+  const float* const end = h + k1;
 #pragma GCC unroll 2
-  for (size_t k = k0; k < k1; k += W) {
+  for (; hp < end; hp += W, wq += W) {
     V hv[R];
-    for (int r = 0; r < R; ++r) hv[r] = rowLoad<A>(h + r * dim + k);
+    for (int r = 0; r < R; ++r) hv[r] = rowLoad<A>(hp + r * dim);
     for (int g = 0; g < G; ++g) {
-      V wv = vloadA(wc + g * ld + (k - k0));
+      V wv = vloadA(wq + g * ld);
       for (int r = 0; r < R; ++r) c[r][g] = vfma(hv[r], wv, c[r][g]);
     }
   }
