@@ -48,10 +48,14 @@ export function robustnessChecks(h: BackendHarness): void {
     const tooFast: string[] = [];
     let aborted = 0;
     for (const [what, run] of work) {
-      // Time the call first, then abort a second one a quarter of the way in.
-      const t0 = performance.now();
-      await run();
-      const ms = performance.now() - t0;
+      // Time the call first (its fastest of up to 3 runs, so one pause of the machine cannot make an instant call
+      // look abortable), then abort another one a quarter of the way in.
+      let ms = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3 && ms >= MIN_ABORTABLE_MS; i++) {
+        const t0 = performance.now();
+        await run();
+        ms = Math.min(ms, performance.now() - t0);
+      }
       if (ms < MIN_ABORTABLE_MS) {
         tooFast.push(`${what} took ${ms.toFixed(1)} ms`);
         continue;
