@@ -29,6 +29,8 @@ export interface Outcome {
   chosen?: number;
   /** Tokens generated for this request over all candidates and upstreams. */
   completionTokens: number;
+  /** Tokens of the prompt as the answering upstream read it (0 when no upstream said). */
+  promptTokens: number;
   timings: { upstreamMs: number; judgeMs?: number; fallbackMs?: number };
   /** Shadow: the scoring still to come (resolves to the would-be verdict for the log). */
   shadow?: Promise<Omit<Outcome, 'shadow'>>;
@@ -63,6 +65,8 @@ async function sampleAnswers(sampler: Sampler, r: GatewayRequest, n: number, sig
 }
 
 const tokensOf = (answers: SampledAnswer[]) => answers.reduce((s, a) => s + (a.tokens ?? 0), 0);
+/** The prompt's length in tokens, counted once (as OpenAI's usage does for n answers), from the answers that say it. */
+const promptOf = (answers: SampledAnswer[]) => Math.max(0, ...answers.map((a) => a.promptTokens ?? 0));
 
 /** Scores answers through the lease's micro-batcher; a judge that throws or takes too long fails each item. */
 async function scoreAll(lease: Lease, items: JudgeItem[], d: FlowDeps, signal: AbortSignal): Promise<(JudgeScore | Error)[]> {
@@ -103,7 +107,7 @@ export async function runMode(r: GatewayRequest, lease: Lease, d: FlowDeps, sign
     const answers = await primary(r, 1, d, signal);
     const base: Outcome = {
       mode: 'shadow', decision: 'answer', reasonCode: 'shadow', reason: 'shadow mode: answered; scored after the response (see the decision log)',
-      score: null, tau, answer: answers[0], source: 'primary', completionTokens: tokensOf(answers), timings: { upstreamMs: ms(t0) }, texts: texts(answers),
+      score: null, tau, answer: answers[0], source: 'primary', completionTokens: tokensOf(answers), promptTokens: promptOf(answers), timings: { upstreamMs: ms(t0) }, texts: texts(answers),
     };
     if (!d.admitShadow()) return base;
     // Scored after the response: the request's own signal ends with the response, so the scoring does not use it.
@@ -122,19 +126,19 @@ export async function runMode(r: GatewayRequest, lease: Lease, d: FlowDeps, sign
     // cascade: a primary that cannot answer is one more reason to ask the fallback.
     if (r.mode !== 'cascade' || !d.fallback || signal.aborted) throw e;
     const why = `the primary upstream failed (${(e as Error).message.split('\n')[0]})`;
-    return fallbackOutcome(r, d, signal, { upstreamMs: ms(t0) }, tau, null, 'upstream-error', why, 0);
+    return fallbackOutcome(r, d, signal, { upstreamMs: ms(t0) }, tau, null, 'upstream-error', why, 0, 0);
   }
   const upstreamMs = ms(t0);
   const { verdict, chosen, candidates, judgeMs } = await judgeAndDecide(r, answers, lease, d, signal);
   const spent = tokensOf(answers);
   const answered = verdict.decision !== 'decline';
   if (!answered && r.mode === 'cascade' && d.fallback) {
-    return { ...(await fallbackOutcome(r, d, signal, { upstreamMs, judgeMs }, tau, verdict.score, verdict.reasonCode, verdict.reason, spent)), texts: texts(answers) };
+    return { ...(await fallbackOutcome(r, d, signal, { upstreamMs, judgeMs }, tau, verdict.score, verdict.reasonCode, verdict.reason, spent, promptOf(answers))), texts: texts(answers) };
   }
   return {
     mode: r.mode, decision: verdict.decision, reasonCode: verdict.reasonCode, reason: verdict.reason, score: verdict.score, tau,
     answer: answered ? answers[chosen] : undefined, source: answered ? 'primary' : 'none', candidates, chosen: candidates ? chosen : undefined,
-    completionTokens: spent, timings: { upstreamMs, judgeMs }, texts: texts(answers),
+    completionTokens: spent, promptTokens: promptOf(answers), timings: { upstreamMs, judgeMs }, texts: texts(answers),
   };
 }
 
@@ -149,7 +153,7 @@ async function primary(r: GatewayRequest, n: number, d: FlowDeps, signal: AbortS
 
 async function fallbackOutcome(
   r: GatewayRequest, d: FlowDeps, signal: AbortSignal, timings: Outcome['timings'], tau: number | null,
-  score: number | null, reasonCode: Outcome['reasonCode'], why: string, spent: number,
+  score: number | null, reasonCode: Outcome['reasonCode'], why: string, spent: number, promptSpent: number,
 ): Promise<Outcome> {
   const t0 = performance.now();
   let answer: SampledAnswer;
@@ -161,11 +165,11 @@ async function fallbackOutcome(
     // Neither upstream gave a usable answer: decline (never an unjudged primary answer).
     return {
       mode: 'cascade', decision: 'decline', reasonCode, reason: `${why}; the fallback failed too (${(e as Error).message.split('\n')[0]})`,
-      score, tau, source: 'none', completionTokens: spent, timings: { ...timings, fallbackMs: ms(t0) },
+      score, tau, source: 'none', completionTokens: spent, promptTokens: promptSpent, timings: { ...timings, fallbackMs: ms(t0) },
     };
   }
   return {
     mode: 'cascade', decision: 'cascade', reasonCode, reason: `${why}; answered by the fallback upstream`, score, tau, answer, source: 'fallback',
-    completionTokens: spent + (answer.tokens ?? 0), timings: { ...timings, fallbackMs: ms(t0) },
+    completionTokens: spent + (answer.tokens ?? 0), promptTokens: Math.max(promptSpent, promptOf([answer])), timings: { ...timings, fallbackMs: ms(t0) },
   };
 }

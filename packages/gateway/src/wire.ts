@@ -66,7 +66,7 @@ export function buildReply(r: GatewayRequest, o: Outcome, c: { requestId: string
   if (declined && c.declineAs === 'error') {
     return { status: 422, headers, sse: false, body: { error: { message: text, type: 'declined', param: null, code: 'selfj_declined' }, selfj } };
   }
-  const usage = { prompt_tokens: 0, completion_tokens: o.completionTokens, total_tokens: o.completionTokens };
+  const usage = { prompt_tokens: o.promptTokens, completion_tokens: o.completionTokens, total_tokens: o.promptTokens + o.completionTokens };
   const id = `${r.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${c.requestId}`;
   const head = { id, created: c.created, model: r.model };
   if (!r.stream) {

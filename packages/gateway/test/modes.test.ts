@@ -59,6 +59,13 @@ describe.skipIf(!haveModel)('gateway modes on the real tiny model (openai client
       expect(response.headers.get('x-selfj-score')).toBe(String(want[i].score));
       expect(s.tau).toBe(tau);
       expect(response.headers.get('x-selfj-decision')).toBe(s.decision);
+      // usage: the prompt as the upstream model read it (template included) and the tokens it generated, answered or not
+      expect(want[i].answer.promptTokens).toBeGreaterThan(0);
+      expect(data.usage).toEqual({
+        prompt_tokens: want[i].answer.promptTokens,
+        completion_tokens: want[i].answer.tokens,
+        total_tokens: want[i].answer.promptTokens! + want[i].answer.tokens!,
+      });
       if (want[i].score >= tau) {
         expect(s).toMatchObject({ decision: 'answer', source: 'primary', reason: `score ${want[i].score.toFixed(3)} >= tau ${tau.toFixed(3)}` });
         expect(data.choices[0].message.content).toBe(want[i].answer.text);

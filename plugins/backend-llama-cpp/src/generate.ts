@@ -27,7 +27,7 @@ export async function generateOnSequence(
   const maxTokens = Math.max(0, Math.min(options.maxTokens ?? DEFAULT_MAX_TOKENS, room));
   const stops = (options.stop ?? []).filter((s) => s.length > 0);
   await seq.clearHistory();
-  if (maxTokens === 0) return { text: '', tokens: 0, finishReason: 'length' };
+  if (maxTokens === 0) return { text: '', tokens: 0, promptTokens: promptTokens.length, finishReason: 'length' };
   const temperature = options.temperature ?? 0;
   const generated: Token[] = [];
   let finishReason: GenerateResult['finishReason'] = 'length';
@@ -75,5 +75,5 @@ export async function generateOnSequence(
     await iterator.return(undefined);
   }
   if (!cutByStopString) text = model.detokenize(generated);
-  return { text, tokens: generated.length, finishReason };
+  return { text, tokens: generated.length, promptTokens: promptTokens.length, finishReason };
 }

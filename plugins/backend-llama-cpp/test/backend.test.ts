@@ -63,6 +63,7 @@ describe('prompts and candidates', () => {
     expect(s.digitMass).toBeGreaterThan(0);
     const g = await backend.generate(chat, { maxTokens: 5 });
     expect(g.tokens).toBeLessThanOrEqual(5);
+    expect(g.promptTokens).toBe(backend.prepare(chat).tokens.length); // the rendered prompt, BOS and template included
     const e = await backend.generate([{ role: 'robot', content: 'x' }] as never).catch((x) => x);
     expect(isSelfjError(e, 'BAD_INPUT')).toBe(true);
     expect(isSelfjError(await backend.generate([]).catch((x) => x), 'BAD_INPUT')).toBe(true);

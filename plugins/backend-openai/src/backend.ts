@@ -21,7 +21,7 @@ import { candidatesViaExtension, topTokensViaExtension } from './selfj-extension
 import { HttpTransport } from './transport.js';
 
 type Choice = { text?: string; message?: { content?: string | null }; finish_reason?: string | null };
-type CompletionJSON = { choices?: Choice[]; usage?: { completion_tokens?: number } };
+type CompletionJSON = { choices?: Choice[]; usage?: { completion_tokens?: number; prompt_tokens?: number } };
 
 export class OpenAIBackend implements ModelBackend {
   readonly id: string;
@@ -275,6 +275,7 @@ export class OpenAIBackend implements ModelBackend {
     return {
       text,
       ...(json.usage?.completion_tokens !== undefined ? { tokens: json.usage.completion_tokens } : {}),
+      ...(typeof json.usage?.prompt_tokens === 'number' && json.usage.prompt_tokens > 0 ? { promptTokens: json.usage.prompt_tokens } : {}),
       finishReason: choice?.finish_reason === 'length' ? 'length' : 'stop',
     };
   }

@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppBackend } from '@selfj/backend-llama-cpp';
-import { startOpenAIServer, type OpenAIServer } from '../src/index.js';
+import { createOpenAIBackend, startOpenAIServer, type OpenAIServer } from '../src/index.js';
 import { TEST_MODEL, TEST_MODEL_MISSING, haveTestModel } from './model.js';
 
 let backend: LlamaCppBackend;
@@ -40,6 +40,21 @@ describe.skipIf(!haveTestModel)(`the official openai client against selfj serve$
     }
     expect(r.choices[0].message.content).toBe(plain.choices[0].message.content);
     expect(content.map((t) => t.token).join('').trim()).toBe(plain.choices[0].message.content!.trim());
+    // usage.prompt_tokens: the prompt as the model read it (template, BOS), with and without log-probs
+    const read = backend.prepare(messages).tokens.length;
+    expect(plain.usage!.prompt_tokens).toBe(read);
+    expect(r.usage!.prompt_tokens).toBe(read);
+  }, 60_000);
+
+  it('the OpenAI backend reports the prompt tokens the server read (usage.prompt_tokens)', async () => {
+    const remote = await createOpenAIBackend(`${server.url}#stories260K`, { env: {} });
+    try {
+      const g = await remote.generate(messages, { maxTokens: 4, temperature: 0 });
+      expect(g.promptTokens).toBe(backend.prepare(messages).tokens.length);
+      expect(g.promptTokens).toBe((await backend.generate(messages, { maxTokens: 4, temperature: 0 })).promptTokens);
+    } finally {
+      await remote.close();
+    }
   }, 60_000);
 
   it('chat streaming with log-probs assembles to the same answer', async () => {

@@ -41,6 +41,8 @@ export interface GenerateResult {
   text: string;
   /** Number of generated tokens, when the backend knows it. */
   tokens?: number;
+  /** Tokens of the prompt as the model read it (chat template included), when the backend knows it. */
+  promptTokens?: number;
   finishReason: 'stop' | 'length';
 }
 

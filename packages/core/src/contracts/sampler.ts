@@ -29,6 +29,8 @@ export interface SampledAnswer {
   finishReason: 'stop' | 'length';
   /** Generated tokens, when known. */
   tokens?: number;
+  /** Tokens of the prompt as the model read it, when known (for usage reports). */
+  promptTokens?: number;
 }
 
 export interface Sampler {

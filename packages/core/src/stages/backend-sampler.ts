@@ -41,7 +41,7 @@ export class BackendSampler implements Sampler {
             const g = await this.limiter.run(() =>
               this.backend.generate(prompt, { maxTokens: s.maxTokens, temperature: s.temperature, topP: s.topP, stop: s.stop, seed: r.seed === undefined ? undefined : r.seed + i, signal: options.signal }),
             );
-            answers.push({ text: g.text.trim(), finishReason: g.finishReason, tokens: g.tokens });
+            answers.push({ text: g.text.trim(), finishReason: g.finishReason, tokens: g.tokens, ...(g.promptTokens === undefined ? {} : { promptTokens: g.promptTokens }) });
           }
         } catch (e) {
           if (perItemError(e)) return e as Error;

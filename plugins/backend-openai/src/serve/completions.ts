@@ -55,7 +55,7 @@ export async function completions(ctx: ServeContext, body: Body) {
     (prompts as string[]).map(async (prompt, index) => {
       const r = maxTokens === 0 ? { text: '', steps: k === undefined ? undefined : [], finishReason: 'length' as const } : await runPrompt(ctx, prompt, o, k, maxTokens);
       const echoed = echo && k !== undefined ? await promptLogprobs(ctx.tokens!, prompt, k, ctx.signal) : [];
-      const promptCount = await promptTokens(ctx.backend, prompt);
+      const promptCount = await promptTokens(ctx.backend, prompt, r, ctx.tokens);
       const completionCount = r.steps?.length ?? ('tokens' in r && r.tokens !== undefined ? r.tokens : 0);
       const logprobs = r.steps ? completionLogprobs(echoed, r.steps) : null;
       const choice = { index, text: (echo ? prompt : '') + r.text, logprobs, finish_reason: r.finishReason };
@@ -100,6 +100,6 @@ export async function chatCompletions(ctx: ServeContext, body: Body) {
     created: Math.floor(Date.now() / 1000),
     model: ctx.modelName,
     choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, logprobs, finish_reason: r.finishReason }],
-    usage: usage(await promptTokens(ctx.backend, messages), completion),
+    usage: usage(await promptTokens(ctx.backend, messages, r, ctx.tokens), completion),
   };
 }

@@ -16,17 +16,24 @@ export interface ServeContext {
   limits: RequestLimits;
 }
 
-export type Generation = { text: string; steps?: StepResult['steps']; finishReason: 'stop' | 'length'; tokens?: number };
+export type Generation = { text: string; steps?: StepResult['steps']; finishReason: 'stop' | 'length'; tokens?: number; promptTokens?: number };
 
 /** One prompt's answer: token by token with log-probs when `k` is set, else the backend's own generate(). */
 export async function runPrompt(ctx: ServeContext, prompt: Prompt, o: Sampling, k: number | undefined, maxTokens: number): Promise<Generation> {
   if (k !== undefined) return generateWithLogprobs(ctx.backend, ctx.tokens, prompt, { ...o, maxTokens, k, signal: ctx.signal });
   const r = await ctx.backend.generate(prompt, { ...o, maxTokens, signal: ctx.signal });
-  return { text: r.text, finishReason: r.finishReason, tokens: r.tokens };
+  return { text: r.text, finishReason: r.finishReason, tokens: r.tokens, promptTokens: r.promptTokens };
 }
 
-export async function promptTokens(backend: ModelBackend, prompt: Prompt): Promise<number> {
+/**
+ * The prompt's length in tokens for `usage`: what the backend says it read (template and BOS included) when its
+ * generate() told us, or the rendered prompt with token-level access; else the tokenized text of the prompt
+ * (without the template: an estimate).
+ */
+export async function promptTokens(backend: ModelBackend, prompt: Prompt, read?: Generation, access?: TokenAccess): Promise<number> {
+  if (read?.promptTokens !== undefined) return read.promptTokens;
   try {
+    if (access) return access.render(prompt).tokens.length;
     const text = typeof prompt === 'string' ? prompt : prompt.map((m) => m.content).join('\n');
     return (await backend.tokenize(text)).length;
   } catch {
