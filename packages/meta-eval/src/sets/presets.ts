@@ -168,7 +168,7 @@ export const PRESETS: readonly SetSpec[] = Object.freeze([
     labels: { model_a: 'a', model_b: 'b', tie: 'tie', 'tie (bothbad)': 'tie' },
     published: [],
     notes: [
-      'field names (conversation_a/b, winner, turn) not verified against the file in this session: check the rows-left-out count on the first real run',
+      'fields as the dataset card declares them (question_id, model_a, model_b, winner, judge, conversation_a/b as [{content, role}], turn; split human, 3,355 votes); the parquet file itself was not downloaded here: check the rows-left-out count on the first real run',
       'second-turn votes are left out: a judge item has one instruction, and the second turn would need each side\'s own first answer',
       'no published number is shown: the paper\'s agreement table could not be read in this session',
     ],
