@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONFIG, SelfjError, settingSchema } from '@selfj/core';
+import { SelfjError } from '@selfj/core';
 import { calibrateThreshold, type CalibrationResult } from '@selfj/core/decide';
 import { readManifest, writeFileAtomic, type ModelInfo } from '@selfj/core/infra';
 import { calibrateReportInputs } from '@selfj/report';
@@ -25,8 +25,8 @@ const flags = {
   input: { schema: z.string().min(1), demand: true, describe: 'Calibration JSONL: judge score + grader score per item' },
   ...scoredItemFlags,
   // the config's setting: one default and one range with `selfj run` (calibrateThreshold needs (0, 1))
-  'target-risk': { setting: 'calibrate.targetRisk', describe: `${settingSchema('calibrate.targetRisk')?.description}; default ${DEFAULT_CONFIG.calibrate.targetRisk}` },
-  delta: { setting: 'calibrate.delta', describe: `Allowed failure probability of the guarantee (confidence 1 - delta), in (0, 1); default ${DEFAULT_CONFIG.calibrate.delta}` },
+  'target-risk': { setting: 'calibrate.targetRisk' },
+  delta: { setting: 'calibrate.delta', describe: 'Allowed failure probability of the guarantee (confidence 1 - delta), in (0, 1)' },
   'grid-min': { schema: z.number().finite().default(0), describe: 'Threshold grid start (fixed before seeing data)' },
   'grid-max': { schema: z.number().finite().default(9), describe: 'Threshold grid end' },
   'grid-step': { schema: z.number().gt(0).default(0.1), describe: `Threshold grid step (the grid has at most ${MAX_GRID_POINTS} points)` },

@@ -91,13 +91,20 @@ export function addFlags<T, F extends FlagSpecs>(y: Argv<T>, flags: F): Argv<T &
   for (const [name, f] of Object.entries(flags)) {
     const s = schemaOf(f);
     const { hint, ...parse } = yargsType(s);
-    const opt: Options = { ...parse, describe: `${f.describe ?? s.description ?? ''}${hint ? ` ${hint}` : ''}` };
+    const opt: Options = { ...parse, describe: `${f.describe ?? s.description ?? ''}${isSetting(f) ? settingDefault(s) : ''}${hint ? ` ${hint}` : ''}` };
     if (f.alias) opt.alias = f.alias;
     if (!isSetting(f) && f.demand) opt.demandOption = true;
     if (isSetting(f)) opt.describe = `${opt.describe} [config: ${f.setting}]`;
     y = (!isSetting(f) && f.positional ? y.positional(name, opt as PositionalOptions) : y.option(name, opt)) as Argv<T>;
   }
   return y as Argv<T & FlagValues<F>>;
+}
+
+/** "; default X" for a setting whose schema has a default (what applies when neither the flag nor the config sets it). */
+function settingDefault(s: z.ZodType): string {
+  const d = s.safeParse(undefined);
+  if (!d.success || d.data === undefined || d.data === null || typeof d.data === 'object') return '';
+  return `; default ${String(d.data)}`;
 }
 
 /** The raw value of a flag as yargs stored it (undefined when not given). */
