@@ -6,13 +6,17 @@
 import { BackendSampler, DEFAULT_TEMPLATES, EmbedderSimilarity } from '../../core/src/stages/index.js';
 import { ZeroShotJudge } from '../../core/src/judge/index.js';
 import { FakeBackend, FakeEmbedder } from '../../core/test/engine-fake.js';
+import { expect, it } from 'vitest';
 import { runBackendConformance, runEmbedderConformance, runJudgeConformance, runSamplerConformance, runSimilarityConformance } from '../src/index.js';
 
-runBackendConformance('FakeBackend (core engine tests)', () => new FakeBackend(16), {
-  logprobs: 'full',
-  features: true,
-  embeddings: false,
+/** What the suite is told FakeBackend claims; the engine tests rely on the same. */
+const FAKE_CLAIMS = { logprobs: 'full', features: true, embeddings: false } as const;
+
+it('FakeBackend declares the capabilities the suite checks it for (a fake that drifts from them fails here)', () => {
+  expect(new FakeBackend(16).capabilities()).toMatchObject(FAKE_CLAIMS);
 });
+
+runBackendConformance('FakeBackend (core engine tests)', () => new FakeBackend(16), FAKE_CLAIMS);
 
 runEmbedderConformance('FakeEmbedder (core engine tests)', () => new FakeEmbedder());
 
